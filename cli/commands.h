@@ -1,0 +1,22 @@
+#pragma once
+// One function per subcommand: each adds itself to the app and sets `exit_code` when it runs.
+// Only argument wiring lives in cli/; the work is done by core/.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <string>
+
+namespace mlpipe::cli {
+
+void add_run(CLI::App& app, int& exit_code);
+void add_validate(CLI::App& app, int& exit_code);
+void add_graph(CLI::App& app, int& exit_code);
+void add_runs(CLI::App& app, int& exit_code);
+void add_query(CLI::App& app, int& exit_code);
+void add_predict(CLI::App& app, int& exit_code);
+void add_steps(CLI::App& app, int& exit_code);
+
+// --db, else $MLPIPE_DB, else .mlpipe/runs.db in the current directory.
+std::filesystem::path default_db(const std::string& flag);
+std::string version_text();
+
+}  // namespace mlpipe::cli

@@ -1,0 +1,46 @@
+// mlpipe: a command-line ML pipeline orchestrator and training runner.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/util/error.h"
+#include "trainers/builtin.h"
+
+int main(int argc, char** argv) {
+  mlpipe::register_builtin_trainers();
+  CLI::App app{"mlpipe: run ML pipelines from YAML and record every run in SQLite"};
+  app.set_version_flag("--version", mlpipe::cli::version_text());
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok, 1 a step failed, 2 bad config or usage, 3 a gate failed.\n"
+      "Run 'mlpipe COMMAND --help' for the options of one command.");
+  int exit_code = 0;
+  mlpipe::cli::add_run(app, exit_code);
+  mlpipe::cli::add_validate(app, exit_code);
+  mlpipe::cli::add_graph(app, exit_code);
+  mlpipe::cli::add_runs(app, exit_code);
+  mlpipe::cli::add_query(app, exit_code);
+  mlpipe::cli::add_predict(app, exit_code);
+  mlpipe::cli::add_steps(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return int(mlpipe::ExitCode::kBadConfig);
+  } catch (const mlpipe::Error& e) {
+    std::fflush(stdout);
+    std::cerr << "mlpipe: error: " << e.what() << "\n";
+    return int(e.code());
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::cerr << "mlpipe: internal error: " << e.what() << "\n";
+    return int(mlpipe::ExitCode::kStepFailed);
+  }
+  return exit_code;
+}

@@ -1,0 +1,50 @@
+#include <iostream>
+
+#include "cli/commands.h"
+#include "core/runner/plan.h"
+#include "core/util/strings.h"
+
+namespace mlpipe::cli {
+
+namespace {
+struct PipelineOpts {
+  std::string pipeline, format = "text";
+  std::vector<std::string> sets;
+  bool json = false;
+};
+}  // namespace
+
+void add_validate(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<PipelineOpts>();
+  CLI::App* cmd = app.add_subcommand("validate", "Check a pipeline without running it");
+  cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
+  cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE");
+  cmd->add_flag("--json", o->json, "Print the resolved config as JSON");
+  cmd->callback([o, &exit_code] {
+    Plan plan = load_plan(o->pipeline, o->sets);
+    if (o->json) {
+      std::cout << plan.pipeline.resolved.dump(2) << "\n";
+    } else {
+      std::vector<std::string> order;
+      for (size_t i : plan.dag.order()) order.push_back(plan.dag.name(i));
+      std::cout << o->pipeline << ": ok: pipeline '" << plan.pipeline.name << "', "
+                << plan.pipeline.steps.size() << " steps: " << join(order, " -> ") << "\n";
+    }
+    exit_code = 0;
+  });
+}
+
+void add_graph(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<PipelineOpts>();
+  CLI::App* cmd = app.add_subcommand("graph", "Print the step graph (text, or Graphviz dot)");
+  cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
+  cmd->add_option("--format", o->format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
+  cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE");
+  cmd->callback([o, &exit_code] {
+    Plan plan = load_plan(o->pipeline, o->sets);
+    std::cout << (o->format == "dot" ? plan.dag.to_dot(plan.pipeline) : plan.dag.to_text(plan.pipeline));
+    exit_code = 0;
+  });
+}
+
+}  // namespace mlpipe::cli

@@ -1,0 +1,29 @@
+#pragma once
+// RFC 4180 CSV/TSV reader: header, quoted fields (delimiters, newlines and "" inside), CRLF,
+// UTF-8 BOM, configurable missing-value tokens, numbers via std::from_chars (scientific notation
+// included), type inference with explicit overrides, categorical columns dictionary-encoded.
+// Parses in parallel chunks: quote parity per chunk finds record starts that are not inside
+// quotes, so chunking is exact even with newlines inside quoted fields.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/data/table.h"
+
+namespace mlpipe {
+
+struct CsvOptions {
+  char delimiter = 0;  // 0: '\t' for .tsv/.tab files, else guessed from the header line
+  std::vector<std::string> na_values = {"", "NA", "N/A", "NaN", "nan", "NULL", "null", "None"};
+  std::map<std::string, ColumnType> types;  // explicit types; others are inferred
+  bool types_must_exist = true;             // false: ignore `types` entries for absent columns
+  unsigned threads = 0;                     // 0: one per hardware thread
+};
+
+// Errors (StepError) name the file and line: "data.csv:17: expected 5 fields, found 4".
+Table read_csv(const std::filesystem::path& path, const CsvOptions& options);
+Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& options);
+
+}  // namespace mlpipe

@@ -1,0 +1,87 @@
+#include "core/data/table.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace mlpipe {
+
+const char* column_type_name(ColumnType t) {
+  return t == ColumnType::kNumeric ? "numeric" : "categorical";
+}
+
+bool Column::missing(size_t r) const {
+  return type == ColumnType::kNumeric ? std::isnan(num[r]) : codes[r] < 0;
+}
+
+double Column::as_double(size_t r) const {
+  if (type == ColumnType::kNumeric) return num[r];
+  return codes[r] < 0 ? std::numeric_limits<double>::quiet_NaN() : double(codes[r]);
+}
+
+std::string Column::text(size_t r) const {
+  if (missing(r)) return "";
+  return type == ColumnType::kNumeric ? format_double(num[r]) : dict[codes[r]];
+}
+
+std::vector<std::string> Table::names() const {
+  std::vector<std::string> out;
+  for (const auto& c : columns_) out.push_back(c.name);
+  return out;
+}
+
+int Table::find(const std::string& name) const {
+  for (size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+const Column& Table::at(const std::string& name, const std::string& context) const {
+  int i = find(name);
+  if (i < 0)
+    throw StepError((context.empty() ? "" : context + ": ") + "no column '" + name + "'" +
+                    did_you_mean(name, names()));
+  return columns_[i];
+}
+
+Column& Table::at(const std::string& name, const std::string& context) {
+  return const_cast<Column&>(static_cast<const Table*>(this)->at(name, context));
+}
+
+void Table::add(Column c) {
+  if (find(c.name) >= 0) throw StepError("column '" + c.name + "' already exists");
+  if (columns_.empty() && rows_ == 0) rows_ = c.size();
+  if (c.size() != rows_)
+    throw StepError("column '" + c.name + "' has " + std::to_string(c.size()) + " rows, table has " +
+                    std::to_string(rows_));
+  columns_.push_back(std::move(c));
+}
+
+void Table::remove(const std::string& name) {
+  int i = find(name);
+  if (i >= 0) columns_.erase(columns_.begin() + i);
+}
+
+Table Table::take(const std::vector<uint32_t>& rows) const {
+  Table t;
+  t.rows_ = rows.size();
+  for (const auto& c : columns_) {
+    Column n;
+    n.name = c.name;
+    n.type = c.type;
+    n.dict = c.dict;
+    if (c.type == ColumnType::kNumeric) {
+      n.num.resize(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) n.num[i] = c.num[rows[i]];
+    } else {
+      n.codes.resize(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) n.codes[i] = c.codes[rows[i]];
+    }
+    t.columns_.push_back(std::move(n));
+  }
+  return t;
+}
+
+}  // namespace mlpipe

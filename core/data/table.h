@@ -1,0 +1,54 @@
+#pragma once
+// The in-memory columnar table passed between steps. Numeric columns hold doubles (NaN =
+// missing); categorical columns hold int32 codes (-1 = missing) into a dictionary of texts.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlpipe {
+
+enum class ColumnType { kNumeric, kCategorical };
+const char* column_type_name(ColumnType t);
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kNumeric;
+  std::vector<double> num;        // kNumeric
+  std::vector<int32_t> codes;     // kCategorical
+  std::vector<std::string> dict;  // kCategorical: code -> text
+
+  size_t size() const { return type == ColumnType::kNumeric ? num.size() : codes.size(); }
+  bool missing(size_t row) const;
+  // Numeric value, or the category code as a number; NaN when missing.
+  double as_double(size_t row) const;
+  // Text as read (numbers in shortest form); "" when missing.
+  std::string text(size_t row) const;
+};
+
+class Table {
+ public:
+  size_t rows() const { return rows_; }
+  size_t cols() const { return columns_.size(); }
+  const std::vector<Column>& columns() const { return columns_; }
+  std::vector<std::string> names() const;
+
+  // -1 when absent.
+  int find(const std::string& name) const;
+  // Throws StepError "no column 'x' (did you mean 'y'?)" when absent; `context` prefixes it.
+  const Column& at(const std::string& name, const std::string& context = "") const;
+  Column& at(const std::string& name, const std::string& context = "");
+  const Column& col(size_t i) const { return columns_[i]; }
+  Column& col(size_t i) { return columns_[i]; }
+
+  // Appends a column; its size must equal rows() unless the table is empty.
+  void add(Column c);
+  void remove(const std::string& name);
+  // A new table holding the given rows, in the given order.
+  Table take(const std::vector<uint32_t>& rows) const;
+
+ private:
+  std::vector<Column> columns_;
+  size_t rows_ = 0;
+};
+
+}  // namespace mlpipe

@@ -1,0 +1,179 @@
+#include "core/metrics/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace mlpipe {
+namespace {
+
+std::vector<size_t> order_desc(const std::vector<double>& s) {
+  std::vector<size_t> idx(s.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return s[a] > s[b]; });
+  return idx;
+}
+
+void check_sizes(const std::vector<double>& y, const std::vector<double>& s) {
+  if (y.size() != s.size()) throw StepError("metric: labels and scores differ in length");
+  if (y.empty()) throw StepError("metric: no rows to evaluate");
+}
+
+// Calls f(tp, fp) after each group of tied scores, walking from the highest score down.
+template <class F>
+void walk_thresholds(const std::vector<double>& y, const std::vector<double>& s, F f) {
+  auto idx = order_desc(s);
+  double tp = 0, fp = 0;
+  for (size_t i = 0; i < idx.size(); ++i) {
+    if (y[idx[i]] > 0.5) tp += 1; else fp += 1;
+    if (i + 1 == idx.size() || s[idx[i + 1]] != s[idx[i]]) f(tp, fp);
+  }
+}
+
+std::pair<double, double> class_counts(const std::vector<double>& y) {
+  double pos = 0;
+  for (double v : y) pos += v > 0.5 ? 1 : 0;
+  return {pos, double(y.size()) - pos};
+}
+
+}  // namespace
+
+double roc_auc(const std::vector<double>& y, const std::vector<double>& s) {
+  check_sizes(y, s);
+  auto [pos, neg] = class_counts(y);
+  if (pos == 0 || neg == 0) throw StepError("auc is undefined: the labels hold only one class");
+  // Mann-Whitney U with average ranks for ties.
+  std::vector<size_t> idx(s.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return s[a] < s[b]; });
+  double rank_sum = 0;
+  for (size_t i = 0; i < idx.size();) {
+    size_t j = i;
+    while (j + 1 < idx.size() && s[idx[j + 1]] == s[idx[i]]) ++j;
+    double avg = (double(i) + double(j)) / 2.0 + 1.0;
+    for (size_t k = i; k <= j; ++k)
+      if (y[idx[k]] > 0.5) rank_sum += avg;
+    i = j + 1;
+  }
+  return (rank_sum - pos * (pos + 1) / 2.0) / (pos * neg);
+}
+
+double pr_auc(const std::vector<double>& y, const std::vector<double>& s) {
+  check_sizes(y, s);
+  auto [pos, neg] = class_counts(y);
+  if (pos == 0) throw StepError("pr_auc is undefined: there are no positive labels");
+  double ap = 0, prev_recall = 0;
+  walk_thresholds(y, s, [&](double tp, double fp) {
+    double recall = tp / pos, precision = tp / (tp + fp);
+    ap += (recall - prev_recall) * precision;
+    prev_recall = recall;
+  });
+  return ap;
+}
+
+double log_loss(const std::vector<double>& y, const std::vector<double>& p) {
+  check_sizes(y, p);
+  const double eps = 1e-15;
+  double sum = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    double q = std::clamp(p[i], eps, 1 - eps);
+    sum -= y[i] > 0.5 ? std::log(q) : std::log(1 - q);
+  }
+  return sum / double(y.size());
+}
+
+double ks_statistic(const std::vector<double>& y, const std::vector<double>& s) {
+  check_sizes(y, s);
+  auto [pos, neg] = class_counts(y);
+  if (pos == 0 || neg == 0) throw StepError("ks is undefined: the labels hold only one class");
+  double best = 0;
+  walk_thresholds(y, s, [&](double tp, double fp) { best = std::max(best, std::fabs(tp / pos - fp / neg)); });
+  return best;
+}
+
+double brier(const std::vector<double>& y, const std::vector<double>& p) {
+  check_sizes(y, p);
+  double sum = 0;
+  for (size_t i = 0; i < y.size(); ++i) sum += (p[i] - y[i]) * (p[i] - y[i]);
+  return sum / double(y.size());
+}
+
+double Confusion::accuracy() const { return (tp + tn) / (tp + tn + fp + fn); }
+double Confusion::precision() const { return tp + fp > 0 ? tp / (tp + fp) : 0.0; }
+double Confusion::recall() const { return tp + fn > 0 ? tp / (tp + fn) : 0.0; }
+double Confusion::f1() const {
+  double p = precision(), r = recall();
+  return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+}
+
+Confusion confusion_at(const std::vector<double>& y, const std::vector<double>& s, double t) {
+  check_sizes(y, s);
+  Confusion c;
+  for (size_t i = 0; i < y.size(); ++i) {
+    bool pred = s[i] >= t, actual = y[i] > 0.5;
+    if (pred && actual) c.tp++;
+    else if (pred) c.fp++;
+    else if (actual) c.fn++;
+    else c.tn++;
+  }
+  return c;
+}
+
+double rmse(const std::vector<double>& y, const std::vector<double>& p) {
+  check_sizes(y, p);
+  double s = 0;
+  for (size_t i = 0; i < y.size(); ++i) s += (y[i] - p[i]) * (y[i] - p[i]);
+  return std::sqrt(s / double(y.size()));
+}
+
+double mae(const std::vector<double>& y, const std::vector<double>& p) {
+  check_sizes(y, p);
+  double s = 0;
+  for (size_t i = 0; i < y.size(); ++i) s += std::fabs(y[i] - p[i]);
+  return s / double(y.size());
+}
+
+double r2(const std::vector<double>& y, const std::vector<double>& p) {
+  check_sizes(y, p);
+  double mean = std::accumulate(y.begin(), y.end(), 0.0) / double(y.size());
+  double ss_res = 0, ss_tot = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    ss_res += (y[i] - p[i]) * (y[i] - p[i]);
+    ss_tot += (y[i] - mean) * (y[i] - mean);
+  }
+  return ss_tot > 0 ? 1.0 - ss_res / ss_tot : 0.0;
+}
+
+const std::vector<std::string>& binary_metric_names() {
+  static const std::vector<std::string> n = {"auc", "pr_auc", "logloss", "ks", "brier",
+                                             "accuracy", "precision", "recall", "f1"};
+  return n;
+}
+const std::vector<std::string>& regression_metric_names() {
+  static const std::vector<std::string> n = {"rmse", "mae", "r2"};
+  return n;
+}
+
+double compute_metric(const std::string& name, const std::vector<double>& y,
+                      const std::vector<double>& s, double threshold) {
+  if (name == "auc") return roc_auc(y, s);
+  if (name == "pr_auc") return pr_auc(y, s);
+  if (name == "logloss") return log_loss(y, s);
+  if (name == "ks") return ks_statistic(y, s);
+  if (name == "brier") return brier(y, s);
+  if (name == "accuracy") return confusion_at(y, s, threshold).accuracy();
+  if (name == "precision") return confusion_at(y, s, threshold).precision();
+  if (name == "recall") return confusion_at(y, s, threshold).recall();
+  if (name == "f1") return confusion_at(y, s, threshold).f1();
+  if (name == "rmse") return rmse(y, s);
+  if (name == "mae") return mae(y, s);
+  if (name == "r2") return r2(y, s);
+  std::vector<std::string> all = binary_metric_names();
+  for (const auto& r : regression_metric_names()) all.push_back(r);
+  throw StepError("unknown metric '" + name + "'" + did_you_mean(name, all));
+}
+
+}  // namespace mlpipe

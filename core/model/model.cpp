@@ -1,0 +1,37 @@
+#include "core/model/model.h"
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace mlpipe {
+
+const char* task_name(Task t) { return t == Task::kBinary ? "binary" : "regression"; }
+
+void TrainerRegistry::add(std::unique_ptr<Trainer> t) {
+  if (!find(t->name())) trainers_.push_back(std::move(t));
+}
+
+const Trainer* TrainerRegistry::find(const std::string& name) const {
+  for (const auto& t : trainers_)
+    if (t->name() == name) return t.get();
+  return nullptr;
+}
+
+const Trainer& TrainerRegistry::get(const std::string& name) const {
+  if (const Trainer* t = find(name)) return *t;
+  throw ConfigError("unknown trainer '" + name + "'" + did_you_mean(name, names()) +
+                    "; known trainers: " + join(names(), ", "));
+}
+
+std::vector<std::string> TrainerRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& t : trainers_) out.push_back(t->name());
+  return out;
+}
+
+TrainerRegistry& trainer_registry() {
+  static TrainerRegistry r;
+  return r;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,81 @@
+#pragma once
+// What core knows about models: a dense feature matrix in, scores out. Trainers (trainers/)
+// implement Trainer and Model; core looks them up by name in the TrainerRegistry.
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/config/schema.h"
+#include "core/store/run_store.h"
+
+namespace mlpipe {
+
+enum class Task { kBinary, kRegression };
+const char* task_name(Task t);
+
+// Row-major float32 features, NaN = missing: the layout XGBoost and torch both take.
+struct FeatureMatrix {
+  size_t rows = 0, cols = 0;
+  std::vector<float> values;
+  std::vector<std::string> names;
+};
+
+struct TrainContext {
+  long long seed = 0;
+  unsigned nthread = 1;
+  std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
+  std::function<void(const std::string&)> log;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual std::string trainer() const = 0;
+  virtual Task task() const = 0;
+  virtual std::vector<double> predict(const FeatureMatrix& x) const = 0;
+  // Writes the model to `file` atomically (write, then rename).
+  virtual void save(const std::filesystem::path& file) const = 0;
+  virtual std::string file_name() const = 0;  // e.g. "model.json"
+  // Facts worth recording: best iteration, number of trees, ...
+  virtual nlohmann::json summary() const = 0;
+};
+
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;
+  // "xgboost 1.7.4": the library doing the work, for the run store and --version.
+  virtual std::string version() const = 0;
+  // Keys this trainer accepts in a train step, besides the common ones.
+  virtual const Schema& schema() const = 0;
+  // Deeper checks than the schema (e.g. unknown library parameters), before anything runs.
+  virtual void validate(const nlohmann::json& step, const std::string& path,
+                        const ConfigChecker& check) const = 0;
+  virtual Task task(const nlohmann::json& step) const = 0;
+  virtual std::unique_ptr<Model> fit(const nlohmann::json& step, const FeatureMatrix& train,
+                                     const std::vector<float>& y_train, const FeatureMatrix* valid,
+                                     const std::vector<float>* y_valid, TrainContext& ctx) const = 0;
+  virtual std::unique_ptr<Model> load(const std::filesystem::path& file) const = 0;
+};
+
+class TrainerRegistry {
+ public:
+  void add(std::unique_ptr<Trainer> t);
+  const Trainer* find(const std::string& name) const;
+  // Throws ConfigError listing the known trainers (with a did-you-mean).
+  const Trainer& get(const std::string& name) const;
+  std::vector<std::string> names() const;
+  const std::vector<std::unique_ptr<Trainer>>& all() const { return trainers_; }
+
+ private:
+  std::vector<std::unique_ptr<Trainer>> trainers_;
+};
+
+// The process-wide registry; cli/main.cpp fills it from trainers/builtin.h.
+TrainerRegistry& trainer_registry();
+
+}  // namespace mlpipe

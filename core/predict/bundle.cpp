@@ -1,0 +1,121 @@
+#include "core/predict/bundle.h"
+
+#include <map>
+
+#include "core/data/csv_reader.h"
+#include "core/features/transforms.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/hash.h"
+#include "core/util/strings.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mlpipe {
+
+json write_bundle(const fs::path& dir, const BundleContents& c) {
+  fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+  fs::create_directories(parent);
+  fs::path staged = temp_sibling(dir);
+  fs::create_directories(staged);
+  try {
+    std::string model_file = c.model->file_name();
+    c.model->save(staged / model_file);
+    write_file_atomic(staged / "preprocess.json", c.preprocess.dump(2) + "\n");
+    json manifest = c.manifest;
+    manifest["format"] = kBundleFormat;
+    manifest["model_file"] = model_file;
+    for (const std::string name : {model_file, std::string("preprocess.json")})
+      manifest["files"][name] = {{"sha", hash_file(staged / name)},
+                                 {"bytes", fs::file_size(staged / name)}};
+    manifest["files_hash_algorithm"] = "xxh3-128";
+    write_file_atomic(staged / "manifest.json", manifest.dump(2) + "\n");
+    replace_directory(staged, dir);
+    return manifest;
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staged, ec);
+    throw;
+  }
+}
+
+LoadedBundle load_bundle(const fs::path& dir) {
+  fs::path mpath = dir / "manifest.json";
+  if (!fs::is_regular_file(mpath))
+    throw ConfigError(dir.string() + ": not a model bundle (no manifest.json); pass the folder an export step wrote");
+  LoadedBundle b;
+  try {
+    b.manifest = json::parse(read_file(mpath));
+  } catch (const json::exception& e) {
+    throw ConfigError(mpath.string() + ": unreadable manifest: " + e.what());
+  }
+  if (b.manifest.value("format", "") != kBundleFormat)
+    throw ConfigError(mpath.string() + ": unknown bundle format '" + b.manifest.value("format", "") +
+                      "' (expected " + kBundleFormat + ")");
+  for (const auto& [name, info] : b.manifest["files"].items()) {
+    fs::path p = dir / name;
+    if (!fs::is_regular_file(p)) throw ConfigError(dir.string() + ": bundle file " + name + " is missing");
+    std::string h = hash_file(p);
+    if (h != info["sha"].get<std::string>())
+      throw ConfigError(p.string() + ": content hash " + h + " does not match the manifest (" +
+                        info["sha"].get<std::string>() +
+                        "); the bundle was modified or corrupted, refusing to use it");
+  }
+  b.preprocess = json::parse(read_file(dir / "preprocess.json"));
+  const Trainer& t = trainer_registry().get(b.manifest["trainer"].get<std::string>());
+  b.model = t.load(dir / b.manifest["model_file"].get<std::string>());
+  return b;
+}
+
+PreparedData prepare_for_prediction(const fs::path& csv, const json& pre) {
+  const json& ing = pre["ingest"];
+  CsvOptions opt;
+  opt.na_values = ing["na_values"].get<std::vector<std::string>>();
+  std::string label = ing.value("label", "");
+  std::map<std::string, const json*> schema;
+  for (const auto& c : ing["columns"]) schema[c["name"].get<std::string>()] = &c;
+  // Read everything as text-free numbers first, except columns known to be categorical.
+  for (const auto& c : ing["columns"])
+    if (c["type"] == "categorical") opt.types[c["name"].get<std::string>()] = ColumnType::kCategorical;
+  opt.types_must_exist = false;
+  Table raw = read_csv(csv, opt);
+
+  PreparedData out;
+  Table& t = out.table;
+  std::vector<std::string> missing;
+  for (const auto& c : ing["columns"]) {
+    std::string name = c["name"].get<std::string>();
+    int i = raw.find(name);
+    if (i < 0) {
+      if (name != label && name != ing.value("id", "")) missing.push_back(name);
+      continue;
+    }
+    Column col = std::move(raw.col(size_t(i)));
+    if (c["type"] == "categorical") {
+      // Map this file's codes onto the training dictionary; unseen categories become missing.
+      std::vector<std::string> train_dict = c["categories"].get<std::vector<std::string>>();
+      std::map<std::string, int32_t> index;
+      for (size_t k = 0; k < train_dict.size(); ++k) index[train_dict[k]] = int32_t(k);
+      std::vector<int32_t> remap(col.dict.size(), -1);
+      for (size_t k = 0; k < col.dict.size(); ++k) {
+        auto it = index.find(col.dict[k]);
+        if (it != index.end()) remap[k] = it->second;
+      }
+      for (auto& code : col.codes) {
+        if (code >= 0 && remap[code] < 0) ++out.unseen_categories;
+        code = code < 0 ? -1 : remap[code];
+      }
+      col.dict = train_dict;
+    } else if (col.type != ColumnType::kNumeric) {
+      throw StepError(csv.string() + ": column '" + name + "' was numeric in training but holds text here");
+    }
+    t.add(std::move(col));
+  }
+  if (!missing.empty())
+    throw StepError(csv.string() + ": missing columns the model needs: " + join(missing, ", "));
+  apply_transforms(pre["transforms"], t);
+  return out;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,42 @@
+#pragma once
+// A model bundle on disk: model file + preprocess.json + manifest.json (with content hashes).
+// Written to a staging folder and renamed into place, so a crash never leaves half a bundle.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/data/table.h"
+#include "core/model/model.h"
+
+namespace mlpipe {
+
+inline constexpr const char* kBundleFormat = "mlpipe-bundle/1";
+
+struct BundleContents {
+  const Model* model = nullptr;
+  nlohmann::json preprocess;  // ingest schema + fitted transforms
+  nlohmann::json manifest;    // everything but "files", which write_bundle fills in
+};
+
+// Writes the bundle into `dir` atomically; returns the final manifest.
+nlohmann::json write_bundle(const std::filesystem::path& dir, const BundleContents& c);
+
+struct LoadedBundle {
+  nlohmann::json manifest;
+  nlohmann::json preprocess;
+  std::unique_ptr<Model> model;
+};
+
+// Reads a bundle and checks every file against its manifest hash; a mismatch is refused.
+LoadedBundle load_bundle(const std::filesystem::path& dir);
+
+struct PreparedData {
+  Table table;                   // ready for build_matrix
+  size_t unseen_categories = 0;  // values of categorical columns not seen in training
+};
+
+// Reads a CSV as the bundle's ingest step read its training data (types, categories, missing
+// values) and applies the fitted transforms.
+PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nlohmann::json& preprocess);
+
+}  // namespace mlpipe

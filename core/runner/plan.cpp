@@ -1,0 +1,21 @@
+#include "core/runner/plan.h"
+
+#include "core/steps/step.h"
+
+namespace mlpipe {
+
+void check_steps(const Pipeline& p) {
+  for (const auto& s : p.steps) {
+    const StepType& t = step_type_for(s, p.map);
+    t.check(s, ConfigChecker(p.map, "step '" + s.name + "'"), p);
+  }
+}
+
+Plan load_plan(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+  Pipeline p = load_pipeline(file, overrides);
+  check_steps(p);
+  Dag d = Dag::build(p);
+  return {std::move(p), std::move(d)};
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,46 @@
+#pragma once
+// Runs a pipeline: records the run in the store, executes steps in dependency order (independent
+// ones concurrently, up to `jobs`), stops what depends on a failed step, and reports the outcome.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace mlpipe {
+
+struct RunOptions {
+  std::filesystem::path pipeline_file;
+  std::vector<std::string> overrides;         // --set KEY=VALUE
+  std::optional<std::filesystem::path> db;       // default: <workdir>/runs.db
+  std::optional<std::filesystem::path> workdir;  // default: .mlpipe/ beside the pipeline file
+  unsigned jobs = 0;     // steps at once; 0 = number of cores
+  unsigned nthread = 0;  // threads per step (XGBoost nthread, CSV parsing); 0 = number of cores
+  std::ostream* log = nullptr;  // progress lines; nullptr = quiet
+};
+
+struct StepOutcome {
+  std::string name, type, status, error, summary;
+  double duration_s = 0;
+};
+
+struct RunOutcome {
+  int64_t run_id = 0;
+  std::string pipeline;
+  std::string status;  // ok | failed | gate_failed
+  int exit_code = 0;
+  std::string error;
+  double duration_s = 0;
+  std::filesystem::path db, workdir;
+  std::vector<StepOutcome> steps;
+  nlohmann::json metrics = nlohmann::json::object();  // step -> {key: final value}
+
+  nlohmann::json to_json() const;
+};
+
+// Config problems throw ConfigError before anything is recorded; step failures are recorded and
+// reported in the outcome (exit_code 1, 2 or 3), never thrown.
+RunOutcome run_pipeline(const RunOptions& options);
+
+}  // namespace mlpipe

@@ -1,0 +1,140 @@
+// evaluate: scores one split with the trained model, records metrics, checks gates (exit 3).
+#include <algorithm>
+#include <filesystem>
+
+#include "core/data/csv_writer.h"
+#include "core/metrics/gate.h"
+#include "core/metrics/metrics.h"
+#include "core/steps/steps.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+std::vector<std::string> all_metric_names() {
+  std::vector<std::string> all = binary_metric_names();
+  for (const auto& r : regression_metric_names()) all.push_back(r);
+  return all;
+}
+
+const Schema& evaluate_schema() {
+  static const Schema s = with_common_keys({
+      {"on", Kind::kString, false, {"train", "valid", "test"}, "the split to score (default test)"},
+      {"metrics", Kind::kStrings, false, {}, "metric names (default by task)"},
+      {"threshold", Kind::kNumber, false, {}, "score cut-off for accuracy/precision/recall/f1 (0.5)"},
+      {"gate", Kind::kMap, false, {}, "metric: \"CONDITION\", e.g. auc: \">= 0.75\"; a miss exits 3"},
+  });
+  return s;
+}
+
+void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+  check.check_object(spec.config, spec.path, evaluate_schema());
+  const json& cfg = spec.config;
+  std::vector<std::string> known = all_metric_names();
+  if (cfg.contains("metrics")) {
+    auto names = as_strings(cfg["metrics"]);
+    for (size_t i = 0; i < names.size(); ++i)
+      if (std::find(known.begin(), known.end(), names[i]) == known.end())
+        check.fail_value(child_path(child_path(spec.path, "metrics"), cfg["metrics"].is_array() ? std::to_string(i) : ""),
+                         "unknown metric '" + names[i] + "'" + did_you_mean(names[i], known) +
+                             "; known metrics: " + join(known, ", "));
+  }
+  if (cfg.contains("gate") && cfg["gate"].is_object())
+    for (const auto& [metric, cond] : cfg["gate"].items()) {
+      std::string p = child_path(child_path(spec.path, "gate"), metric);
+      if (std::find(known.begin(), known.end(), metric) == known.end())
+        check.fail_key(p, "gate on unknown metric '" + metric + "'" + did_you_mean(metric, known));
+      std::string text = cond.is_string() ? cond.get<std::string>() : cond.dump();
+      if (!cond.is_string() || !parse_gate(text))
+        check.fail_value(p, "gate condition must be text like \">= 0.75\" (operators >=, >, <=, <, ==), got " +
+                                describe(cond));
+    }
+}
+
+Flow run_evaluate(StepContext& ctx) {
+  const Frame& f = require_frame(ctx);
+  if (!ctx.input.model)
+    throw ConfigError("step '" + ctx.spec.name + "' (evaluate) needs a trained model: add the train step to its `needs:`");
+  const TrainedModel& tm = *ctx.input.model;
+  std::string on = get_string(ctx.cfg, "on", "test");
+  if (!f.has_split() && ctx.cfg.contains("on"))
+    throw StepError(ctx.spec.name + ": on: " + on + " needs a split step before this one");
+  std::vector<uint32_t> rows = f.rows_of(split_from_name(on));
+  if (rows.empty()) throw StepError(ctx.spec.name + ": the '" + on + "' split is empty");
+  FeatureMatrix x = build_matrix(f, tm.features, rows);
+  std::vector<float> yf = label_values(f, rows);
+  std::vector<double> y(yf.begin(), yf.end());
+  std::vector<double> score = tm.model->predict(x);
+
+  std::vector<std::string> names = ctx.cfg.contains("metrics") ? as_strings(ctx.cfg["metrics"])
+                                   : tm.task == Task::kBinary  ? std::vector<std::string>{"auc", "pr_auc", "logloss", "ks", "brier"}
+                                                               : regression_metric_names();
+  const auto& allowed = tm.task == Task::kBinary ? binary_metric_names() : regression_metric_names();
+  double threshold = get_number(ctx.cfg, "threshold", 0.5);
+  auto ev = std::make_shared<Evaluation>();
+  ev->on = on;
+  std::string line;
+  for (const auto& name : names) {
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+      throw ConfigError(ctx.pipeline.file.string() + ": step '" + ctx.spec.name + "': metric '" + name +
+                        "' does not apply to a " + task_name(tm.task) + " model; use " + join(allowed, ", "));
+    double v = compute_metric(name, y, score, threshold);
+    ev->metrics[name] = v;
+    ctx.metric(name, v, on);
+    line += (line.empty() ? "" : "  ") + name + " " + format_fixed(v, 4);
+  }
+  ctx.metric("rows", double(rows.size()), on);
+
+  // Predictions on the evaluated split: what `mlpipe predict` must reproduce exactly.
+  std::filesystem::create_directories(ctx.outdir);
+  std::vector<std::string> header;
+  const Column* id = tm.id.empty() ? nullptr : &f.table.at(tm.id);
+  if (id) header.push_back(tm.id);
+  header.push_back(tm.label);
+  header.push_back("score");
+  CsvWriter w(header);
+  const Column& label = f.table.at(tm.label);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<std::string> fields;
+    if (id) fields.push_back(id->text(rows[i]));
+    fields.push_back(label.text(rows[i]));
+    fields.push_back(format_double(score[i]));
+    w.row(fields);
+  }
+  auto path = ctx.outdir / "predictions.csv";
+  w.save(path);
+  ctx.artifact("predictions.csv", path);
+  ev->predictions_path = path.string();
+  ctx.flush_metrics();
+
+  ctx.outcome_metrics = ev->metrics;
+  std::vector<std::string> failures;
+  if (ctx.cfg.contains("gate"))
+    for (const auto& [metric, cond] : ctx.cfg["gate"].items()) {
+      GateCondition g = *parse_gate(cond.get<std::string>());
+      double v = ev->metrics.contains(metric) ? ev->metrics[metric].get<double>()
+                                              : compute_metric(metric, y, score, threshold);
+      bool ok = g.passes(v);
+      ctx.metric("gate." + metric, ok ? 1.0 : 0.0, on);
+      if (!ok)
+        failures.push_back(metric + " = " + format_fixed(v, 4) + " on " + on + ", required " + g.text());
+    }
+  ctx.flush_metrics();
+  ctx.summary(on + ": " + line);
+  if (!failures.empty()) throw GateError("gate failed: " + join(failures, "; "));
+  Flow flow;
+  flow.evaluation = ev;
+  return flow;
+}
+
+}  // namespace
+
+StepType evaluate_step_type() {
+  return {"evaluate", "score a split with the trained model; metrics and gates (a failed gate exits 3)",
+          check_evaluate, run_evaluate, evaluate_schema()};
+}
+
+}  // namespace mlpipe

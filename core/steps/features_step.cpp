@@ -1,0 +1,65 @@
+// features: fits transforms on one split (fit_on) and applies them to all rows.
+#include "core/features/transforms.h"
+#include "core/steps/steps.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+const Schema& features_schema() {
+  static const Schema s = with_common_keys({
+      {"fit_on", Kind::kString, false, {"train", "valid", "test"}, "split the transforms learn from (default train)"},
+      {"transforms", Kind::kList, true, {}, "list of {op, columns, ...}; ops: " + [] {
+         std::string s;
+         for (const auto& o : transform_ops()) s += (s.empty() ? "" : ", ") + o;
+         return s;
+       }()},
+  });
+  return s;
+}
+
+void check_features(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+  check.check_object(spec.config, spec.path, features_schema());
+  check_transforms(spec.config["transforms"], child_path(spec.path, "transforms"), check);
+}
+
+Flow run_features(StepContext& ctx) {
+  const Frame& in = require_frame(ctx);
+  std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
+  if (!in.has_split() && ctx.cfg.contains("fit_on"))
+    throw StepError(ctx.spec.name + ": fit_on: " + fit_on + " needs a split step before this one");
+  auto out = std::make_shared<Frame>(in);
+  std::vector<uint32_t> rows = in.rows_of(split_from_name(fit_on));
+  if (rows.empty()) throw StepError(ctx.spec.name + ": the '" + fit_on + "' split has no rows to fit on");
+  json fitted;
+  try {
+    fitted = fit_transforms(ctx.cfg["transforms"], out->table, rows, {in.label, in.id});
+  } catch (const StepError& e) {
+    throw StepError(ctx.spec.name + ": " + e.what());
+  }
+  auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
+  for (const auto& f : fitted) (*pre)["transforms"].push_back(f);
+  std::filesystem::create_directories(ctx.outdir);
+  auto path = ctx.outdir / "transforms.json";
+  write_file_atomic(path, fitted.dump(2) + "\n");
+  ctx.artifact("transforms.json", path);
+  ctx.summary(std::to_string(fitted.size()) + " transforms fitted on " + fit_on + " (" +
+              std::to_string(rows.size()) + " rows); " + std::to_string(out->table.cols()) +
+              " columns now");
+  Flow flow;
+  flow.frame = out;
+  flow.preprocess = pre;
+  return flow;
+}
+
+}  // namespace
+
+StepType features_step_type() {
+  return {"features", "fit feature transforms on one split and apply them to all rows",
+          check_features, run_features, features_schema()};
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,77 @@
+#include "core/steps/flow.h"
+
+#include <cmath>
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace mlpipe {
+
+const std::vector<std::string>& split_names() {
+  static const std::vector<std::string> n = {"train", "valid", "test"};
+  return n;
+}
+
+Split split_from_name(const std::string& name) {
+  for (size_t i = 0; i < split_names().size(); ++i)
+    if (split_names()[i] == name) return Split(i);
+  throw StepError("unknown split '" + name + "'" + did_you_mean(name, split_names()) +
+                  "; splits are train, valid, test");
+}
+
+std::vector<uint32_t> Frame::rows_of(Split s) const {
+  std::vector<uint32_t> out;
+  if (split.empty()) {
+    out.resize(table.rows());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = uint32_t(i);
+    return out;
+  }
+  for (size_t i = 0; i < split.size(); ++i)
+    if (split[i] == uint8_t(s)) out.push_back(uint32_t(i));
+  return out;
+}
+
+std::vector<std::string> Frame::feature_names() const {
+  std::vector<std::string> out;
+  for (const auto& c : table.columns())
+    if (c.name != label && c.name != id) out.push_back(c.name);
+  return out;
+}
+
+void Flow::fill_from(const Flow& o) {
+  if (!frame) frame = o.frame;
+  if (!preprocess) preprocess = o.preprocess;
+  if (!model) model = o.model;
+  if (!evaluation) evaluation = o.evaluation;
+}
+
+FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,
+                           const std::vector<uint32_t>& rows) {
+  FeatureMatrix m;
+  m.rows = rows.size();
+  m.cols = features.size();
+  m.names = features;
+  m.values.resize(m.rows * m.cols);
+  for (size_t c = 0; c < features.size(); ++c) {
+    const Column& col = f.table.at(features[c], "features");
+    for (size_t r = 0; r < rows.size(); ++r)
+      m.values[r * m.cols + c] = static_cast<float>(col.as_double(rows[r]));
+  }
+  return m;
+}
+
+std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& rows) {
+  if (f.label.empty()) throw StepError("the data has no label column (set `label:` in ingest)");
+  const Column& col = f.table.at(f.label, "label");
+  std::vector<float> y(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    double v = col.as_double(rows[r]);
+    if (!std::isfinite(v))
+      throw StepError("label '" + f.label + "' is missing or not finite in row " +
+                      std::to_string(rows[r] + 1) + " of the data");
+    y[r] = static_cast<float>(v);
+  }
+  return y;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,65 @@
+#pragma once
+// What passes from step to step: the data frame, the fitted preprocessing that reproduces the
+// features at prediction time, the trained model and the evaluation. A step receives the merge
+// of what the steps it needs produced and passes on what it changed plus the rest.
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/data/table.h"
+#include "core/model/model.h"
+
+namespace mlpipe {
+
+enum class Split : uint8_t { kTrain = 0, kValid = 1, kTest = 2 };
+const std::vector<std::string>& split_names();  // "train", "valid", "test"
+// Throws ConfigError-free StepError for unknown names (with did-you-mean).
+Split split_from_name(const std::string& name);
+
+struct Frame {
+  Table table;
+  std::string label;           // "" when the data has no label role
+  std::string id;              // "" when there is no id column
+  std::vector<uint8_t> split;  // empty until a split step ran; else one Split per row
+
+  bool has_split() const { return !split.empty(); }
+  // Row indexes of one split; all rows when there is no split yet.
+  std::vector<uint32_t> rows_of(Split s) const;
+  // Columns used as model inputs: everything but the label and the id.
+  std::vector<std::string> feature_names() const;
+};
+
+struct TrainedModel {
+  std::shared_ptr<const Model> model;
+  std::string trainer;
+  std::vector<std::string> features;
+  std::string label, id;
+  Task task = Task::kBinary;
+  std::string model_path;  // the saved model file in the run's workdir
+};
+
+struct Evaluation {
+  std::string on;  // the split evaluated
+  nlohmann::json metrics = nlohmann::json::object();
+  std::string predictions_path;
+};
+
+struct Flow {
+  std::shared_ptr<const Frame> frame;
+  // {"ingest": {...csv schema...}, "transforms": [...fitted...]}: replayed by `mlpipe predict`.
+  std::shared_ptr<const nlohmann::json> preprocess;
+  std::shared_ptr<const TrainedModel> model;
+  std::shared_ptr<const Evaluation> evaluation;
+
+  // Fields of `other` fill what this flow does not have yet.
+  void fill_from(const Flow& other);
+};
+
+// Builds the float32 row-major matrix of `features` for the given rows.
+FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,
+                           const std::vector<uint32_t>& rows);
+std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& rows);
+
+}  // namespace mlpipe

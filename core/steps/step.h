@@ -1,0 +1,80 @@
+#pragma once
+// A kind of step ("ingest", "split", ...): its key schema, its checks, and what it does.
+// The table of step types is explicit (core/steps/registry.cpp), not self-registering.
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/config/pipeline.h"
+#include "core/config/schema.h"
+#include "core/steps/flow.h"
+#include "core/store/run_store.h"
+
+namespace mlpipe {
+
+class StepContext {
+ public:
+  StepContext(const Pipeline& p, const StepSpec& spec, Flow input, std::filesystem::path outdir,
+              std::filesystem::path workdir, RunStore* store, int64_t run_id, unsigned nthread);
+
+  const Pipeline& pipeline;
+  const StepSpec& spec;
+  const nlohmann::json& cfg;  // spec.config
+  Flow input;
+  std::filesystem::path outdir;   // this step's own folder in the run's workdir
+  std::filesystem::path workdir;  // the pipeline's workdir (.mlpipe/ beside it by default)
+  long long seed;
+  unsigned nthread;
+  int64_t run_id;
+
+  // A path from the pipeline file, resolved against the pipeline's folder.
+  std::filesystem::path resolve(const std::string& path) const;
+
+  void metric(const std::string& key, double value, const std::string& split = "",
+              std::optional<int64_t> iteration = std::nullopt);
+  void metrics(const std::vector<MetricPoint>& points);
+  void flush_metrics();
+  // Hashes and records a file this step wrote.
+  void artifact(const std::string& name, const std::filesystem::path& path);
+  // Hashes and records a file this step read.
+  void input_file(const std::filesystem::path& path, std::optional<int64_t> rows,
+                  std::optional<int64_t> cols);
+  // One line shown after the step's status, e.g. "30000 rows x 25 columns".
+  void summary(const std::string& line) { summary_ = line; }
+  const std::string& summary() const { return summary_; }
+  // Final metrics to show in the run's outcome (kept even when the step then fails a gate).
+  nlohmann::json outcome_metrics;
+
+ private:
+  RunStore* store_;
+  std::vector<MetricPoint> pending_;
+  std::string summary_;
+};
+
+struct StepType {
+  std::string name;
+  std::string description;
+  // Checks the step's whole config (keys, kinds, values); throws ConfigError at file:line:col.
+  std::function<void(const StepSpec&, const ConfigChecker&, const Pipeline&)> check;
+  std::function<Flow(StepContext&)> run;
+  // Keys, for `mlpipe steps` and the reference in configs/; may be partial for nested keys.
+  Schema schema;
+};
+
+const std::vector<StepType>& step_types();
+// Throws ConfigError at the step's `type` with the known types and a did-you-mean.
+const StepType& step_type_for(const StepSpec& spec, const SourceMap& map);
+
+// The schema plus the keys every step has (type, needs, description).
+Schema with_common_keys(Schema s);
+
+// Helpers shared by step implementations.
+const Frame& require_frame(const StepContext& ctx);
+std::string get_string(const nlohmann::json& cfg, const std::string& key, const std::string& def);
+double get_number(const nlohmann::json& cfg, const std::string& key, double def);
+long long get_int(const nlohmann::json& cfg, const std::string& key, long long def);
+
+}  // namespace mlpipe

@@ -1,0 +1,75 @@
+#include "core/steps/step.h"
+
+#include "core/util/error.h"
+#include "core/util/hash.h"
+#include "core/util/strings.h"
+
+namespace fs = std::filesystem;
+
+namespace mlpipe {
+
+StepContext::StepContext(const Pipeline& p, const StepSpec& s, Flow in, fs::path out,
+                         fs::path work, RunStore* store, int64_t run, unsigned threads)
+    : pipeline(p), spec(s), cfg(s.config), input(std::move(in)), outdir(std::move(out)),
+      workdir(std::move(work)),
+      seed(p.seed), nthread(threads), run_id(run), store_(store) {}
+
+fs::path StepContext::resolve(const std::string& path) const {
+  fs::path p(path);
+  return p.is_absolute() ? p : pipeline.base_dir / p;
+}
+
+void StepContext::metric(const std::string& key, double value, const std::string& split,
+                         std::optional<int64_t> iteration) {
+  pending_.push_back({key, split, iteration, value});
+  if (pending_.size() >= 4096) flush_metrics();
+}
+
+void StepContext::metrics(const std::vector<MetricPoint>& points) {
+  pending_.insert(pending_.end(), points.begin(), points.end());
+  if (pending_.size() >= 4096) flush_metrics();
+}
+
+void StepContext::flush_metrics() {
+  if (store_ && !pending_.empty()) store_->add_metrics(run_id, spec.name, pending_);
+  pending_.clear();
+}
+
+void StepContext::artifact(const std::string& name, const fs::path& path) {
+  if (!store_) return;
+  store_->add_artifact(run_id, spec.name, name, path.string(), hash_file(path),
+                       int64_t(fs::file_size(path)));
+}
+
+void StepContext::input_file(const fs::path& path, std::optional<int64_t> rows,
+                             std::optional<int64_t> cols) {
+  if (!store_) return;
+  store_->add_input(run_id, spec.name, path.string(), hash_file(path), int64_t(fs::file_size(path)),
+                    rows, cols);
+}
+
+const Frame& require_frame(const StepContext& ctx) {
+  if (!ctx.input.frame)
+    throw ConfigError("step '" + ctx.spec.name + "' (" + ctx.spec.type +
+                      ") needs data: add an ingest step (or one after it) to its `needs:`");
+  return *ctx.input.frame;
+}
+
+std::string get_string(const nlohmann::json& cfg, const std::string& key, const std::string& def) {
+  return cfg.contains(key) && cfg[key].is_string() ? cfg[key].get<std::string>() : def;
+}
+double get_number(const nlohmann::json& cfg, const std::string& key, double def) {
+  return cfg.contains(key) && cfg[key].is_number() ? cfg[key].get<double>() : def;
+}
+long long get_int(const nlohmann::json& cfg, const std::string& key, long long def) {
+  return cfg.contains(key) && cfg[key].is_number_integer() ? cfg[key].get<long long>() : def;
+}
+
+Schema with_common_keys(Schema s) {
+  s.insert(s.begin(), {{"type", Kind::kString, true, {}, "the kind of step"},
+                       {"needs", Kind::kStrings, false, {}, "steps that must finish first"},
+                       {"description", Kind::kString, false, {}, "free text"}});
+  return s;
+}
+
+}  // namespace mlpipe

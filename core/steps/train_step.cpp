@@ -1,0 +1,127 @@
+// train: fits a model with the named trainer on the train split, early-stopping on valid.
+#include <algorithm>
+#include <filesystem>
+
+#include "core/steps/steps.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+const Schema& common_train_keys() {
+  static const Schema s = with_common_keys({
+      {"trainer", Kind::kString, true, {}, "which trainer fits the model (mlpipe trainers lists them)"},
+      {"features", Kind::kStrings, false, {}, "input columns or globs (default: all but label and id)"},
+      {"exclude", Kind::kStrings, false, {}, "columns or globs left out of the inputs"},
+      {"nthread", Kind::kInt, false, {}, "threads for training (default: all cores)"},
+  });
+  return s;
+}
+
+Schema train_schema_for(const Trainer& t) {
+  Schema s = common_train_keys();
+  s.insert(s.end(), t.schema().begin(), t.schema().end());
+  return s;
+}
+
+void check_train(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+  const json& cfg = spec.config;
+  if (!cfg.contains("trainer") || !cfg["trainer"].is_string())
+    check.fail_key(spec.path, "missing required key 'trainer' (one of: " +
+                                  join(trainer_registry().names(), ", ") + ")");
+  std::string name = cfg["trainer"];
+  const Trainer* t = trainer_registry().find(name);
+  if (!t)
+    check.fail_value(child_path(spec.path, "trainer"),
+                     "unknown trainer '" + name + "'" + did_you_mean(name, trainer_registry().names()) +
+                         "; known trainers: " + join(trainer_registry().names(), ", "));
+  check.check_object(cfg, spec.path, train_schema_for(*t));
+  if (cfg.contains("nthread") && cfg["nthread"].get<long long>() < 1)
+    check.fail_value(child_path(spec.path, "nthread"), "nthread must be at least 1");
+  t->validate(cfg, spec.path, check);
+}
+
+std::vector<std::string> select_features(const Frame& f, const json& cfg) {
+  std::vector<std::string> candidates = f.feature_names(), out;
+  auto matches = [](const std::vector<std::string>& pats, const std::string& c) {
+    for (const auto& p : pats)
+      if (glob_match(p, c)) return true;
+    return false;
+  };
+  std::vector<std::string> include = as_strings(cfg.value("features", json()));
+  std::vector<std::string> exclude = as_strings(cfg.value("exclude", json()));
+  for (const auto& p : include)
+    if (std::none_of(candidates.begin(), candidates.end(), [&](auto& c) { return glob_match(p, c); }))
+      throw StepError("features: no column matches '" + p + "'" + did_you_mean(p, candidates));
+  for (const auto& c : candidates)
+    if ((include.empty() || matches(include, c)) && !matches(exclude, c)) out.push_back(c);
+  if (out.empty()) throw StepError("no feature columns left to train on");
+  return out;
+}
+
+Flow run_train(StepContext& ctx) {
+  const Frame& f = require_frame(ctx);
+  const Trainer& trainer = trainer_registry().get(ctx.cfg["trainer"]);
+  std::vector<std::string> features;
+  try {
+    features = select_features(f, ctx.cfg);
+  } catch (const StepError& e) {
+    throw StepError(ctx.spec.name + ": " + e.what());
+  }
+  std::vector<uint32_t> train_rows = f.rows_of(Split::kTrain);
+  std::vector<uint32_t> valid_rows = f.has_split() ? f.rows_of(Split::kValid) : std::vector<uint32_t>{};
+  FeatureMatrix xt = build_matrix(f, features, train_rows);
+  std::vector<float> yt = label_values(f, train_rows);
+  FeatureMatrix xv;
+  std::vector<float> yv;
+  if (!valid_rows.empty()) {
+    xv = build_matrix(f, features, valid_rows);
+    yv = label_values(f, valid_rows);
+  }
+  TrainContext tc;
+  tc.seed = ctx.seed;
+  tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
+  tc.record_metrics = [&](const std::vector<MetricPoint>& pts) { ctx.metrics(pts); };
+  tc.log = [](const std::string&) {};
+  std::unique_ptr<Model> model = trainer.fit(ctx.cfg, xt, yt, valid_rows.empty() ? nullptr : &xv,
+                                             valid_rows.empty() ? nullptr : &yv, tc);
+  ctx.flush_metrics();
+
+  std::filesystem::create_directories(ctx.outdir);
+  auto path = ctx.outdir / model->file_name();
+  model->save(path);
+  ctx.artifact(model->file_name(), path);
+  json summary = model->summary();
+  for (const auto& [k, v] : summary.items())
+    if (v.is_number()) ctx.metric(k, v.get<double>());
+
+  auto tm = std::make_shared<TrainedModel>();
+  tm->trainer = trainer.name();
+  tm->features = features;
+  tm->label = f.label;
+  tm->id = f.id;
+  tm->task = model->task();
+  tm->model_path = path.string();
+  std::string line = trainer.name() + " on " + std::to_string(train_rows.size()) + " rows x " +
+                     std::to_string(features.size()) + " features";
+  if (summary.contains("best_iteration"))
+    line += "; best iteration " + summary["best_iteration"].dump() + " of " +
+            summary.value("rounds_run", json(0)).dump();
+  ctx.summary(line);
+  tm->model = std::move(model);
+  Flow flow;
+  flow.model = tm;
+  return flow;
+}
+
+}  // namespace
+
+StepType train_step_type() {
+  return {"train", "fit a model with a trainer (xgboost, ...) on the train split",
+          check_train, run_train, common_train_keys()};
+}
+
+}  // namespace mlpipe

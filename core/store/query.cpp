@@ -1,0 +1,146 @@
+#include "core/store/query.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "core/data/csv_writer.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace mlpipe {
+namespace {
+
+// Authorizer: reads and functions only. Everything else (writes, ATTACH, PRAGMA, schema
+// changes, transactions) is denied before it runs.
+int readonly_authorizer(void*, int action, const char* a, const char*, const char*, const char*) {
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_PRAGMA:
+      // Reading pragmas such as table_info are harmless; any assignment is refused.
+      return SQLITE_DENY;
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+std::string cell_text(const nlohmann::json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return format_double(v.get<double>());
+  return v.dump();
+}
+
+}  // namespace
+
+QueryResult run_readonly_query(Db& db, const std::string& sql) {
+  std::string_view rest = trim(sql);
+  while (!rest.empty() && (rest.back() == ';' || rest.back() == '\n' || rest.back() == ' '))
+    rest.remove_suffix(1);
+  if (rest.empty()) throw ConfigError("query: empty SQL");
+  sqlite3_set_authorizer(db.get(), readonly_authorizer, nullptr);
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  std::string text(rest);
+  int rc = sqlite3_prepare_v2(db.get(), text.c_str(), int(text.size()), &raw, &tail);
+  if (rc != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(db.get());
+    sqlite3_finalize(raw);
+    sqlite3_set_authorizer(db.get(), nullptr, nullptr);
+    if ((rc & 0xff) == SQLITE_AUTH)
+      throw ConfigError("query: refused: the run store is read-only here (only SELECT/WITH "
+                        "statements that read are allowed)");
+    throw ConfigError("query: " + msg);
+  }
+  sqlite3_set_authorizer(db.get(), nullptr, nullptr);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
+  if (tail && !trim(tail).empty())
+    throw ConfigError("query: one statement at a time, please (found more after the first ';')");
+  if (!sqlite3_stmt_readonly(raw))
+    throw ConfigError("query: refused: the run store is read-only here (statement would write)");
+
+  QueryResult r;
+  int n = sqlite3_column_count(raw);
+  for (int i = 0; i < n; ++i) r.columns.push_back(sqlite3_column_name(raw, i));
+  for (;;) {
+    rc = sqlite3_step(raw);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) throw ConfigError(std::string("query: ") + sqlite3_errmsg(db.get()));
+    std::vector<nlohmann::json> row;
+    for (int i = 0; i < n; ++i) {
+      switch (sqlite3_column_type(raw, i)) {
+        case SQLITE_NULL: row.emplace_back(nullptr); break;
+        case SQLITE_INTEGER: row.emplace_back(int64_t(sqlite3_column_int64(raw, i))); break;
+        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(raw, i)); break;
+        case SQLITE_BLOB: row.emplace_back("<blob " + std::to_string(sqlite3_column_bytes(raw, i)) + " bytes>"); break;
+        default: row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(raw, i)))); break;
+      }
+    }
+    r.rows.push_back(std::move(row));
+  }
+  return r;
+}
+
+QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql) {
+  Db db = Db::open(db_path, /*read_only=*/true);
+  db.exec("PRAGMA query_only=1");
+  return run_readonly_query(db, sql);
+}
+
+std::string format_table(const QueryResult& r) {
+  std::vector<size_t> width(r.columns.size());
+  std::vector<std::vector<std::string>> cells;
+  for (size_t c = 0; c < r.columns.size(); ++c) width[c] = r.columns[c].size();
+  for (const auto& row : r.rows) {
+    std::vector<std::string> line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      std::string t = cell_text(row[c]);
+      if (auto nl = t.find('\n'); nl != std::string::npos) t = t.substr(0, nl) + "…";
+      if (t.size() > 60) t = t.substr(0, 57) + "...";
+      width[c] = std::max(width[c], t.size());
+      line.push_back(std::move(t));
+    }
+    cells.push_back(std::move(line));
+  }
+  auto emit = [&](const std::vector<std::string>& line, std::string& out) {
+    for (size_t c = 0; c < line.size(); ++c) {
+      out += line[c];
+      if (c + 1 < line.size()) out += std::string(width[c] - line[c].size() + 2, ' ');
+    }
+    out += '\n';
+  };
+  std::string out;
+  emit(r.columns, out);
+  std::vector<std::string> rule;
+  for (size_t w : width) rule.push_back(std::string(w, '-'));
+  emit(rule, out);
+  for (const auto& line : cells) emit(line, out);
+  out += "(" + std::to_string(r.rows.size()) + (r.rows.size() == 1 ? " row)\n" : " rows)\n");
+  return out;
+}
+
+std::string format_csv(const QueryResult& r) {
+  CsvWriter w(r.columns);
+  for (const auto& row : r.rows) {
+    std::vector<std::string> f;
+    for (const auto& v : row) f.push_back(cell_text(v));
+    w.row(f);
+  }
+  return w.text();
+}
+
+std::string format_json(const QueryResult& r) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    nlohmann::json o = nlohmann::json::object();
+    for (size_t c = 0; c < row.size(); ++c) o[r.columns[c]] = row[c];
+    arr.push_back(o);
+  }
+  return arr.dump(2) + "\n";
+}
+
+}  // namespace mlpipe

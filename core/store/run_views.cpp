@@ -1,0 +1,151 @@
+#include "core/store/run_views.h"
+
+#include <map>
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+json rows_as_json(Stmt& s) {
+  json arr = json::array();
+  while (s.step()) {
+    json o = json::object();
+    for (int i = 0; i < s.columns(); ++i) {
+      switch (s.type(i)) {
+        case 5: o[s.column_name(i)] = nullptr; break;  // SQLITE_NULL
+        case 1: o[s.column_name(i)] = s.int64(i); break;
+        case 2: o[s.column_name(i)] = s.real(i); break;
+        default: o[s.column_name(i)] = s.text(i); break;
+      }
+    }
+    arr.push_back(o);
+  }
+  return arr;
+}
+
+std::string str(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return format_fixed(v.get<double>(), 2);
+  return v.dump();
+}
+
+}  // namespace
+
+Db open_store_readonly(const std::filesystem::path& path) {
+  Db db = Db::open(path, /*read_only=*/true);
+  db.exec("PRAGMA query_only=1");
+  return db;
+}
+
+int64_t resolve_run_id(Db& db, const std::string& ref) {
+  if (ref == "latest" || ref == "last") {
+    Stmt s = db.prepare("SELECT max(run_id) FROM runs");
+    if (s.step() && !s.is_null(0)) return s.int64(0);
+    throw ConfigError("the run store has no runs yet");
+  }
+  int64_t id = 0;
+  try {
+    size_t used = 0;
+    id = std::stoll(ref, &used);
+    if (used != ref.size()) throw std::invalid_argument(ref);
+  } catch (const std::exception&) {
+    throw ConfigError("'" + ref + "' is not a run id (a number, or 'latest')");
+  }
+  Stmt s = db.prepare("SELECT 1 FROM runs WHERE run_id = ?");
+  s.bind(1, id);
+  if (!s.step()) throw ConfigError("no run " + ref + " in " + db.path().string());
+  return id;
+}
+
+QueryResult list_runs(Db& db, const std::string& pipeline, int limit) {
+  std::string sql =
+      "SELECT r.run_id AS run, r.pipeline, r.status, r.started_at, round(r.duration_s, 2) AS seconds,"
+      " (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id AND s.status IN ('ok','reused')) || '/' ||"
+      " (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id) AS steps_ok,"
+      " coalesce(substr(r.git_commit, 1, 10) || CASE WHEN r.git_dirty THEN '+dirty' ELSE '' END, '') AS git,"
+      " coalesce(r.error, '') AS error FROM runs r";
+  if (!pipeline.empty()) sql += " WHERE r.pipeline = '" + [&] {
+      std::string q;
+      for (char c : pipeline) q += c == '\'' ? std::string("''") : std::string(1, c);
+      return q;
+    }() + "'";
+  sql += " ORDER BY r.run_id DESC LIMIT " + std::to_string(limit);
+  return run_readonly_query(db, sql);
+}
+
+json run_details(Db& db, int64_t run) {
+  json d;
+  auto q = [&](const std::string& sql) {
+    Stmt s = db.prepare(sql);
+    s.bind(1, run);
+    return rows_as_json(s);
+  };
+  json runs = q("SELECT run_id, pipeline, pipeline_file, status, started_at, ended_at, duration_s,"
+                " exit_code, error, config_hash, overrides, seed, git_commit, git_dirty, host, user,"
+                " mlpipe_version, pid, workdir FROM runs WHERE run_id = ?");
+  d["run"] = runs.at(0);
+  d["steps"] = q("SELECT step, type, status, started_at, duration_s, fingerprint, reused_from_run, error"
+                 " FROM steps WHERE run_id = ? ORDER BY coalesce(started_at, '9'), rowid");
+  d["params"] = q("SELECT step, key, value FROM params WHERE run_id = ? ORDER BY step, key");
+  // Final metrics: values without an iteration, plus the last iteration of each curve.
+  d["metrics"] = q(
+      "SELECT step, split, key, value, iteration FROM metrics m WHERE run_id = ?1 AND"
+      " (iteration IS NULL OR iteration = (SELECT max(iteration) FROM metrics m2 WHERE"
+      " m2.run_id = m.run_id AND m2.step = m.step AND m2.key = m.key AND"
+      " coalesce(m2.split,'') = coalesce(m.split,'')))"
+      " ORDER BY step, iteration IS NOT NULL, split, key");
+  d["curves"] = q("SELECT step, split, key, count(*) AS points, min(iteration) AS first,"
+                  " max(iteration) AS last FROM metrics WHERE run_id = ? AND iteration IS NOT NULL"
+                  " GROUP BY step, split, key ORDER BY step, split, key");
+  d["inputs"] = q("SELECT step, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id = ?");
+  d["artifacts"] = q("SELECT step, name, path, content_hash, bytes FROM artifacts WHERE run_id = ?"
+                     " ORDER BY rowid");
+  d["environment"] = q("SELECT key, value FROM environment WHERE run_id = ? ORDER BY key");
+  return d;
+}
+
+std::string format_run_details(const json& d) {
+  const json& r = d["run"];
+  std::string out;
+  out += "run " + str(r["run_id"]) + "  " + str(r["pipeline"]) + "  " + str(r["status"]) + "\n";
+  out += "  file       " + str(r["pipeline_file"]) + "\n";
+  out += "  started    " + str(r["started_at"]) + "  (" + str(r["duration_s"]) + " s)\n";
+  out += "  config     " + str(r["config_hash"]) + "  overrides " + str(r["overrides"]) + "  seed " + str(r["seed"]) + "\n";
+  std::string git = r["git_commit"].is_null() ? "not in a git repository"
+                    : str(r["git_commit"]) + (r["git_dirty"] == 1 ? " (dirty)" : "");
+  out += "  git        " + git + "\n";
+  out += "  host       " + str(r["host"]) + "  user " + str(r["user"]) + "  mlpipe " + str(r["mlpipe_version"]) + "\n";
+  if (!r["error"].is_null()) out += "  error      " + str(r["error"]) + "\n";
+  out += "\nsteps\n";
+  for (const auto& s : d["steps"]) {
+    out += "  " + str(s["step"]) + std::string(std::max<int>(1, 14 - int(str(s["step"]).size())), ' ') +
+           str(s["type"]) + std::string(std::max<int>(1, 10 - int(str(s["type"]).size())), ' ') +
+           str(s["status"]) + std::string(std::max<int>(1, 12 - int(str(s["status"]).size())), ' ') +
+           str(s["duration_s"]) + " s";
+    if (!s["error"].is_null()) out += "  " + str(s["error"]);
+    out += "\n";
+  }
+  out += "\nmetrics (final values)\n";
+  for (const auto& m : d["metrics"]) {
+    std::string name = str(m["step"]) + "." + (m["split"].is_null() ? "" : str(m["split"]) + ".") + str(m["key"]);
+    out += "  " + name + std::string(std::max<int>(1, 34 - int(name.size())), ' ') +
+           format_double(m["value"].is_null() ? 0.0 : m["value"].get<double>());
+    if (!m["iteration"].is_null()) out += "   (iteration " + str(m["iteration"]) + ")";
+    out += "\n";
+  }
+  out += "\ninputs\n";
+  for (const auto& i : d["inputs"])
+    out += "  " + str(i["step"]) + "  " + str(i["path"]) + "  " + str(i["rows"]) + " rows  " +
+           str(i["bytes"]) + " bytes  xxh3:" + str(i["content_hash"]) + "\n";
+  out += "\nartifacts\n";
+  for (const auto& a : d["artifacts"])
+    out += "  " + str(a["step"]) + "  " + str(a["name"]) + "  " + str(a["bytes"]) + " bytes  " + str(a["path"]) + "\n";
+  return out;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,27 @@
+#pragma once
+// Read-side views of the run store for `mlpipe runs`: listing, one run in detail.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/store/query.h"
+
+namespace mlpipe {
+
+// "latest"/"last" or a run number; throws ConfigError when no such run exists.
+int64_t resolve_run_id(Db& db, const std::string& ref);
+
+// Runs, newest first.
+QueryResult list_runs(Db& db, const std::string& pipeline, int limit);
+
+// Everything recorded about one run, as JSON: run, steps, params, metrics (final values and
+// iteration counts), inputs, artifacts, environment.
+nlohmann::json run_details(Db& db, int64_t run_id);
+
+// The same, for people.
+std::string format_run_details(const nlohmann::json& details);
+
+// Opens the store read-only, or explains where it looked.
+Db open_store_readonly(const std::filesystem::path& path);
+
+}  // namespace mlpipe

@@ -1,0 +1,118 @@
+#include "core/store/sqlite.h"
+
+#include <sqlite3.h>
+
+#include "core/util/error.h"
+
+namespace mlpipe {
+namespace {
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw StepError("run store: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+}  // namespace
+
+Stmt::Stmt(sqlite3* db, const std::string& sql) : db_(db) {
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &st_, &tail) != SQLITE_OK)
+    fail(db, "cannot prepare statement");
+}
+Stmt::~Stmt() { sqlite3_finalize(st_); }
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(st_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+  sqlite3_bind_double(st_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, const std::string& v) {
+  sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(st_, i);
+  return *this;
+}
+
+bool Stmt::step() {
+  int rc = sqlite3_step(st_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string msg = sqlite3_errmsg(db_);
+  sqlite3_reset(st_);
+  throw StepError("run store: " + msg);
+}
+void Stmt::run() {
+  while (step()) {
+  }
+  reset();
+}
+void Stmt::reset() {
+  sqlite3_reset(st_);
+  sqlite3_clear_bindings(st_);
+}
+bool Stmt::readonly() const { return sqlite3_stmt_readonly(st_) != 0; }
+int Stmt::columns() const { return sqlite3_column_count(st_); }
+std::string Stmt::column_name(int i) const { return sqlite3_column_name(st_, i); }
+bool Stmt::is_null(int i) const { return sqlite3_column_type(st_, i) == SQLITE_NULL; }
+int Stmt::type(int i) const { return sqlite3_column_type(st_, i); }
+int64_t Stmt::int64(int i) const { return sqlite3_column_int64(st_, i); }
+double Stmt::real(int i) const { return sqlite3_column_double(st_, i); }
+std::string Stmt::text(int i) const {
+  const unsigned char* t = sqlite3_column_text(st_, i);
+  return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(st_, i)) : "";
+}
+
+Db Db::open(const std::filesystem::path& path, bool read_only) {
+  sqlite3* db = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_FULLMUTEX;
+  if (read_only && !std::filesystem::exists(path))
+    throw ConfigError(path.string() + ": no run database here (run a pipeline first, or pass --db)");
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw StepError("run store: cannot open " + path.string() + ": " + msg);
+  }
+  Db out(db, path);
+  sqlite3_busy_timeout(db, 30000);
+  sqlite3_extended_result_codes(db, 1);
+  if (!read_only) {
+    out.exec("PRAGMA journal_mode=WAL");
+    out.exec("PRAGMA synchronous=NORMAL");
+  }
+  out.exec("PRAGMA foreign_keys=ON");
+  return out;
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+void Db::exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    throw StepError("run store: " + msg);
+  }
+}
+
+int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+Transaction::Transaction(Db& db, bool immediate) : db_(db) {
+  db_.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+}
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,64 @@
+#include "core/util/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace mlpipe {
+
+fs::path temp_sibling(const fs::path& path) {
+  static std::atomic<unsigned> counter{0};
+  return path.parent_path() / (".tmp-" + path.filename().string() + "-" +
+                               std::to_string(::getpid()) + "-" + std::to_string(counter++));
+}
+
+void write_file_atomic(const fs::path& path, std::string_view bytes) {
+  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
+  fs::path tmp = temp_sibling(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw StepError("cannot write " + tmp.string() + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      fs::remove(tmp);
+      throw StepError("cannot write " + tmp.string() + ": " + std::strerror(e));
+    }
+    off += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  fs::rename(tmp, path);
+}
+
+void replace_directory(const fs::path& staged, const fs::path& dest) {
+  fs::path old;
+  if (fs::exists(dest)) {
+    old = temp_sibling(dest);
+    fs::rename(dest, old);
+  }
+  fs::rename(staged, dest);
+  if (!old.empty()) fs::remove_all(old);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StepError("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,20 @@
+#pragma once
+// Write-then-rename helpers: a crash never leaves a half-written file under its final name.
+#include <filesystem>
+#include <string_view>
+
+namespace mlpipe {
+
+// Writes `bytes` to `path` via a temporary sibling, fsyncs and renames it into place.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+// A temporary sibling name for `path` unique to this process and call.
+std::filesystem::path temp_sibling(const std::filesystem::path& path);
+
+// Replaces directory `dest` by the fully written directory `staged` (same parent).
+// An existing `dest` is moved aside first and removed only after the new one is in place.
+void replace_directory(const std::filesystem::path& staged, const std::filesystem::path& dest);
+
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace mlpipe

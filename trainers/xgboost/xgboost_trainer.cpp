@@ -1,0 +1,315 @@
+#include "trainers/xgboost/xgboost_trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+#include "trainers/xgboost/eval_log.h"
+#include "trainers/xgboost/xgb_handles.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+// XGBoost's log goes through one process-wide callback. Normally it is forwarded to stderr;
+// while validating parameters it is captured to find the "are not used" warning.
+std::mutex g_log_mu;
+std::string* g_capture = nullptr;
+
+void log_callback(const char* msg) {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  if (g_capture) {
+    *g_capture += msg;
+    *g_capture += "\n";
+  } else {
+    std::fprintf(stderr, "xgboost: %s\n", msg);
+  }
+}
+
+void install_log_callback() {
+  static std::once_flag once;
+  std::call_once(once, [] { XGBRegisterLogCallback(&log_callback); });
+}
+
+// Keys that belong at the step level, not among booster parameters.
+const std::vector<std::pair<std::string, std::string>>& misplaced_keys() {
+  static const std::vector<std::pair<std::string, std::string>> m = {
+      {"rounds", "rounds"},        {"num_boost_round", "rounds"},
+      {"n_estimators", "rounds"},  {"early_stopping", "early_stopping"},
+      {"early_stopping_rounds", "early_stopping"}, {"nthread", "nthread"}, {"n_jobs", "nthread"},
+  };
+  return m;
+}
+
+std::string param_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "1" : "0";
+  if (v.is_number_float()) return format_double(v.get<double>());
+  return v.dump();
+}
+
+// Every (key, value) to hand to XGBoosterSetParam, lists expanded (eval_metric: [auc, logloss]).
+std::vector<std::pair<std::string, std::string>> user_params(const json& step) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!step.contains("params") || !step["params"].is_object()) return out;
+  for (const auto& [k, v] : step["params"].items()) {
+    if (v.is_array())
+      for (const auto& e : v) out.emplace_back(k, param_text(e));
+    else
+      out.emplace_back(k, param_text(v));
+  }
+  return out;
+}
+
+std::string objective_of(const json& step) {
+  if (step.contains("params") && step["params"].contains("objective") &&
+      step["params"]["objective"].is_string())
+    return step["params"]["objective"].get<std::string>();
+  return "binary:logistic";
+}
+
+Task task_of_objective(const std::string& obj) {
+  return starts_with(obj, "binary:") ? Task::kBinary : Task::kRegression;
+}
+
+// Sets mlpipe's defaults, then the user's parameters (which win).
+void configure(xgb::Booster& b, const json& step, unsigned nthread, long long seed) {
+  b.set("nthread", std::to_string(nthread));
+  b.set("seed", std::to_string(seed));
+  b.set("objective", objective_of(step));
+  bool has_metric = step.contains("params") && step["params"].contains("eval_metric");
+  if (!has_metric) {  // both curves are worth recording; early stopping follows the last (auc)
+    if (task_of_objective(objective_of(step)) == Task::kBinary) {
+      b.set("eval_metric", "logloss");
+      b.set("eval_metric", "auc");
+    } else {
+      b.set("eval_metric", "rmse");
+    }
+  }
+  for (const auto& [k, v] : user_params(step)) b.set(k == "random_state" ? "seed" : k, v);
+}
+
+class XgbModel : public Model {
+ public:
+  XgbModel(xgb::Booster b, Task task, json summary)
+      : booster_(std::move(b)), task_(task), summary_(std::move(summary)) {}
+  std::string trainer() const override { return "xgboost"; }
+  Task task() const override { return task_; }
+  std::string file_name() const override { return "model.json"; }
+  json summary() const override { return summary_; }
+
+  std::vector<double> predict(const FeatureMatrix& x) const override {
+    if (x.rows == 0) return {};
+    std::lock_guard<std::mutex> lock(mu_);
+    xgb::DMatrix d(x, std::max(1u, std::thread::hardware_concurrency()));
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* result = nullptr;
+    MLPIPE_XGB(XGBoosterPredictFromDMatrix(
+        booster_.get(), d.get(),
+        R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})",
+        &shape, &dim, &result));
+    return std::vector<double>(result, result + x.rows);
+  }
+
+  void save(const fs::path& file) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    write_file_atomic(file, booster_.save_json());
+  }
+
+ private:
+  mutable std::mutex mu_;
+  xgb::Booster booster_;
+  Task task_;
+  json summary_;
+};
+
+class XgbTrainer : public Trainer {
+ public:
+  XgbTrainer() { install_log_callback(); }
+  std::string name() const override { return "xgboost"; }
+  std::string description() const override {
+    return "gradient-boosted trees (XGBoost C API); binary:* and reg:* objectives";
+  }
+  std::string version() const override {
+    int a, b, c;
+    XGBoostVersion(&a, &b, &c);
+    return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c);
+  }
+  const Schema& schema() const override {
+    static const Schema s = {
+        {"params", Kind::kMap, false, {}, "booster parameters passed to XGBoost (objective, eta, max_depth, ...)"},
+        {"rounds", Kind::kInt, false, {}, "boosting rounds (default 100)"},
+        {"early_stopping", Kind::kInt, false, {}, "stop after N rounds without improvement on valid"},
+    };
+    return s;
+  }
+  Task task(const json& step) const override { return task_of_objective(objective_of(step)); }
+
+  void validate(const json& step, const std::string& path, const ConfigChecker& check) const override {
+    for (const char* k : {"rounds", "early_stopping"})
+      if (step.contains(k) && step[k].is_number_integer() && step[k].get<long long>() < 1)
+        check.fail_value(child_path(path, k), std::string(k) + " must be at least 1");
+    if (!step.contains("params") || !step["params"].is_object()) return;
+    std::string ppath = child_path(path, "params");
+    for (const auto& [k, v] : step["params"].items()) {
+      for (const auto& [bad, good] : misplaced_keys())
+        if (k == bad)
+          check.fail_key(child_path(ppath, k), "'" + k + "' is not a booster parameter: write `" +
+                                                   good + ":` at the step level, beside `params:`");
+      bool scalar = v.is_primitive() && !v.is_null();
+      if (v.is_array()) scalar = std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_primitive(); });
+      if (!scalar)
+        check.fail_value(child_path(ppath, k), "xgboost parameter '" + k + "' must be a value or a list of values");
+    }
+    std::string obj = objective_of(step);
+    if (!starts_with(obj, "binary:") && !starts_with(obj, "reg:"))
+      check.fail_value(child_path(ppath, "objective"),
+                       "objective '" + obj + "' is not supported yet; use binary:logistic or a reg:* objective");
+    probe_parameters(step, ppath, check);
+  }
+
+  std::unique_ptr<Model> fit(const json& step, const FeatureMatrix& xt, const std::vector<float>& yt,
+                             const FeatureMatrix* xv, const std::vector<float>* yv,
+                             TrainContext& ctx) const override {
+    int rounds = int(step.value("rounds", 100));
+    int patience = int(step.value("early_stopping", 0));
+    if (patience > 0 && !xv)
+      throw StepError("early_stopping needs a non-empty valid split (set fractions.valid in split)");
+    xgb::DMatrix dtrain(xt, ctx.nthread);
+    dtrain.set_labels(yt);
+    std::unique_ptr<xgb::DMatrix> dvalid;
+    std::vector<DMatrixHandle> sets = {dtrain.get()};
+    std::vector<const char*> names = {"train"};
+    if (xv) {
+      dvalid = std::make_unique<xgb::DMatrix>(*xv, ctx.nthread);
+      dvalid->set_labels(*yv);
+      sets.push_back(dvalid->get());
+      names.push_back("valid");
+    }
+    xgb::Booster b(sets);
+    configure(b, step, ctx.nthread, ctx.seed);
+
+    double best = NAN;
+    int best_round = 0, rounds_run = 0;
+    std::string stop_metric;
+    for (int i = 0; i < rounds; ++i) {
+      MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), i, dtrain.get()));
+      const char* out = nullptr;
+      MLPIPE_XGB(XGBoosterEvalOneIter(b.get(), i, sets.data(), names.data(), sets.size(), &out));
+      std::vector<MetricPoint> pts = xgb::parse_eval_line(out, i + 1);
+      rounds_run = i + 1;
+      if (ctx.record_metrics) ctx.record_metrics(pts);
+      if (!xv) continue;
+      const MetricPoint* last = nullptr;  // XGBoost's convention: stop on the last metric of valid
+      for (const auto& p : pts)
+        if (p.split == "valid") last = &p;
+      if (!last) continue;
+      stop_metric = last->key;
+      bool better = std::isnan(best) ||
+                    (xgb::metric_maximizes(last->key) ? last->value > best : last->value < best);
+      if (better) {
+        best = last->value;
+        best_round = i + 1;
+      } else if (patience > 0 && i + 1 - best_round >= patience) {
+        break;
+      }
+    }
+    json summary = {{"rounds_run", rounds_run}};
+    bool early = patience > 0 && best_round > 0 && best_round < rounds_run;
+    summary["best_iteration"] = early ? best_round : rounds_run;
+    summary["early_stopped"] = early;
+    if (!stop_metric.empty()) summary["valid_" + stop_metric + "_best"] = best;
+    // The final model keeps the best rounds only, and none of the training matrices.
+    if (early) {
+      BoosterHandle sliced = nullptr;
+      MLPIPE_XGB(XGBoosterSlice(b.get(), 0, best_round, 1, &sliced));
+      xgb::Booster owned = xgb::Booster::adopt(sliced);
+      return std::make_unique<XgbModel>(xgb::Booster::from_json(owned.save_json()), task(step), summary);
+    }
+    return std::make_unique<XgbModel>(xgb::Booster::from_json(b.save_json()), task(step), summary);
+  }
+
+  std::unique_ptr<Model> load(const fs::path& file) const override {
+    xgb::Booster b = xgb::Booster::from_json(read_file(file));
+    json cfg = json::parse(b.config_json());
+    std::string obj = cfg["learner"]["objective"]["name"].get<std::string>();
+    return std::make_unique<XgbModel>(std::move(b), task_of_objective(obj), json::object());
+  }
+
+ private:
+  // Trains one round on a tiny matrix with the user's parameters so that XGBoost itself reports
+  // values it rejects and parameters it does not know; both become config errors here.
+  void probe_parameters(const json& step, const std::string& ppath, const ConfigChecker& check) const {
+    FeatureMatrix x;
+    x.rows = 8;
+    x.cols = 2;
+    x.names = {"a", "b"};
+    for (int i = 0; i < 16; ++i) x.values.push_back(float(i % 5));
+    std::vector<float> y = {0, 1, 0, 1, 1, 0, 1, 0};
+    xgb::DMatrix d(x, 1);
+    d.set_labels(y);
+    xgb::Booster b(std::vector<DMatrixHandle>{d.get()});
+    std::string captured;
+    {
+      std::lock_guard<std::mutex> lock(g_log_mu);
+      g_capture = &captured;
+    }
+    struct Release {
+      ~Release() {
+        std::lock_guard<std::mutex> lock(g_log_mu);
+        g_capture = nullptr;
+      }
+    } release;
+    try {
+      b.set("validate_parameters", "1");
+      configure(b, step, 1, 0);
+      MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), 0, d.get()));
+    } catch (const StepError& e) {
+      std::string msg = e.what();
+      // Find which parameter XGBoost complained about, to point at it.
+      std::string where = ppath;
+      for (const auto& [k, v] : step["params"].items())
+        if (msg.find(k) != std::string::npos) where = child_path(ppath, k);
+      check.fail_value(where, "XGBoost rejected the parameters: " + first_line(msg));
+    }
+    std::vector<std::string> unused = xgb::parse_unused_parameters(captured);
+    if (unused.empty()) return;
+    std::vector<std::string> known = known_parameter_names(b);
+    const std::string& bad = unused.front();
+    std::string where = step["params"].contains(bad) ? child_path(ppath, bad) : ppath;
+    check.fail_key(where, "unknown xgboost parameter '" + bad + "'" + did_you_mean(bad, known) +
+                              " (XGBoost reports it as not used)");
+  }
+
+  static std::string first_line(const std::string& s) {
+    auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+  }
+
+  static void collect_keys(const json& j, std::vector<std::string>& out) {
+    if (!j.is_object()) return;
+    for (const auto& [k, v] : j.items()) {
+      if (v.is_string()) out.push_back(k);
+      collect_keys(v, out);
+    }
+  }
+
+  static std::vector<std::string> known_parameter_names(const xgb::Booster& b) {
+    std::vector<std::string> out = {"eval_metric", "learning_rate", "random_state", "reg_lambda", "reg_alpha"};
+    collect_keys(json::parse(b.config_json()), out);
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Trainer> make_xgboost_trainer() { return std::make_unique<XgbTrainer>(); }
+
+}  // namespace mlpipe
