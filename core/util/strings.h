@@ -6,7 +6,7 @@
 
 namespace mlpipe {
 
-// Levenshtein distance (insert/delete/substitute cost 1).
+// Edit distance: insert, delete, substitute or swap two neighbours, each costing 1.
 size_t edit_distance(std::string_view a, std::string_view b);
 
 // The closest candidate if it is close enough to be a plausible typo, else "".

@@ -274,9 +274,12 @@ class XgbTrainer : public Trainer {
     } catch (const StepError& e) {
       std::string msg = e.what();
       // Find which parameter XGBoost complained about, to point at it.
+      // Point at the parameter XGBoost names, or whose value it quotes.
       std::string where = ppath;
       for (const auto& [k, v] : step["params"].items())
-        if (msg.find(k) != std::string::npos) where = child_path(ppath, k);
+        if (msg.find(" " + k + " ") != std::string::npos ||
+            msg.find("'" + param_text(v) + "'") != std::string::npos)
+          where = child_path(ppath, k);
       check.fail_value(where, "XGBoost rejected the parameters: " + first_line(msg));
     }
     std::vector<std::string> unused = xgb::parse_unused_parameters(captured);

@@ -1,0 +1,118 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/data/csv_reader.h"
+#include "core/util/error.h"
+
+using namespace mlpipe;
+
+namespace {
+Table parse(const std::string& text, CsvOptions opt = {}) { return parse_csv(text, "t.csv", opt); }
+std::string error_of(const std::string& text, CsvOptions opt = {}) {
+  try {
+    parse(text, opt);
+  } catch (const StepError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("quoted fields hold delimiters, doubled quotes and newlines") {
+  Table t = parse("id,name,v\n1,\"Smith, J\",2\n2,\"say \"\"hi\"\"\",3\n3,\"two\nlines\",4\n");
+  REQUIRE(t.rows() == 3);
+  const Column& name = t.at("name");
+  CHECK(name.type == ColumnType::kCategorical);
+  CHECK(name.text(0) == "Smith, J");
+  CHECK(name.text(1) == "say \"hi\"");
+  CHECK(name.text(2) == "two\nlines");
+  CHECK(t.at("v").num == std::vector<double>{2, 3, 4});
+}
+
+TEST_CASE("CRLF line ends, a UTF-8 BOM and a missing final newline") {
+  Table t = parse("\xEF\xBB\xBF" "a,b\r\n1,2\r\n3,4");
+  CHECK(t.names() == std::vector<std::string>{"a", "b"});
+  CHECK(t.at("b").num == std::vector<double>{2, 4});
+}
+
+TEST_CASE("missing values: empty, NA, nan and the like") {
+  Table t = parse("a,b\n1,\nNA,2\nnan,NaN\n,N/A\n4,5\n");
+  const Column& a = t.at("a");
+  CHECK(a.type == ColumnType::kNumeric);
+  CHECK(a.num[0] == 1);
+  CHECK(std::isnan(a.num[1]));
+  CHECK(std::isnan(a.num[2]));
+  CHECK(std::isnan(a.num[3]));
+  CHECK(t.at("b").missing(0));
+  CHECK(t.at("b").missing(3));
+}
+
+TEST_CASE("scientific notation, signs and spaces parse as numbers") {
+  Table t = parse("x\n5.00E+05\n-1.5e-3\n+7\n 12 \n");
+  CHECK(t.at("x").num == std::vector<double>{500000, -0.0015, 7, 12});
+}
+
+TEST_CASE("type inference and explicit overrides") {
+  CsvOptions opt;
+  opt.types["code"] = ColumnType::kCategorical;
+  Table t = parse("code,city,n\n10,Paris,1\n20,Lyon,2\n10,Paris,3\n", opt);
+  CHECK(t.at("code").type == ColumnType::kCategorical);
+  CHECK(t.at("code").dict == std::vector<std::string>{"10", "20"});
+  CHECK(t.at("city").type == ColumnType::kCategorical);  // text inferred
+  CHECK(t.at("city").codes == std::vector<int32_t>{0, 1, 0});
+  CHECK(t.at("n").type == ColumnType::kNumeric);
+  opt.types = {{"city", ColumnType::kNumeric}};
+  CHECK(error_of("code,city\n1,2\n3,Lyon\n", opt) ==
+        "t.csv:3: column 'city' is declared numeric but holds text; fix the data or declare it categorical");
+  opt.types = {{"town", ColumnType::kNumeric}};
+  CHECK(error_of("code,city\n1,2\n", opt) == "t.csv: types: no column 'town' in the header");
+}
+
+TEST_CASE("malformed rows are errors with the file and line") {
+  CHECK(error_of("a,b\n1,2\n3\n") == "t.csv:3: expected 2 fields (as in the header), found 1");
+  CHECK(error_of("a,b\n1,2\n3,4,5\n") == "t.csv:3: expected 2 fields (as in the header), found 3");
+  CHECK(error_of("a,b\n1,\"open\n2,3\n") == "t.csv:2: unterminated quoted field");
+  CHECK(error_of("a,b\n1,\"x\"y\n") == "t.csv:2: unexpected character after a closing quote (field 2)");
+  CHECK(error_of("a,b\n1,x\"y\n") == "t.csv:2: unexpected quote inside an unquoted field (field 2)");
+  CHECK(error_of("a,b\n\"multi\nline\",1\n1\n") == "t.csv:4: expected 2 fields (as in the header), found 1");
+}
+
+TEST_CASE("header problems") {
+  CHECK(error_of("") == "t.csv: the file is empty (expected a header line)");
+  CHECK(error_of("a,b,a\n1,2,3\n") == "t.csv:1: duplicate column name 'a' (columns 1 and 3)");
+  Table t = parse(",x\n1,2\n");  // an empty header name gets a positional one
+  CHECK(t.names() == std::vector<std::string>{"column_1", "x"});
+  CHECK(parse("a,b\n").rows() == 0);
+}
+
+TEST_CASE("tab-separated files") {
+  Table t = parse_csv("a\tb\n1\t2\n", "t.tsv", {});
+  CHECK(t.at("b").num == std::vector<double>{2});
+}
+
+TEST_CASE("parallel chunks give exactly the single-threaded result") {
+  // ~3 MB with quoted newlines and quotes near every chunk boundary candidate.
+  std::string text = "id,note,x,cat\n";
+  for (int i = 0; i < 60000; ++i) {
+    text += std::to_string(i) + ",";
+    text += (i % 7 == 0) ? "\"line one\nline \"\"two\"\", end\"" : "plain";
+    text += "," + std::to_string(i * 0.25) + ",c" + std::to_string(i % 13) + "\n";
+  }
+  CsvOptions one, many;
+  one.threads = 1;
+  many.threads = 4;
+  Table a = parse(text, one), b = parse(text, many);
+  REQUIRE(a.rows() == 60000);
+  REQUIRE(b.rows() == 60000);
+  CHECK(a.at("x").num == b.at("x").num);
+  CHECK(a.at("note").codes == b.at("note").codes);
+  CHECK(a.at("note").dict == b.at("note").dict);
+  CHECK(a.at("cat").dict == b.at("cat").dict);
+  CHECK(b.at("note").text(7) == "line one\nline \"two\", end");
+  CHECK(b.at("id").num.back() == 59999);
+  std::string bad = text + "1,2\n";
+  CHECK(error_of(bad, many) == "t.csv:" + std::to_string(60000 + 60000 / 7 + 1 + 1 + 1) +
+                                   ": expected 4 fields (as in the header), found 2");
+}

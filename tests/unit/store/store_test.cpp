@@ -1,0 +1,113 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "core/store/query.h"
+#include "core/store/run_store.h"
+#include "core/store/schema.h"
+#include "core/util/error.h"
+
+using namespace mlpipe;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDb {
+  fs::path dir = fs::temp_directory_path() / ("mlpipe-store-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(reinterpret_cast<uintptr_t>(this)));
+  fs::path path = dir / "runs.db";
+  TempDb() { fs::remove_all(dir); }
+  ~TempDb() { fs::remove_all(dir); }
+};
+
+int64_t count(Db& db, const std::string& sql) {
+  Stmt s = db.prepare(sql);
+  REQUIRE(s.step());
+  return s.int64(0);
+}
+
+RunInfo info() {
+  RunInfo r;
+  r.pipeline = "p";
+  r.pipeline_file = "p.yaml";
+  r.config_yaml = "pipeline: p";
+  r.config_json = "{}";
+  r.config_hash = "h";
+  r.overrides_json = "[]";
+  r.mlpipe_version = "test";
+  return r;
+}
+}  // namespace
+
+TEST_CASE("a new store is migrated once, in WAL mode with foreign keys") {
+  TempDb t;
+  { RunStore s(t.path); }
+  RunStore s(t.path);  // reopening applies nothing twice
+  CHECK(count(s.db(), "SELECT count(*) FROM schema_migrations") == latest_schema_version());
+  Stmt mode = s.db().prepare("PRAGMA journal_mode");
+  REQUIRE(mode.step());
+  CHECK(mode.text(0) == "wal");
+  CHECK(count(s.db(), "PRAGMA foreign_keys") == 1);
+}
+
+TEST_CASE("two processes' worth of connections opening a new store migrate it exactly once") {
+  TempDb t;
+  fs::create_directories(t.dir);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { RunStore s(t.path); });
+  for (auto& th : threads) th.join();
+  RunStore s(t.path);
+  CHECK(count(s.db(), "SELECT count(*) FROM schema_migrations") == latest_schema_version());
+}
+
+TEST_CASE("runs, steps, params and metric batches are recorded") {
+  TempDb t;
+  RunStore s(t.path);
+  int64_t run = s.begin_run(info());
+  s.add_step(run, "train", "train");
+  s.step_started(run, "train");
+  std::vector<MetricPoint> pts;
+  for (int i = 1; i <= 1000; ++i) pts.push_back({"auc", "valid", i, 0.5 + i * 1e-4});
+  s.add_metrics(run, "train", pts);
+  s.add_params(run, "train", {{"params.eta", "0.1"}});
+  s.step_finished(run, "train", "ok", "", 1.5);
+  s.finish_run(run, "ok", 0, "", 2.0);
+  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = 1 AND key = 'auc'") == 1000);
+  CHECK(count(s.db(), "SELECT max(iteration) FROM metrics") == 1000);
+  CHECK(count(s.db(), "SELECT count(*) FROM runs WHERE status = 'ok' AND git_commit IS NULL") == 1);
+  CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE status = 'ok' AND duration_s = 1.5") == 1);
+  CHECK_THROWS_AS(s.step_finished(run, "train", "bogus", "", 0), StepError);  // CHECK constraint
+}
+
+TEST_CASE("queries are read-only: writes, ATTACH and PRAGMA are refused") {
+  TempDb t;
+  { RunStore s(t.path); s.begin_run(info()); }
+  QueryResult r = query_database(t.path, "SELECT run_id, pipeline FROM runs");
+  CHECK(r.columns == std::vector<std::string>{"run_id", "pipeline"});
+  REQUIRE(r.rows.size() == 1);
+  CHECK(r.rows[0][1] == "p");
+  CHECK(format_csv(r) == "run_id,pipeline\n1,p\n");
+  CHECK(format_json(r).find("\"pipeline\": \"p\"") != std::string::npos);
+  for (const char* sql : {"DROP TABLE runs", "DELETE FROM runs", "INSERT INTO runs(run_id) VALUES (9)",
+                          "ATTACH DATABASE '/tmp/x.db' AS x", "PRAGMA journal_mode=DELETE",
+                          "UPDATE runs SET status = 'ok'", "CREATE TABLE t(x)"}) {
+    CAPTURE(sql);
+    CHECK_THROWS_AS(query_database(t.path, sql), ConfigError);
+  }
+  CHECK_THROWS_WITH_AS(query_database(t.path, "SELECT 1; DROP TABLE runs"),
+                       "query: one statement at a time, please (found more after the first ';')",
+                       ConfigError);
+  CHECK(query_database(t.path, "SELECT count(*) FROM runs").rows[0][0] == 1);
+}
+
+TEST_CASE("a database from a newer mlpipe is refused, not silently used") {
+  TempDb t;
+  {
+    RunStore s(t.path);
+    s.db().exec("INSERT INTO schema_migrations VALUES (999, 'x')");
+  }
+  CHECK_THROWS_AS(RunStore(t.path), ConfigError);
+}
