@@ -31,12 +31,13 @@ void apply_override(json& doc, SourceMap& map, const std::string& assignment) {
     throw ConfigError("--set " + assignment + ": expected KEY=VALUE, e.g. --set params.eta=0.05");
   std::string key = assignment.substr(0, eq);
   std::string text = assignment.substr(eq + 1);
+  // Typed like YAML (numbers, booleans, [lists]); text YAML cannot read (">= 0.8") stays text.
   SourceMap value_map("--set " + assignment, text);
   json value;
   try {
     value = parse_yaml(text, value_map);
-  } catch (const ConfigError& e) {
-    throw ConfigError("--set " + assignment + ": cannot read the value: " + e.what());
+  } catch (const ConfigError&) {
+    value = text;
   }
   std::vector<std::string> parts = split(key, '.');
   json* node = &doc;

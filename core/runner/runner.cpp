@@ -186,6 +186,11 @@ RunOutcome run_pipeline(const RunOptions& opt) {
       status = "failed";
       error = e.what();
       code = e.code();
+    } catch (const fs::filesystem_error& e) {  // a path problem, not a bug: say which path
+      status = "failed";
+      error = e.code().message() + ": " + e.path1().string();
+      if (!e.path2().empty()) error += " -> " + e.path2().string();
+      code = ExitCode::kStepFailed;
     } catch (const std::exception& e) {
       status = "failed";
       error = std::string("internal error: ") + e.what();

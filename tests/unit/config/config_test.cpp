@@ -84,6 +84,8 @@ TEST_CASE("--set overrides are typed like YAML and feed interpolation") {
   CHECK(q.params["n"].is_number_float());
   CHECK(q.params["flag"] == true);
   CHECK(q.params["l"].size() == 2);
+  Pipeline g = parse_pipeline(yaml, "p.yaml", ".", {"params.cond=>= 0.8"});  // not YAML: kept as text
+  CHECK(g.params["cond"] == ">= 0.8");
   CHECK(error_of(yaml, {"steps.t.seed=1"}) == "--set steps.t.seed=1: no step named 't' (did you mean 's'?)");
   CHECK(error_of(yaml, {"novalue"}) == "--set novalue: expected KEY=VALUE, e.g. --set params.eta=0.05");
   CHECK(error_of(yaml, {"steps.s.seed=abc"}) == "--set steps.s.seed=abc: step 's': 'seed' must be an integer, got string 'abc'");

@@ -1,0 +1,25 @@
+# Every command answers --help; --version names the libraries; usage errors exit 2.
+source "$(dirname "$0")/lib.sh"
+expect_exit 0 "$MLPIPE" --help
+for cmd in run validate graph runs query predict steps trainers "runs list" "runs show"; do
+  expect_exit 0 "$MLPIPE" $cmd --help
+  assert_contains "$OUT" "Usage:"
+done
+expect_exit 0 "$MLPIPE" --version
+assert_contains "$OUT" "mlpipe 0."
+assert_contains "$OUT" "xgboost 1."
+assert_contains "$OUT" "sqlite 3."
+expect_exit 2 "$MLPIPE" frobnicate
+expect_exit 2 "$MLPIPE" run
+expect_exit 2 "$MLPIPE"
+expect_exit 0 "$MLPIPE" validate pipeline.yaml
+assert_contains "$OUT" "ok: pipeline 'tiny-loans', 6 steps: ingest -> split -> features -> train -> evaluate -> export"
+expect_exit 0 "$MLPIPE" validate pipeline.yaml --json --set params.depth=5
+assert_contains "$OUT" '"max_depth": 5'
+expect_exit 0 "$MLPIPE" graph pipeline.yaml --format dot
+assert_contains "$OUT" '"train" -> "evaluate";'
+expect_exit 0 "$MLPIPE" steps
+assert_contains "$OUT" "ingest: read a CSV/TSV file"
+expect_exit 0 "$MLPIPE" trainers
+assert_contains "$OUT" "xgboost (1."
+echo ok
