@@ -22,4 +22,9 @@ expect_exit 0 "$MLPIPE" steps
 assert_contains "$OUT" "ingest: read a CSV/TSV file"
 expect_exit 0 "$MLPIPE" trainers
 assert_contains "$OUT" "xgboost (1."
+
+
+# The annotated reference in configs/ is valid and runs.
+expect_exit 0 "$MLPIPE" run "$REPO/configs/reference.yaml" --workdir "$WORK/ref" --set "steps.export.dir=$WORK/ref-bundle"
+[ -f "$WORK/ref-bundle/manifest.json" ] || fail "reference pipeline did not export"
 echo ok
