@@ -14,6 +14,9 @@ void add_runs(CLI::App& app, int& exit_code);
 void add_query(CLI::App& app, int& exit_code);
 void add_predict(CLI::App& app, int& exit_code);
 void add_steps(CLI::App& app, int& exit_code);
+void add_resume(CLI::App& app, int& exit_code);
+void add_reproduce(CLI::App& app, int& exit_code);
+void add_runs_diff(CLI::App& runs, int& exit_code);
 
 // --db, else $MLPIPE_DB, else .mlpipe/runs.db in the current directory.
 std::filesystem::path default_db(const std::string& flag);

@@ -10,7 +10,9 @@ void add_run(CLI::App& app, int& exit_code) {
     std::string pipeline, db, workdir;
     std::vector<std::string> sets;
     unsigned jobs = 0, threads = 0;
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, explain = false, dry_run = false, no_cache = false;
+    std::vector<std::string> force;
+    std::string from, only;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("run", "Run a pipeline and record it in the run store");
@@ -22,7 +24,15 @@ void add_run(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o->threads, "Threads per step (default: number of cores)");
   cmd->add_flag("--json", o->json, "Print the outcome as JSON on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress lines");
-  cmd->callback([o, &exit_code] {
+  CLI::Option* force = cmd->add_option("--force", o->force,
+                  "Run steps even when their cached outputs are up to date: all of them, or the one named")
+      ->expected(0, 1);
+  cmd->add_option("--from", o->from, "Run this step and every step after it; reuse the ones before");
+  cmd->add_option("--only", o->only, "Run only this step, on the cached outputs of the steps it needs");
+  cmd->add_flag("--explain", o->explain, "Say why each step runs or is reused");
+  cmd->add_flag("-n,--dry-run", o->dry_run, "Decide and explain, but run nothing");
+  cmd->add_flag("--no-cache", o->no_cache, "Neither reuse nor save cached step outputs");
+  cmd->callback([o, force, &exit_code] {
     RunOptions ro;
     ro.pipeline_file = o->pipeline;
     ro.overrides = o->sets;
@@ -31,7 +41,21 @@ void add_run(CLI::App& app, int& exit_code) {
     ro.jobs = o->jobs;
     ro.nthread = o->threads;
     ro.log = o->quiet ? nullptr : &std::cerr;
+    if (o->dry_run && !o->json) ro.log = &std::cout;  // the plan is what a dry run produces
+    ro.explain = o->explain;
+    ro.dry_run = o->dry_run;
+    ro.no_cache = o->no_cache;
+    ro.from_step = o->from;
+    ro.only_step = o->only;
+    for (const auto& f : o->force)
+      if (!f.empty()) ro.force_steps.push_back(f);
+    if (force->count() > 0 && ro.force_steps.empty()) ro.force_all = true;  // bare --force
     RunOutcome out = run_pipeline(ro);
+    if (o->dry_run) {
+      if (o->json) std::cout << out.to_json().dump(2) << "\n";
+      exit_code = 0;
+      return;
+    }
     if (o->json) std::cout << out.to_json().dump(2) << "\n";
     exit_code = out.exit_code;
   });

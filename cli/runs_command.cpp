@@ -8,6 +8,7 @@ namespace mlpipe::cli {
 void add_runs(CLI::App& app, int& exit_code) {
   CLI::App* runs = app.add_subcommand("runs", "List and inspect recorded runs");
   runs->require_subcommand(1);
+  add_runs_diff(*runs, exit_code);
 
   struct ListOpts {
     std::string db, pipeline;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -112,6 +113,21 @@ KeyValues collect_environment(unsigned nthread, unsigned jobs) {
   kv.emplace_back("threads", std::to_string(nthread));
   kv.emplace_back("jobs", std::to_string(jobs));
   kv.emplace_back("compiler", MLPIPE_COMPILER);
+  // Which BLAS the dynamic loader picks (Debian's alternatives), since it changes float results.
+  std::error_code ec;
+  for (const char* link : {"/etc/alternatives/libblas.so.3-x86_64-linux-gnu", "/etc/alternatives/libblas.so.3"}) {
+    auto target = std::filesystem::read_symlink(link, ec);
+    if (!ec) {
+      kv.emplace_back("blas", target.string());
+      break;
+    }
+  }
+  if (auto gpus = capture_output({"nvidia-smi", "--query-gpu=name,driver_version,memory.total",
+                                  "--format=csv,noheader"})) {
+    int i = 0;
+    for (const auto& line : split(std::string(trim(*gpus)), '\n'))
+      if (!trim(line).empty()) kv.emplace_back("gpu." + std::to_string(i++), std::string(trim(line)));
+  }
   kv.emplace_back("build_type", MLPIPE_BUILD_TYPE);
   return kv;
 }

@@ -18,4 +18,12 @@ Plan load_plan(const std::filesystem::path& file, const std::vector<std::string>
   return {std::move(p), std::move(d)};
 }
 
+Plan load_plan_text(const std::string& text, const std::string& label,
+                    const std::filesystem::path& base_dir, const std::vector<std::string>& overrides) {
+  Pipeline p = parse_pipeline(text, label, base_dir, overrides);
+  check_steps(p);
+  Dag d = Dag::build(p);
+  return {std::move(p), std::move(d)};
+}
+
 }  // namespace mlpipe

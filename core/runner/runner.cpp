@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
+#include "core/cache/step_cache.h"
+#include "core/runner/decisions.h"
 #include "core/runner/environment.h"
 #include "core/runner/plan.h"
 #include "core/steps/step.h"
@@ -66,38 +68,18 @@ class Heartbeat {
 
 enum class State { kWaiting, kRunning, kOk, kFailed, kSkipped };
 
-}  // namespace
-
-json RunOutcome::to_json() const {
-  json steps_json = json::array();
-  for (const auto& s : steps) {
-    json j = {{"name", s.name}, {"type", s.type}, {"status", s.status}, {"duration_s", s.duration_s}};
-    if (!s.error.empty()) j["error"] = s.error;
-    if (!s.summary.empty()) j["summary"] = s.summary;
-    steps_json.push_back(j);
-  }
-  json j = {{"run_id", run_id},       {"pipeline", pipeline}, {"status", status},
-            {"exit_code", exit_code}, {"duration_s", duration_s}, {"db", db.string()},
-            {"workdir", workdir.string()}, {"steps", steps_json}, {"metrics", metrics}};
-  if (!error.empty()) j["error"] = error;
-  return j;
+Plan make_plan(const RunOptions& opt) {
+  Plan plan = opt.config_text ? load_plan_text(*opt.config_text, opt.pipeline_file.string(),
+                                               opt.base_dir, opt.overrides)
+                              : load_plan(opt.pipeline_file, opt.overrides);
+  if (opt.export_root)  // reproduce: never overwrite the user's bundles
+    for (auto& s : plan.pipeline.steps)
+      if (s.type == "export") s.config["dir"] = (fs::absolute(*opt.export_root) / s.name).string();
+  return plan;
 }
 
-RunOutcome run_pipeline(const RunOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
-  Plan plan = load_plan(opt.pipeline_file, opt.overrides);
-  const Pipeline& p = plan.pipeline;
-  const Dag& dag = plan.dag;
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  unsigned nthread = opt.nthread ? opt.nthread : cores;
-  unsigned jobs = opt.jobs ? opt.jobs : cores;
-
-  RunOutcome out;
-  out.pipeline = p.name;
-  out.workdir = opt.workdir ? *opt.workdir : p.base_dir / ".mlpipe";
-  out.db = opt.db ? *opt.db : out.workdir / "runs.db";
-  RunStore store(out.db);
-
+int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread,
+                   unsigned jobs) {
   RunInfo info;
   info.pipeline = p.name;
   info.pipeline_file = fs::absolute(p.file).lexically_normal().string();
@@ -116,7 +98,7 @@ RunOutcome run_pipeline(const RunOptions& opt) {
   info.mlpipe_version = MLPIPE_VERSION;
   info.pid = ::getpid();
   info.workdir = fs::absolute(out.workdir).lexically_normal().string();
-  int64_t run = out.run_id = store.begin_run(info);
+  int64_t run = store.begin_run(info);
 
   KeyValues env = collect_environment(nthread, jobs);
   env.emplace_back("seed", std::to_string(p.seed));
@@ -134,16 +116,96 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     flatten(cfg, "", kv);
     store.add_params(run, s.name, kv);
   }
+  return run;
+}
+
+// Step statuses of the run being resumed; refuses runs that cannot be resumed.
+std::map<std::string, std::string> resumable_steps(RunStore& store, int64_t run) {
+  Stmt r = store.db().prepare("SELECT status FROM runs WHERE run_id = ?");
+  r.bind(1, run);
+  if (!r.step()) throw ConfigError("no run " + std::to_string(run) + " to resume");
+  std::string status = r.text(0);
+  if (status == "ok") throw ConfigError("run " + std::to_string(run) + " finished ok; there is nothing to resume");
+  if (status == "running")
+    throw ConfigError("run " + std::to_string(run) + " is still running (its process is alive)");
+  std::map<std::string, std::string> out;
+  Stmt s = store.db().prepare("SELECT step, status FROM steps WHERE run_id = ?");
+  s.bind(1, run);
+  while (s.step()) out[s.text(0)] = s.text(1);
+  return out;
+}
+
+}  // namespace
+
+json RunOutcome::to_json() const {
+  json steps_json = json::array();
+  for (const auto& s : steps) {
+    json j = {{"name", s.name}, {"type", s.type}, {"status", s.status}, {"duration_s", s.duration_s}};
+    if (!s.error.empty()) j["error"] = s.error;
+    if (!s.summary.empty()) j["summary"] = s.summary;
+    if (!s.reason.empty()) j["reason"] = s.reason;
+    if (s.reused_from) j["reused_from_run"] = s.reused_from;
+    steps_json.push_back(j);
+  }
+  json j = {{"run_id", run_id},       {"pipeline", pipeline}, {"status", status},
+            {"exit_code", exit_code}, {"duration_s", duration_s}, {"db", db.string()},
+            {"workdir", workdir.string()}, {"steps", steps_json}, {"metrics", metrics}};
+  if (!error.empty()) j["error"] = error;
+  return j;
+}
+
+RunOutcome run_pipeline(const RunOptions& opt) {
+  auto t0 = std::chrono::steady_clock::now();
+  Plan plan = make_plan(opt);
+  const Pipeline& p = plan.pipeline;
+  const Dag& dag = plan.dag;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  unsigned nthread = opt.nthread ? opt.nthread : cores;
+  unsigned jobs = opt.jobs ? opt.jobs : cores;
+
+  RunOutcome out;
+  out.pipeline = p.name;
+  out.workdir = opt.workdir ? *opt.workdir : p.base_dir / ".mlpipe";
+  out.db = opt.db ? *opt.db : out.workdir / "runs.db";
+  RunStore store(out.db);
+  store.mark_interrupted();
+  StepCache cache(out.workdir / "cache");
+
+  std::map<std::string, std::string> resumed;
+  if (opt.resume_run) resumed = resumable_steps(store, *opt.resume_run);
+  std::vector<Decision> decisions =
+      decide(plan, opt, store, cache, nthread, opt.resume_run.value_or(0), resumed);
+  if (opt.log && (opt.explain || opt.dry_run))
+    *opt.log << "mlpipe: plan for " << p.name << "\n" << format_decisions(plan, decisions);
+  size_t n = dag.size();
+  out.steps.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    out.steps[i] = {p.steps[i].name, p.steps[i].type, "pending", "", "", 0, decisions[i].reason, 0};
+  if (opt.dry_run) {
+    out.status = "dry_run";
+    return out;
+  }
+
+  int64_t run;
+  if (opt.resume_run) {
+    run = *opt.resume_run;
+    store.reopen_run(run, ::getpid(), host_name());
+    for (size_t i = 0; i < n; ++i)
+      if (!decisions[i].keep_from_resumed_run) store.clear_step_records(run, p.steps[i].name);
+  } else {
+    run = create_run(store, p, out, nthread, jobs);
+    if (opt.reproduces_run) store.set_reproduces(run, *opt.reproduces_run);
+  }
+  out.run_id = run;
+  for (size_t i = 0; i < n; ++i)
+    store.set_fingerprint(run, p.steps[i].name, decisions[i].fingerprint, decisions[i].parts.dump());
   Heartbeat heartbeat(store, run);
   if (opt.log)
-    *opt.log << "mlpipe: run " << run << " of " << p.name << " (" << p.steps.size()
-             << " steps) -> " << out.db.string() << "\n";
+    *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
+             << " (" << n << " steps) -> " << out.db.string() << "\n";
 
-  size_t n = dag.size();
   std::vector<State> state(n, State::kWaiting);
   std::vector<Flow> flows(n);
-  out.steps.resize(n);
-  for (size_t i = 0; i < n; ++i) out.steps[i] = {p.steps[i].name, p.steps[i].type, "pending", "", "", 0};
   std::vector<ExitCode> codes(n, ExitCode::kOk);
   std::mutex mu;
   std::condition_variable cv;
@@ -163,6 +225,28 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     *opt.log << line << "\n" << std::flush;
   };
 
+  // Loads a step's cached outputs; on success records the reuse and returns true.
+  auto try_reuse = [&](size_t i, const Flow& input, Flow& result, std::string& summary,
+                       int64_t& origin, std::string& why) {
+    const StepSpec& spec = p.steps[i];
+    const Decision& d = decisions[i];
+    json meta;
+    auto loaded = cache.load(d.fingerprint, input, why, meta);
+    if (!loaded) return false;
+    result = *loaded;
+    if (d.keep_from_resumed_run) {
+      origin = run;
+      summary = "kept from before the interruption";
+      return true;
+    }
+    std::optional<int64_t> from = store.run_with_fingerprint(d.fingerprint);
+    origin = from.value_or(0);
+    if (from && *from != run) store.copy_step_records(*from, run, spec.name);
+    store.set_reused(run, spec.name, from, 0);
+    summary = from ? "reused outputs of run " + std::to_string(*from) : "reused cached outputs";
+    return true;
+  };
+
   auto execute = [&](size_t i) {
     const StepSpec& spec = p.steps[i];
     Flow input;
@@ -170,14 +254,33 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     fs::path outdir = out.workdir / "runs" / std::to_string(run) / spec.name;
     StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, nthread);
     auto start = std::chrono::steady_clock::now();
-    std::string status = "ok", error;
+    std::string status = "ok", error, summary, reason = decisions[i].reason;
     ExitCode code = ExitCode::kOk;
+    int64_t origin = 0;
     Flow result;
     try {
-      store.step_started(run, spec.name);
-      const StepType& type = step_type_for(spec, p.map);
-      result = type.run(ctx);
-      result.fill_from(input);
+      bool reused = false;
+      if (decisions[i].action == Action::kReuse) {
+        std::string why;
+        reused = try_reuse(i, input, result, summary, origin, why);
+        if (!reused) {
+          reason = "cached outputs unusable: " + why;
+          if (decisions[i].keep_from_resumed_run) store.clear_step_records(run, spec.name);
+          if (opt.log && opt.explain) {
+            std::lock_guard<std::mutex> lock(mu);
+            *opt.log << "  " << spec.name << ": " << reason << "; running it\n";
+          }
+        }
+      }
+      if (reused) {
+        status = decisions[i].keep_from_resumed_run ? "ok" : "reused";
+      } else {
+        store.step_started(run, spec.name);
+        const StepType& type = step_type_for(spec, p.map);
+        result = type.run(ctx);
+        result.fill_from(input);
+        summary = ctx.summary();
+      }
     } catch (const GateError& e) {
       status = "gate_failed";
       error = e.what();
@@ -199,7 +302,11 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     double dur = seconds_since(start);
     try {
       ctx.flush_metrics();
-      store.step_finished(run, spec.name, status, error, dur);
+      if (status != "reused" && !(status == "ok" && origin == run))
+        store.step_finished(run, spec.name, status, error, dur);
+      if (status == "ok" && origin == 0 && !opt.no_cache)
+        cache.save(decisions[i].fingerprint, input, result,
+                   {{"run_id", run}, {"step", spec.name}, {"outside", ctx.outside_outputs}});
     } catch (const std::exception& e) {
       if (status == "ok") {
         status = "failed";
@@ -209,13 +316,18 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     }
     std::lock_guard<std::mutex> lock(mu);
     flows[i] = std::move(result);
-    state[i] = status == "ok" ? State::kOk : State::kFailed;
+    state[i] = (status == "ok" || status == "reused") ? State::kOk : State::kFailed;
     codes[i] = code;
-    out.steps[i].status = status;
-    out.steps[i].error = error;
-    out.steps[i].summary = ctx.summary();
-    out.steps[i].duration_s = dur;
+    StepOutcome& so = out.steps[i];
+    so.status = status;
+    so.error = error;
+    so.summary = summary;
+    so.reason = reason;
+    so.reused_from = origin == run ? 0 : origin;
+    so.duration_s = dur;
     if (!ctx.outcome_metrics.is_null()) out.metrics[spec.name] = ctx.outcome_metrics;
+    else if (flows[i].evaluation && flows[i].evaluation != input.evaluation)
+      out.metrics[spec.name] = flows[i].evaluation->metrics;
     ++finished;
     --running;
     report(i);
@@ -237,10 +349,12 @@ RunOutcome run_pipeline(const RunOptions& opt) {
           }
           if (state[j] != State::kOk) ready = false;
         }
-        if (blocked) {
+        if (decisions[i].action == Action::kSkip || blocked) {
           state[i] = State::kSkipped;
           out.steps[i].status = "skipped";
-          out.steps[i].error = "not run: step '" + blocker + "' did not succeed";
+          out.steps[i].error = decisions[i].action == Action::kSkip
+                                   ? decisions[i].reason
+                                   : "not run: step '" + blocker + "' did not succeed";
           store.step_finished(run, p.steps[i].name, "skipped", out.steps[i].error, 0);
           ++finished;
           report(i);

@@ -18,11 +18,29 @@ struct RunOptions {
   unsigned jobs = 0;     // steps at once; 0 = number of cores
   unsigned nthread = 0;  // threads per step (XGBoost nthread, CSV parsing); 0 = number of cores
   std::ostream* log = nullptr;  // progress lines; nullptr = quiet
+
+  // Cache control. A step whose fingerprint matches an earlier successful step reuses its outputs.
+  bool force_all = false;                // --force: run every step
+  std::vector<std::string> force_steps;  // --force STEP: run these steps
+  std::string from_step;                 // --from STEP: run it and everything after it
+  std::string only_step;                 // --only STEP: run it alone on cached upstream outputs
+  bool no_cache = false;                 // neither reuse nor save (reproduce)
+  bool explain = false;                  // print why each step runs or is reused
+  bool dry_run = false;                  // decide (and explain) but run nothing
+
+  // Config from the run store instead of a file (resume, reproduce).
+  std::optional<std::string> config_text;
+  std::filesystem::path base_dir;              // relative paths in config_text resolve here
+  std::optional<int64_t> resume_run;           // continue this run, keeping its finished steps
+  std::optional<int64_t> reproduces_run;       // recorded in runs.reproduces_run
+  std::optional<std::filesystem::path> export_root;  // export steps write under here instead
 };
 
 struct StepOutcome {
   std::string name, type, status, error, summary;
   double duration_s = 0;
+  std::string reason;        // why it ran or was reused (what --explain prints)
+  int64_t reused_from = 0;   // the run whose outputs were reused; 0 when it ran
 };
 
 struct RunOutcome {

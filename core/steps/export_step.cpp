@@ -6,6 +6,7 @@
 #include "core/util/build_info.h"
 #include "core/util/clock.h"
 #include "core/util/error.h"
+#include "core/util/hash.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -46,12 +47,16 @@ Flow run_export(StepContext& ctx) {
                 {"features", tm.features},
                 {"label", tm.label},
                 {"id", tm.id},
-                {"model_summary", tm.model->summary()}};
+                {"model_summary", tm.summary}};
   if (ctx.input.evaluation)
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
   json manifest = write_bundle(dir, c);
-  for (const auto& [name, info] : manifest["files"].items()) ctx.artifact(name, dir / name);
+  for (const auto& [name, info] : manifest["files"].items()) {
+    ctx.artifact(name, dir / name);
+    ctx.outside_outputs[(dir / name).string()] = info["sha"];
+  }
   ctx.artifact("manifest.json", dir / "manifest.json");
+  ctx.outside_outputs[(dir / "manifest.json").string()] = hash_file(dir / "manifest.json");
   ctx.summary("bundle written to " + dir.string());
   return {};
 }

@@ -38,6 +38,7 @@ struct TrainedModel {
   std::string label, id;
   Task task = Task::kBinary;
   std::string model_path;  // the saved model file in the run's workdir
+  nlohmann::json summary = nlohmann::json::object();  // best iteration, rounds run, ...
 };
 
 struct Evaluation {

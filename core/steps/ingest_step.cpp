@@ -119,8 +119,10 @@ Flow run_ingest(StepContext& ctx) {
 }  // namespace
 
 StepType ingest_step_type() {
-  return {"ingest", "read a CSV/TSV file into a table (types, missing values, label and id roles)",
-          check_ingest, run_ingest, ingest_schema()};
+  StepType t{"ingest", "read a CSV/TSV file into a table (types, missing values, label and id roles)",
+             check_ingest, run_ingest, ingest_schema()};
+  t.reads = [](const StepSpec& s) { return std::vector<std::string>{s.config["source"].get<std::string>()}; };
+  return t;
 }
 
 }  // namespace mlpipe

@@ -47,6 +47,9 @@ class StepContext {
   const std::string& summary() const { return summary_; }
   // Final metrics to show in the run's outcome (kept even when the step then fails a gate).
   nlohmann::json outcome_metrics;
+  // Files written outside the workdir (an export bundle): path -> content hash. A cached result
+  // of this step is trusted only while these are unchanged.
+  nlohmann::json outside_outputs = nlohmann::json::object();
 
  private:
   RunStore* store_;
@@ -62,6 +65,11 @@ struct StepType {
   std::function<Flow(StepContext&)> run;
   // Keys, for `mlpipe steps` and the reference in configs/; may be partial for nested keys.
   Schema schema;
+  // Files the step reads (paths as written in the config); their content hashes enter the
+  // step's fingerprint before it runs.
+  std::function<std::vector<std::string>(const StepSpec&)> reads = nullptr;
+  // Other things the result depends on (library versions, thread counts), for the fingerprint.
+  std::function<nlohmann::json(const StepSpec&, unsigned nthread)> runtime = nullptr;
 };
 
 const std::vector<StepType>& step_types();

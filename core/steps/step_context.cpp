@@ -15,8 +15,9 @@ StepContext::StepContext(const Pipeline& p, const StepSpec& s, Flow in, fs::path
       seed(p.seed), nthread(threads), run_id(run), store_(store) {}
 
 fs::path StepContext::resolve(const std::string& path) const {
+  // Absolute, so records and cache checks mean the same file from any working directory.
   fs::path p(path);
-  return p.is_absolute() ? p : pipeline.base_dir / p;
+  return fs::absolute(p.is_absolute() ? p : pipeline.base_dir / p).lexically_normal();
 }
 
 void StepContext::metric(const std::string& key, double value, const std::string& split,

@@ -105,6 +105,7 @@ Flow run_train(StepContext& ctx) {
   tm->id = f.id;
   tm->task = model->task();
   tm->model_path = path.string();
+  tm->summary = summary;
   std::string line = trainer.name() + " on " + std::to_string(train_rows.size()) + " rows x " +
                      std::to_string(features.size()) + " features";
   if (summary.contains("best_iteration"))
@@ -120,8 +121,15 @@ Flow run_train(StepContext& ctx) {
 }  // namespace
 
 StepType train_step_type() {
-  return {"train", "fit a model with a trainer (xgboost, ...) on the train split",
-          check_train, run_train, common_train_keys()};
+  StepType t{"train", "fit a model with a trainer (xgboost, ...) on the train split",
+             check_train, run_train, common_train_keys()};
+  // The trainer library's version and the thread count can change the model.
+  t.runtime = [](const StepSpec& s, unsigned nthread) {
+    const Trainer& tr = trainer_registry().get(s.config["trainer"]);
+    return json{{"trainer_version", tr.name() + " " + tr.version()},
+                {"nthread", get_int(s.config, "nthread", nthread)}};
+  };
+  return t;
 }
 
 }  // namespace mlpipe

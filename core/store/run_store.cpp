@@ -1,7 +1,14 @@
 #include "core/store/run_store.h"
 
+#include <signal.h>
+
+#include <cerrno>
+#include <ctime>
+
 #include "core/store/schema.h"
 #include "core/util/clock.h"
+
+#include <unistd.h>
 
 namespace mlpipe {
 
@@ -136,6 +143,127 @@ void RunStore::finish_run(int64_t run, const std::string& status, int exit_code,
   s.bind(1, status).bind(2, now).bind(3, duration_s).bind(4, int64_t(exit_code));
   if (error.empty()) s.bind_null(5); else s.bind(5, error);
   s.bind(6, now).bind(7, run).run();
+}
+
+void RunStore::set_fingerprint(int64_t run, const std::string& step, const std::string& fp,
+                               const std::string& inputs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  db_.prepare("UPDATE steps SET fingerprint=?, fingerprint_inputs=? WHERE run_id=? AND step=?")
+      .bind(1, fp).bind(2, inputs).bind(3, run).bind(4, step).run();
+}
+
+void RunStore::set_reused(int64_t run, const std::string& step, std::optional<int64_t> from,
+                          double duration_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string now = now_iso();
+  db_.prepare("UPDATE steps SET status='reused', reused_from_run=?, started_at=coalesce(started_at, ?),"
+              " ended_at=?, duration_s=?, error=NULL WHERE run_id=? AND step=?")
+      .bind(1, from).bind(2, now).bind(3, now).bind(4, duration_s).bind(5, run).bind(6, step).run();
+}
+
+void RunStore::copy_step_records(int64_t from, int64_t to, const std::string& step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Transaction tx(db_);
+  for (const char* sql : {
+           "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
+           " SELECT ?1, step, key, split, iteration, value, recorded_at FROM metrics WHERE run_id=?2 AND step=?3",
+           "INSERT OR REPLACE INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
+           " SELECT ?1, step, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id=?2 AND step=?3",
+           "INSERT OR REPLACE INTO artifacts(run_id, step, name, path, content_hash, bytes)"
+           " SELECT ?1, step, name, path, content_hash, bytes FROM artifacts WHERE run_id=?2 AND step=?3"})
+    db_.prepare(sql).bind(1, to).bind(2, from).bind(3, step).run();
+  tx.commit();
+}
+
+void RunStore::clear_step_records(int64_t run, const std::string& step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Transaction tx(db_);
+  for (const char* table : {"metrics", "inputs", "artifacts"})
+    db_.prepare(std::string("DELETE FROM ") + table + " WHERE run_id=? AND step=?").bind(1, run).bind(2, step).run();
+  db_.prepare("UPDATE steps SET status='pending', started_at=NULL, ended_at=NULL, duration_s=NULL,"
+              " error=NULL, reused_from_run=NULL WHERE run_id=? AND step=?")
+      .bind(1, run).bind(2, step).run();
+  tx.commit();
+}
+
+std::optional<std::string> RunStore::previous_fingerprint_inputs(const std::string& pipeline,
+                                                                 const std::string& step, int64_t before) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s = db_.prepare(
+      "SELECT s.fingerprint_inputs FROM steps s JOIN runs r USING (run_id) WHERE r.pipeline=? AND"
+      " s.step=? AND s.run_id<? AND s.fingerprint_inputs IS NOT NULL AND s.status IN ('ok','reused')"
+      " ORDER BY s.run_id DESC LIMIT 1");
+  s.bind(1, pipeline).bind(2, step).bind(3, before);
+  if (s.step()) return s.text(0);
+  return std::nullopt;
+}
+
+std::optional<int64_t> RunStore::run_with_fingerprint(const std::string& fp) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s = db_.prepare("SELECT run_id FROM steps WHERE fingerprint=? AND status='ok' ORDER BY run_id DESC LIMIT 1");
+  s.bind(1, fp);
+  if (s.step()) return s.int64(0);
+  return std::nullopt;
+}
+
+std::vector<int64_t> RunStore::mark_interrupted(double stale_s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  std::vector<int64_t> dead;
+  {
+    Stmt s = db_.prepare(
+        "SELECT run_id, pid, host, (julianday('now') - julianday(heartbeat_at)) * 86400.0"
+        " FROM runs WHERE status='running'");
+    while (s.step()) {
+      int64_t pid = s.int64(1);
+      bool same_host = s.text(2) == host;
+      bool gone = same_host && pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+      bool stale = !s.is_null(3) && s.real(3) > stale_s;
+      if (gone || stale) dead.push_back(s.int64(0));
+    }
+  }
+  if (dead.empty()) return dead;
+  Transaction tx(db_);
+  for (int64_t run : dead) {
+    db_.prepare("UPDATE runs SET status='interrupted', exit_code=130, error=coalesce(error,"
+                " 'the mlpipe process stopped before the run finished (killed or crashed)')"
+                " WHERE run_id=? AND status='running'").bind(1, run).run();
+    db_.prepare("UPDATE steps SET status='interrupted' WHERE run_id=? AND status='running'").bind(1, run).run();
+  }
+  tx.commit();
+  return dead;
+}
+
+void RunStore::reopen_run(int64_t run, int64_t pid, const std::string& host) {
+  std::lock_guard<std::mutex> lock(mu_);
+  db_.prepare("UPDATE runs SET status='running', pid=?, host=?, heartbeat_at=?, ended_at=NULL,"
+              " exit_code=NULL, error=NULL WHERE run_id=?")
+      .bind(1, pid).bind(2, host).bind(3, now_iso()).bind(4, run).run();
+}
+
+void RunStore::set_reproduces(int64_t run, int64_t original) {
+  std::lock_guard<std::mutex> lock(mu_);
+  db_.prepare("UPDATE runs SET reproduces_run=? WHERE run_id=?").bind(1, original).bind(2, run).run();
+}
+
+std::optional<std::string> RunStore::cached_file_hash(const std::string& path, int64_t bytes,
+                                                      int64_t mtime_ns, int64_t ctime_ns, int64_t inode) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s = db_.prepare("SELECT content_hash FROM file_hashes WHERE path=? AND bytes=? AND mtime_ns=?"
+                       " AND ctime_ns=? AND inode=?");
+  s.bind(1, path).bind(2, bytes).bind(3, mtime_ns).bind(4, ctime_ns).bind(5, inode);
+  if (s.step()) return s.text(0);
+  return std::nullopt;
+}
+
+void RunStore::remember_file_hash(const std::string& path, int64_t bytes, int64_t mtime_ns,
+                                  int64_t ctime_ns, int64_t inode, const std::string& hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  db_.prepare("INSERT OR REPLACE INTO file_hashes(path, bytes, mtime_ns, ctime_ns, inode, content_hash,"
+              " checked_at) VALUES (?,?,?,?,?,?,?)")
+      .bind(1, path).bind(2, bytes).bind(3, mtime_ns).bind(4, ctime_ns).bind(5, inode).bind(6, hash)
+      .bind(7, now_iso()).run();
 }
 
 }  // namespace mlpipe

@@ -53,6 +53,34 @@ class RunStore {
   void finish_run(int64_t run, const std::string& status, int exit_code, const std::string& error,
                   double duration_s);
 
+  // Step fingerprint and the JSON of what it hashes; reused_from: the run whose outputs it took.
+  void set_fingerprint(int64_t run, const std::string& step, const std::string& fingerprint,
+                       const std::string& inputs_json);
+  void set_reused(int64_t run, const std::string& step, std::optional<int64_t> from_run,
+                  double duration_s);
+  // Copies a step's metrics, inputs and artifacts rows from one run to another (a reused step).
+  void copy_step_records(int64_t from_run, int64_t to_run, const std::string& step);
+  // Forgets a step's rows in a run before it runs again (resume).
+  void clear_step_records(int64_t run, const std::string& step);
+  // The most recent components of this pipeline step's fingerprint before `before_run`, if any.
+  std::optional<std::string> previous_fingerprint_inputs(const std::string& pipeline,
+                                                         const std::string& step, int64_t before_run);
+  // The latest run in which a step with this fingerprint succeeded (ran, not reused).
+  std::optional<int64_t> run_with_fingerprint(const std::string& fingerprint);
+  // Marks runs whose process is gone (dead pid on this host, or no heartbeat for `stale_s`)
+  // as interrupted; returns their ids.
+  std::vector<int64_t> mark_interrupted(double stale_s = 60);
+  // Re-opens a finished or interrupted run for `mlpipe resume`.
+  void reopen_run(int64_t run, int64_t pid, const std::string& host);
+  void set_reproduces(int64_t run, int64_t original);
+
+  // Stat cache for content hashes: the hash recorded for this exact (path, size, mtime, ctime,
+  // inode), or nullopt.
+  std::optional<std::string> cached_file_hash(const std::string& path, int64_t bytes,
+                                              int64_t mtime_ns, int64_t ctime_ns, int64_t inode);
+  void remember_file_hash(const std::string& path, int64_t bytes, int64_t mtime_ns,
+                          int64_t ctime_ns, int64_t inode, const std::string& hash);
+
   Db& db() { return db_; }
 
  private:

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/store/run_store.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -36,7 +37,30 @@ std::string str(const json& v) {
 
 }  // namespace
 
+RecordedRun load_recorded_run(Db& db, int64_t run) {
+  Stmt s = db.prepare("SELECT pipeline, pipeline_file, config_yaml, config_hash, status, workdir, overrides"
+                      " FROM runs WHERE run_id = ?");
+  s.bind(1, run);
+  if (!s.step()) throw ConfigError("no run " + std::to_string(run) + " in " + db.path().string());
+  RecordedRun r;
+  r.id = run;
+  r.pipeline = s.text(0);
+  r.pipeline_file = s.text(1);
+  r.config_yaml = s.text(2);
+  r.config_hash = s.text(3);
+  r.status = s.text(4);
+  r.workdir = s.text(5);
+  r.overrides = json::parse(s.text(6)).get<std::vector<std::string>>();
+  return r;
+}
+
 Db open_store_readonly(const std::filesystem::path& path) {
+  if (std::filesystem::is_regular_file(path)) {
+    try {
+      RunStore(path).mark_interrupted();
+    } catch (const std::exception&) {  // read-only media or a newer schema: just read
+    }
+  }
   Db db = Db::open(path, /*read_only=*/true);
   db.exec("PRAGMA query_only=1");
   return db;

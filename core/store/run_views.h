@@ -21,7 +21,16 @@ nlohmann::json run_details(Db& db, int64_t run_id);
 // The same, for people.
 std::string format_run_details(const nlohmann::json& details);
 
-// Opens the store read-only, or explains where it looked.
+// What is needed to run a recorded run's pipeline again.
+struct RecordedRun {
+  int64_t id = 0;
+  std::string pipeline, pipeline_file, config_yaml, config_hash, status, workdir;
+  std::vector<std::string> overrides;
+};
+RecordedRun load_recorded_run(Db& db, int64_t run_id);
+
+// Opens the store read-only, or explains where it looked. Runs whose process died are marked
+// interrupted first (when the file is writable), so listings never show a dead run as running.
 Db open_store_readonly(const std::filesystem::path& path);
 
 }  // namespace mlpipe

@@ -102,6 +102,46 @@ CREATE TABLE environment (
   PRIMARY KEY (run_id, key)
 ) STRICT;
 )sql",
+      // v2: step cache and liveness. Steps gain 'interrupted' and the fingerprint's components
+      // (for --explain); file_hashes is the stat cache for content hashes; runs remember what
+      // they reproduce.
+      R"sql(
+CREATE TABLE steps_v2 (
+  run_id             INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  step               TEXT NOT NULL,
+  type               TEXT NOT NULL,
+  status             TEXT NOT NULL
+                     CHECK (status IN ('pending','running','ok','failed','skipped','gate_failed',
+                                       'reused','interrupted')),
+  fingerprint        TEXT,
+  fingerprint_inputs TEXT,          -- JSON: what the fingerprint hashes, to explain changes
+  reused_from_run    INTEGER REFERENCES runs(run_id),
+  started_at         TEXT,
+  ended_at           TEXT,
+  duration_s         REAL,
+  error              TEXT,
+  PRIMARY KEY (run_id, step)
+) STRICT;
+INSERT INTO steps_v2 (run_id, step, type, status, fingerprint, reused_from_run, started_at,
+                      ended_at, duration_s, error)
+  SELECT run_id, step, type, status, fingerprint, reused_from_run, started_at, ended_at,
+         duration_s, error FROM steps;
+DROP TABLE steps;
+ALTER TABLE steps_v2 RENAME TO steps;
+CREATE INDEX steps_by_fingerprint ON steps(fingerprint, status);
+
+CREATE TABLE file_hashes (
+  path         TEXT PRIMARY KEY,    -- absolute
+  bytes        INTEGER NOT NULL,
+  mtime_ns     INTEGER NOT NULL,
+  ctime_ns     INTEGER NOT NULL,    -- changes on every write, and cannot be set back by tools
+  inode        INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  checked_at   TEXT NOT NULL
+) STRICT;
+
+ALTER TABLE runs ADD COLUMN reproduces_run INTEGER REFERENCES runs(run_id);
+)sql",
   };
   return m;
 }

@@ -1,0 +1,147 @@
+#include "core/runner/recorded_runs.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <map>
+
+#include "core/store/run_store.h"
+#include "core/store/run_views.h"
+#include "core/util/clock.h"
+#include "core/util/error.h"
+#include "core/util/hash.h"
+#include "core/util/strings.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+// Points `opt` at the recorded run's config, pipeline folder and workdir.
+RecordedRun prepare(const fs::path& db_path, const std::string& ref, RunOptions& opt) {
+  RecordedRun r;
+  {
+    RunStore store(db_path);  // writable: marks dead runs interrupted first
+    store.mark_interrupted();
+    r = load_recorded_run(store.db(), resolve_run_id(store.db(), ref));
+    // Same thread count as the original unless told otherwise: it can change a model.
+    if (opt.nthread == 0) {
+      Stmt s = store.db().prepare("SELECT value FROM environment WHERE run_id = ? AND key = 'threads'");
+      s.bind(1, r.id);
+      if (s.step()) opt.nthread = unsigned(std::stoul(s.text(0)));
+    }
+  }
+  opt.config_text = r.config_yaml;
+  opt.pipeline_file = r.pipeline_file;
+  opt.base_dir = fs::path(r.pipeline_file).parent_path();
+  opt.overrides = r.overrides;
+  opt.db = db_path;
+  opt.workdir = r.workdir;
+  return r;
+}
+
+std::map<std::string, std::pair<std::string, std::string>> artifacts_of(Db& db, int64_t run) {
+  std::map<std::string, std::pair<std::string, std::string>> out;
+  Stmt s = db.prepare("SELECT step || '/' || name, content_hash, path FROM artifacts WHERE run_id = ?");
+  s.bind(1, run);
+  while (s.step()) out[s.text(0)] = {s.text(1), s.text(2)};
+  return out;
+}
+
+std::map<std::string, double> metrics_of(Db& db, int64_t run) {
+  std::map<std::string, double> out;
+  Stmt s = db.prepare("SELECT step || '.' || coalesce(split, '') || '.' || key || '@' ||"
+                      " coalesce(iteration, 'final'), value FROM metrics WHERE run_id = ?");
+  s.bind(1, run);
+  while (s.step()) out[s.text(0)] = s.real(1);
+  return out;
+}
+
+}  // namespace
+
+RunOutcome resume_run(const fs::path& db, const std::string& ref, RunOptions opt) {
+  RecordedRun r = prepare(db, ref, opt);
+  opt.resume_run = r.id;
+  return run_pipeline(opt);
+}
+
+ReproduceReport reproduce_run(const fs::path& db_path, const std::string& ref, RunOptions opt) {
+  RecordedRun r = prepare(db_path, ref, opt);
+  if (r.status == "running") throw ConfigError("run " + std::to_string(r.id) + " is still running");
+  ReproduceReport rep;
+  rep.original = r.id;
+  std::string stamp = now_iso();
+  for (char& c : stamp)
+    if (c == ':' || c == '.') c = '-';
+  fs::path fresh = fs::path(r.workdir) / "reproduce" / ("run-" + std::to_string(r.id) + "-" + stamp);
+  opt.workdir = fresh;
+  opt.export_root = fresh / "exports";
+  opt.no_cache = true;
+  opt.reproduces_run = r.id;
+  Db db = Db::open(db_path, false);
+
+  // Inputs first: if the data changed since, the rerun cannot match and this says why.
+  {
+    Stmt s = db.prepare("SELECT step, path, content_hash FROM inputs WHERE run_id = ?");
+    s.bind(1, r.id);
+    while (s.step()) {
+      ++rep.inputs_checked;
+      std::string path = s.text(1);
+      std::string now = fs::is_regular_file(path) ? hash_file(path) : "(missing)";
+      if (now != s.text(2))
+        rep.differences.push_back({{"what", "input"}, {"key", s.text(0) + ": " + path},
+                                   {"original", s.text(2)}, {"rerun", now}});
+    }
+  }
+  rep.rerun = run_pipeline(opt);
+
+  auto a = artifacts_of(db, r.id), b = artifacts_of(db, rep.rerun.run_id);
+  for (const auto& [key, va] : a) {
+    // The bundle manifest names its run and time by design; its files are compared one by one.
+    if (ends_with(key, "/manifest.json")) continue;
+    ++rep.artifacts_compared;
+    auto it = b.find(key);
+    std::string vb = it == b.end() ? "(not produced)" : it->second.first;
+    if (va.first != vb)
+      rep.differences.push_back({{"what", "artifact"}, {"key", key}, {"original", va.first}, {"rerun", vb}});
+  }
+  auto ma = metrics_of(db, r.id), mb = metrics_of(db, rep.rerun.run_id);
+  for (const auto& [key, va] : ma) {
+    ++rep.metrics_compared;
+    auto it = mb.find(key);
+    if (it == mb.end())
+      rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", va}, {"rerun", nullptr}});
+    else if (!(it->second == va || (std::isnan(va) && std::isnan(it->second))))
+      rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", va}, {"rerun", it->second}});
+  }
+  for (const auto& [key, vb] : mb)
+    if (!ma.count(key))
+      rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", nullptr}, {"rerun", vb}});
+  return rep;
+}
+
+std::string ReproduceReport::text() const {
+  std::string out = "reproduce run " + std::to_string(original) + " as run " + std::to_string(rerun.run_id) +
+                    " in " + rerun.workdir.string() + " (no cache)\n";
+  out += "  inputs     " + std::to_string(inputs_checked) + " checked\n";
+  out += "  artifacts  " + std::to_string(artifacts_compared) +
+         " compared by content hash (bundle manifest.json skipped: it names the run and time)\n";
+  out += "  metrics    " + std::to_string(metrics_compared) + " compared exactly\n";
+  size_t shown = 0;
+  for (const auto& d : differences) {
+    if (shown++ == 20) {
+      out += "  ... and " + std::to_string(differences.size() - 20) + " more differences\n";
+      break;
+    }
+    auto val = [](const json& v) { return v.is_number() ? format_double(v.get<double>()) : v.is_null() ? "(none)" : v.get<std::string>(); };
+    out += "  differs: " + d["what"].get<std::string>() + " " + d["key"].get<std::string>() + ": " +
+           val(d["original"]) + " -> " + val(d["rerun"]) + "\n";
+  }
+  if (rerun.exit_code != 0) out += "  the rerun did not succeed: " + rerun.error + "\n";
+  out += identical() ? "verdict: reproduced bit-identically\n"
+                     : "verdict: NOT reproduced (" + std::to_string(differences.size()) + " differences)\n";
+  return out;
+}
+
+}  // namespace mlpipe

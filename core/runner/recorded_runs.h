@@ -1,0 +1,29 @@
+#pragma once
+// Running a recorded run again: `mlpipe resume` continues an interrupted or failed run in place,
+// `mlpipe reproduce` re-creates one from scratch and compares every artifact and metric.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/runner/runner.h"
+
+namespace mlpipe {
+
+// `base` carries jobs, threads and the log stream. The run keeps its id; steps that finished
+// keep their records and cached outputs, the others run again.
+RunOutcome resume_run(const std::filesystem::path& db, const std::string& run_ref, RunOptions base);
+
+struct ReproduceReport {
+  int64_t original = 0;
+  RunOutcome rerun;
+  nlohmann::json differences = nlohmann::json::array();  // {"what", "key", "original", "rerun"}
+  size_t artifacts_compared = 0, metrics_compared = 0, inputs_checked = 0;
+  bool identical() const { return rerun.exit_code == 0 && differences.empty(); }
+  std::string text() const;
+};
+
+// Re-runs the recorded config in a fresh workdir without any cache (exports go there too), records
+// it as a new run that names the original, and compares artifact hashes and metric values exactly.
+ReproduceReport reproduce_run(const std::filesystem::path& db, const std::string& run_ref, RunOptions base);
+
+}  // namespace mlpipe

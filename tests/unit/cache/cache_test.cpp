@@ -1,0 +1,95 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/cache/fingerprint.h"
+#include "core/cache/npy.h"
+#include "core/cache/step_cache.h"
+#include "core/data/csv_reader.h"
+#include "core/util/atomic_file.h"
+
+using namespace mlpipe;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("mlpipe-cache-" + std::to_string(::getpid()));
+  TempDir() { fs::remove_all(path); fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+}  // namespace
+
+TEST_CASE(".npy files have numpy's layout and round-trip") {
+  TempDir t;
+  std::vector<double> d = {1.5, -2, std::nan("")};
+  write_npy(t.path / "d.npy", d);
+  std::string bytes = read_file(t.path / "d.npy");
+  CHECK(bytes.substr(0, 6) == "\x93NUMPY");
+  size_t header = 10 + (uint8_t(bytes[8]) | uint8_t(bytes[9]) << 8);
+  CHECK(header % 64 == 0);
+  CHECK(bytes.find("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }") == 10);
+  auto back = read_npy_f8(t.path / "d.npy");
+  CHECK(back[0] == 1.5);
+  CHECK(std::isnan(back[2]));
+  write_npy(t.path / "i.npy", std::vector<int32_t>{-1, 7});
+  CHECK(read_npy_i4(t.path / "i.npy") == std::vector<int32_t>{-1, 7});
+  CHECK_THROWS(read_npy_f8(t.path / "i.npy"));  // wrong dtype is refused
+}
+
+TEST_CASE("fingerprints change with every component and explain how") {
+  FingerprintParts a;
+  a.type = "train";
+  a.config = json::parse(R"({"params": {"eta": 0.1, "max_depth": 4}, "rounds": 10})");
+  a.files["data.csv"] = "h1";
+  a.upstream["features"] = "f1";
+  a.versions["mlpipe"] = "0.1.0";
+  a.runtime = {{"trainer_version", "xgboost 1.7.4"}};
+  FingerprintParts b = a;
+  CHECK(a.hash() == b.hash());
+  CHECK(explain_change(a.to_json(), b.to_json()).empty());
+
+  b.config["params"]["eta"] = 0.05;
+  b.config["params"].erase("max_depth");
+  b.files["data.csv"] = "h2";
+  b.upstream["features"] = "f2";
+  b.runtime["trainer_version"] = "xgboost 2.0.0";
+  b.seed = 9;
+  CHECK(a.hash() != b.hash());
+  auto why = explain_change(a.to_json(), b.to_json());
+  CHECK(why == std::vector<std::string>{"params.eta changed 0.1 -> 0.05", "params.max_depth removed (was 4)",
+                                        "seed changed 0 -> 9", "input data.csv changed",
+                                        "upstream 'features' changed",
+                                        "trainer_version changed \"xgboost 1.7.4\" -> \"xgboost 2.0.0\""});
+}
+
+TEST_CASE("the step cache stores what a step added and refuses corrupted outputs") {
+  TempDir t;
+  StepCache cache(t.path / "cache");
+  auto frame = std::make_shared<Frame>();
+  frame->table = parse_csv("a,b,y\n1,x,0\n2,y,1\n", "t.csv", {});
+  frame->label = "y";
+  frame->split = {0, 2};
+  Flow in, out;
+  out.frame = frame;
+  out.preprocess = std::make_shared<json>(json{{"transforms", json::array()}});
+  cache.save("fp1", in, out, {{"run_id", 3}});
+  REQUIRE(cache.has("fp1"));
+  std::string why;
+  json meta;
+  auto loaded = cache.load("fp1", in, why, meta);
+  REQUIRE(loaded);
+  CHECK(meta["run_id"] == 3);
+  CHECK(loaded->frame->table.at("b").dict == std::vector<std::string>{"x", "y"});
+  CHECK(loaded->frame->split == std::vector<uint8_t>{0, 2});
+  CHECK(loaded->frame->label == "y");
+  CHECK(!loaded->model);
+
+  { std::ofstream(t.path / "cache" / "fp1" / "frame" / "col_0.npy", std::ios::app) << "x"; }
+  CHECK(!cache.load("fp1", in, why, meta));
+  CHECK(why == "cached output frame/col_0.npy is corrupted (its hash changed)");
+  CHECK(!cache.load("nope", in, why, meta));
+  CHECK(why == "no cached outputs");
+}
