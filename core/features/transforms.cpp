@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 
+#include "core/data/datetime.h"
+#include "core/features/window_features.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -45,6 +47,20 @@ const std::map<std::string, Schema>& op_schemas() {
         {"denominator", Kind::kString, true, {}, "column"},
         {"name", Kind::kString, true, {}, "the new column"}}},
       {"drop", {{"op", Kind::kString, true, {}, ""}, {"columns", Kind::kStrings, true, {}, "columns or globs"}}},
+      {"window",
+       {{"op", Kind::kString, true, {}, ""},
+        {"entity", Kind::kString, true, {}, "group by this column (customer, terminal)"},
+        {"time", Kind::kString, true, {}, "event time: datetimes or epoch seconds"},
+        {"columns", Kind::kStrings, false, {}, "numeric columns to aggregate"},
+        {"windows", Kind::kStrings, true, {}, "trailing windows: 1d, 7d, 30d, 12h ..."},
+        {"aggs", Kind::kStrings, false, {}, "count, sum, mean, min, max (default count, mean)"}}},
+      {"label_rate",
+       {{"op", Kind::kString, true, {}, ""},
+        {"entity", Kind::kString, true, {}, "group by this column"},
+        {"time", Kind::kString, true, {}, "event time"},
+        {"label", Kind::kString, true, {}, "the 0/1 column whose rate is taken"},
+        {"windows", Kind::kStrings, true, {}, "trailing windows"},
+        {"delay", Kind::kString, false, {}, "labels become known this long after the event (e.g. 7d)"}}},
   };
   return m;
 }
@@ -115,6 +131,8 @@ std::string category_key(const Column& c, size_t r) { return c.text(r); }
 
 void apply_one(const json& f, Table& t) {
   std::string op = f["op"].get<std::string>();
+  if (op == "window") return apply_window(f, t);
+  if (op == "label_rate") return apply_label_rate(f, t);
   if (op == "drop") {
     for (const auto& c : f["columns"]) t.remove(c.get<std::string>());
     return;
@@ -197,6 +215,18 @@ json fit_one(const json& spec, const Table& t, const std::vector<uint32_t>& rows
              const std::vector<std::string>& protected_cols) {
   std::string op = spec["op"].get<std::string>();
   json f = {{"op", op}};
+  if (op == "window" || op == "label_rate") {  // nothing to learn: the spec is the transform
+    f = spec;
+    if (op == "window") {
+      f["columns"] = spec.contains("columns") ? json(resolve_columns(spec, t, protected_cols)) : json::array();
+      if (!spec.contains("aggs")) f["aggs"] = {"count", "mean"};
+      f["windows"] = as_strings(spec["windows"]);
+      f["aggs"] = as_strings(f["aggs"]);
+    } else {
+      f["windows"] = as_strings(spec["windows"]);
+    }
+    return f;
+  }
   if (op == "ratio") {
     for (const char* k : {"numerator", "denominator"}) {
       std::string c = spec[k].get<std::string>();
@@ -323,6 +353,26 @@ void check_transforms(const json& specs, const std::string& path, const ConfigCh
         inner.fail_value(child_path(p, q), std::string(q) + " must be between 0 and 1");
     if (op == "fill_missing" && s.value("strategy", "") == "constant" && !s.contains("value"))
       inner.fail_key(p, "strategy constant needs `value:`");
+    if (op == "window" || op == "label_rate") {
+      auto windows = as_strings(s["windows"]);
+      for (size_t w = 0; w < windows.size(); ++w) {
+        auto d = parse_duration(windows[w]);
+        if (!d || *d <= 0)
+          inner.fail_value(child_path(child_path(p, "windows"), s["windows"].is_array() ? std::to_string(w) : ""),
+                           "window '" + windows[w] + "' is not a duration like 30m, 12h, 7d or 2w");
+      }
+      if (s.contains("delay") && !parse_duration(s["delay"].get<std::string>()))
+        inner.fail_value(child_path(p, "delay"), "delay must be a duration like 7d");
+      std::vector<std::string> aggs = {"count", "sum", "mean", "min", "max"};
+      if (s.contains("aggs"))
+        for (const auto& a : as_strings(s["aggs"]))
+          if (std::find(aggs.begin(), aggs.end(), a) == aggs.end())
+            inner.fail_value(child_path(p, "aggs"), "unknown aggregate '" + a + "'" + did_you_mean(a, aggs) +
+                                                        "; use count, sum, mean, min, max");
+      if (op == "window" && !s.contains("columns") && s.contains("aggs"))
+        for (const auto& a : as_strings(s["aggs"]))
+          if (a != "count") inner.fail_key(p, "aggregate '" + a + "' needs `columns:`");
+    }
   }
 }
 
