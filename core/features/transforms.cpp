@@ -54,6 +54,10 @@ const std::map<std::string, Schema>& op_schemas() {
         {"columns", Kind::kStrings, false, {}, "numeric columns to aggregate"},
         {"windows", Kind::kStrings, true, {}, "trailing windows: 1d, 7d, 30d, 12h ..."},
         {"aggs", Kind::kStrings, false, {}, "count, sum, mean, min, max (default count, mean)"}}},
+      {"time_parts",
+       {{"op", Kind::kString, true, {}, ""},
+        {"time", Kind::kString, true, {}, "datetime column (UTC)"},
+        {"parts", Kind::kStrings, true, {}, "hour, weekday (Monday 0), weekend (0/1), night (0/1: before 6:00)"}}},
       {"label_rate",
        {{"op", Kind::kString, true, {}, ""},
         {"entity", Kind::kString, true, {}, "group by this column"},
@@ -133,6 +137,31 @@ void apply_one(const json& f, Table& t) {
   std::string op = f["op"].get<std::string>();
   if (op == "window") return apply_window(f, t);
   if (op == "label_rate") return apply_label_rate(f, t);
+  if (op == "time_parts") {
+    std::string col = f["time"];
+    std::vector<double> secs = time_values(t.at(col, op));
+    for (const auto& part_json : f["parts"]) {
+      std::string part = part_json;
+      Column out;
+      out.name = col + "_" + part;
+      out.num.resize(t.rows());
+      for (size_t r = 0; r < t.rows(); ++r) {
+        double s = secs[r];
+        double days = std::floor(s / 86400.0);
+        double hour = std::floor((s - days * 86400.0) / 3600.0);
+        double weekday = std::fmod(days + 3.0, 7.0);  // 1970-01-01 was a Thursday
+        if (weekday < 0) weekday += 7;
+        out.num[r] = std::isnan(s) ? kNaN
+                     : part == "hour"    ? hour
+                     : part == "weekday" ? weekday
+                     : part == "weekend" ? (weekday >= 5 ? 1.0 : 0.0)
+                                         : (hour < 6 ? 1.0 : 0.0);
+      }
+      t.remove(out.name);
+      t.add(std::move(out));
+    }
+    return;
+  }
   if (op == "drop") {
     for (const auto& c : f["columns"]) t.remove(c.get<std::string>());
     return;
@@ -215,6 +244,11 @@ json fit_one(const json& spec, const Table& t, const std::vector<uint32_t>& rows
              const std::vector<std::string>& protected_cols) {
   std::string op = spec["op"].get<std::string>();
   json f = {{"op", op}};
+  if (op == "time_parts") {
+    f = spec;
+    f["parts"] = as_strings(spec["parts"]);
+    return f;
+  }
   if (op == "window" || op == "label_rate") {  // nothing to learn: the spec is the transform
     f = spec;
     if (op == "window") {
@@ -353,6 +387,13 @@ void check_transforms(const json& specs, const std::string& path, const ConfigCh
         inner.fail_value(child_path(p, q), std::string(q) + " must be between 0 and 1");
     if (op == "fill_missing" && s.value("strategy", "") == "constant" && !s.contains("value"))
       inner.fail_key(p, "strategy constant needs `value:`");
+    if (op == "time_parts") {
+      std::vector<std::string> known = {"hour", "weekday", "weekend", "night"};
+      for (const auto& part : as_strings(s["parts"]))
+        if (std::find(known.begin(), known.end(), part) == known.end())
+          inner.fail_value(child_path(p, "parts"), "unknown part '" + part + "'" + did_you_mean(part, known) +
+                                                       "; use hour, weekday, weekend, night");
+    }
     if (op == "window" || op == "label_rate") {
       auto windows = as_strings(s["windows"]);
       for (size_t w = 0; w < windows.size(); ++w) {

@@ -300,6 +300,7 @@ RunOutcome run_pipeline(const RunOptions& opt) {
       code = ExitCode::kStepFailed;
     }
     double dur = seconds_since(start);
+    if (summary.empty()) summary = ctx.summary();  // kept for failed gates too: shows the metrics
     try {
       ctx.flush_metrics();
       if (status != "reused" && !(status == "ok" && origin == run))

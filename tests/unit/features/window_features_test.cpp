@@ -111,3 +111,13 @@ TEST_CASE("no leakage: rewriting the future changes nothing at or before the cut
   }
   CHECK(checked > 200);
 }
+
+TEST_CASE("time_parts: hour, weekday, weekend, night") {
+  Table t = parse_csv("ts\n2018-04-01 00:00:31\n2018-04-02 13:05:00\n", "t.csv", {});  // a Sunday, a Monday
+  fit_transforms(json::parse(R"([{"op": "time_parts", "time": "ts", "parts": ["hour", "weekday", "weekend", "night"]}])"),
+                 t, {0}, {});
+  CHECK(t.at("ts_hour").num == std::vector<double>{0, 13});
+  CHECK(t.at("ts_weekday").num == std::vector<double>{6, 0});
+  CHECK(t.at("ts_weekend").num == std::vector<double>{1, 0});
+  CHECK(t.at("ts_night").num == std::vector<double>{1, 0});
+}
