@@ -109,7 +109,7 @@ TEST_CASE("gate conditions and metric names are checked before running") {
 TEST_CASE("transform specs are checked per op") {
   CHECK(error_of("pipeline: x\nsteps:\n  f:\n    type: features\n    transforms:\n      - {op: standardise, columns: [a]}\n") ==
         "p.yaml:6:14: step 'f': unknown transform op 'standardise' (did you mean 'standardize'?); known ops: "
-        "clip, drop, fill_missing, log1p, min_max, one_hot, ratio, standardize");
+        "clip, drop, fill_missing, label_rate, log1p, min_max, one_hot, ratio, standardize, time_parts, window");
   CHECK(error_of("pipeline: x\nsteps:\n  f:\n    type: features\n    transforms:\n      - {op: clip, columns: [a], lowr: 1}\n") ==
         "p.yaml:6:34: transform clip: unknown key 'lowr' (did you mean 'lower'?); expected one of: op, "
         "columns, lower, upper, lower_quantile, upper_quantile");
