@@ -56,6 +56,8 @@ std::vector<T> read(const std::filesystem::path& path, const char* descr) {
 void write_npy(const std::filesystem::path& p, const std::vector<double>& v) { write(p, "<f8", v); }
 void write_npy(const std::filesystem::path& p, const std::vector<int32_t>& v) { write(p, "<i4", v); }
 void write_npy(const std::filesystem::path& p, const std::vector<uint8_t>& v) { write(p, "|u1", v); }
+void write_npy(const std::filesystem::path& p, const std::vector<float>& v) { write(p, "<f4", v); }
+std::vector<float> read_npy_f4(const std::filesystem::path& p) { return read<float>(p, "<f4"); }
 std::vector<double> read_npy_f8(const std::filesystem::path& p) { return read<double>(p, "<f8"); }
 std::vector<int32_t> read_npy_i4(const std::filesystem::path& p) { return read<int32_t>(p, "<i4"); }
 std::vector<uint8_t> read_npy_u1(const std::filesystem::path& p) { return read<uint8_t>(p, "|u1"); }

@@ -58,6 +58,39 @@ std::shared_ptr<Frame> load_frame(const fs::path& dir) {
   return f;
 }
 
+// Arrays are flat .npy files; shapes and names go to sequences.json.
+void save_sequences(const SequenceSet& s, const fs::path& dir) {
+  fs::create_directories(dir);
+  write_npy(dir / "x.npy", s.x);
+  write_npy(dir / "cat.npy", s.cat);
+  write_npy(dir / "mask.npy", s.mask);
+  write_npy(dir / "split.npy", s.split);
+  write_npy(dir / "rows.npy", s.rows);
+  for (size_t t = 0; t < s.targets.size(); ++t) write_npy(dir / ("target_" + std::to_string(t) + ".npy"), s.targets[t]);
+  json meta = {{"n", s.n}, {"max_len", s.max_len}, {"numeric", s.numeric_names},
+               {"categorical", s.categorical_names}, {"vocab_sizes", s.vocab_sizes}, {"targets", s.target_names}};
+  write_file_atomic(dir / "sequences.json", meta.dump(2) + "\n");
+}
+
+std::shared_ptr<SequenceSet> load_sequences(const fs::path& dir) {
+  json meta = json::parse(read_file(dir / "sequences.json"));
+  auto s = std::make_shared<SequenceSet>();
+  s->n = meta["n"];
+  s->max_len = meta["max_len"];
+  s->numeric_names = meta["numeric"].get<std::vector<std::string>>();
+  s->categorical_names = meta["categorical"].get<std::vector<std::string>>();
+  s->vocab_sizes = meta["vocab_sizes"].get<std::vector<int32_t>>();
+  s->target_names = meta["targets"].get<std::vector<std::string>>();
+  s->x = read_npy_f4(dir / "x.npy");
+  s->cat = read_npy_i4(dir / "cat.npy");
+  s->mask = read_npy_u1(dir / "mask.npy");
+  s->split = read_npy_u1(dir / "split.npy");
+  s->rows = read_npy_i4(dir / "rows.npy");
+  for (size_t t = 0; t < s->target_names.size(); ++t)
+    s->targets.push_back(read_npy_f4(dir / ("target_" + std::to_string(t) + ".npy")));
+  return s;
+}
+
 void list_files(const fs::path& root, json& files) {
   for (const auto& e : fs::recursive_directory_iterator(root))
     if (e.is_regular_file() && e.path().filename() != "manifest.json")
@@ -90,9 +123,13 @@ void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, con
       m.model->save(tmp / "model" / file);
       json info = {{"trainer", m.trainer}, {"features", m.features}, {"label", m.label},
                    {"id", m.id}, {"task", task_name(m.task)}, {"file", file},
-                   {"model_path", m.model_path}, {"summary", m.summary}};
+                   {"model_path", m.model_path}, {"summary", m.summary}, {"sequence", m.sequence}};
       write_file_atomic(tmp / "model" / "info.json", info.dump(2) + "\n");
       parts["model"] = true;
+    }
+    if (out.sequences && out.sequences != in.sequences) {
+      save_sequences(*out.sequences, tmp / "sequences");
+      parts["sequences"] = true;
     }
     if (out.evaluation && out.evaluation != in.evaluation) {
       const Evaluation& e = *out.evaluation;
@@ -158,9 +195,11 @@ std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::
       m->task = info["task"] == "binary" ? Task::kBinary : Task::kRegression;
       m->model_path = info["model_path"];
       m->summary = info["summary"];
+      m->sequence = info.value("sequence", false);
       m->model = trainer_registry().get(m->trainer).load(dir / "model" / info["file"].get<std::string>());
       out.model = m;
     }
+    if (parts.contains("sequences")) out.sequences = load_sequences(dir / "sequences");
     if (parts.contains("evaluation")) {
       json ev = json::parse(read_file(dir / "evaluation.json"));
       auto e = std::make_shared<Evaluation>();

@@ -43,6 +43,7 @@ void Flow::fill_from(const Flow& o) {
   if (!preprocess) preprocess = o.preprocess;
   if (!model) model = o.model;
   if (!evaluation) evaluation = o.evaluation;
+  if (!sequences) sequences = o.sequences;
 }
 
 FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,

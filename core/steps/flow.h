@@ -10,6 +10,7 @@
 
 #include "core/data/table.h"
 #include "core/model/model.h"
+#include "core/sequences/sequence_set.h"
 
 namespace mlpipe {
 
@@ -38,6 +39,7 @@ struct TrainedModel {
   std::string label, id;
   Task task = Task::kBinary;
   std::string model_path;  // the saved model file in the run's workdir
+  bool sequence = false;   // takes SequenceSet samples instead of feature rows
   nlohmann::json summary = nlohmann::json::object();  // best iteration, rounds run, ...
 };
 
@@ -53,6 +55,7 @@ struct Flow {
   std::shared_ptr<const nlohmann::json> preprocess;
   std::shared_ptr<const TrainedModel> model;
   std::shared_ptr<const Evaluation> evaluation;
+  std::shared_ptr<const SequenceSet> sequences;  // from a sequences step, for sequence trainers
 
   // Fields of `other` fill what this flow does not have yet.
   void fill_from(const Flow& other);

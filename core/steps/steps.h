@@ -10,5 +10,6 @@ StepType features_step_type();
 StepType train_step_type();
 StepType evaluate_step_type();
 StepType export_step_type();
+StepType sequences_step_type();
 
 }  // namespace mlpipe

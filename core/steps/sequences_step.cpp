@@ -1,0 +1,68 @@
+// sequences: per-entity event windows for sequence trainers (LSTM, GRU, Transformer).
+#include "core/sequences/build_sequences.h"
+#include "core/steps/steps.h"
+#include "core/util/error.h"
+
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+const Schema& sequences_schema() {
+  static const Schema s = with_common_keys({
+      {"entity", Kind::kString, true, {}, "one sequence per value of this column (customer, card)"},
+      {"time", Kind::kString, true, {}, "event order: datetimes or epoch numbers"},
+      {"max_len", Kind::kInt, false, {}, "events per window, the sample's own included (default 32)"},
+      {"features", Kind::kStrings, false, {}, "numeric event features (standardized on fit_on)"},
+      {"categorical", Kind::kStrings, false, {}, "categorical event features (embeddings; unseen -> one bucket)"},
+      {"targets", Kind::kStrings, false, {}, "target columns, one per head (default: the ingest label)"},
+      {"label_level", Kind::kString, false, {"event", "entity"}, "a sample per labelled event (default) or per entity"},
+      {"fit_on", Kind::kString, false, {"train", "valid", "test"}, "split the statistics come from (default train)"},
+      {"max_vocab", Kind::kInt, false, {}, "most frequent categories kept per column (default 10000)"},
+  });
+  return s;
+}
+
+void check_sequences(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+  check.check_object(spec.config, spec.path, sequences_schema());
+  if (spec.config.contains("max_len") && spec.config["max_len"].get<long long>() < 1)
+    check.fail_value(child_path(spec.path, "max_len"), "max_len must be at least 1");
+}
+
+Flow run_sequences(StepContext& ctx) {
+  const Frame& f = require_frame(ctx);
+  std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
+  std::vector<uint32_t> fit_rows = f.rows_of(split_from_name(fit_on));
+  if (fit_rows.empty()) throw StepError(ctx.spec.name + ": the '" + fit_on + "' split has no rows to fit on");
+  json fitted;
+  std::shared_ptr<SequenceSet> set;
+  try {
+    fitted = fit_sequence_preprocess(f, ctx.cfg, fit_rows);
+    set = std::make_shared<SequenceSet>(build_sequences(f, fitted, true));
+  } catch (const StepError& e) {
+    throw StepError(ctx.spec.name + ": " + e.what());
+  }
+  if (set->n == 0) throw StepError(ctx.spec.name + ": no samples: no event has a known target");
+  auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
+  (*pre)["sequences"] = fitted;
+  size_t counts[3] = {0, 0, 0};
+  for (uint8_t s : set->split) counts[s]++;
+  for (int s = 0; s < 3; ++s) ctx.metric("samples", double(counts[s]), split_names()[s]);
+  ctx.summary(std::to_string(set->n) + " samples x " + std::to_string(set->max_len) + " steps x " +
+              std::to_string(set->features()) + " features + " + std::to_string(set->categoricals()) +
+              " categorical (train " + std::to_string(counts[0]) + ", valid " + std::to_string(counts[1]) +
+              ", test " + std::to_string(counts[2]) + ")");
+  Flow out;
+  out.sequences = set;
+  out.preprocess = pre;
+  return out;
+}
+
+}  // namespace
+
+StepType sequences_step_type() {
+  return {"sequences", "per-entity event windows (left-padded, masked, no future events) for sequence trainers",
+          check_sequences, run_sequences, sequences_schema()};
+}
+
+}  // namespace mlpipe
