@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build ccache pkg-config
           libxgboost-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev doctest-dev
-          libsqlite3-dev sqlite3 libxxhash-dev)
+          libsqlite3-dev sqlite3 libxxhash-dev
+          libtorch-dev libopenblas0-openmp libgloo-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -28,6 +28,8 @@ void add_resume(CLI::App& app, int& exit_code) {
     base.log = o->quiet ? nullptr : &std::cerr;
     RunOutcome out = resume_run(default_db(o->db), o->run, base);
     if (o->json) std::cout << out.to_json().dump(2) << "\n";
+    // Quiet drops progress lines, never the reason a run failed.
+    if (o->quiet && out.exit_code != 0) std::cerr << "mlpipe: run " << out.run_id << " " << out.status << ": " << out.error << "\n";
     exit_code = out.exit_code;
   });
 }

@@ -57,6 +57,8 @@ void add_run(CLI::App& app, int& exit_code) {
       return;
     }
     if (o->json) std::cout << out.to_json().dump(2) << "\n";
+    // Quiet drops progress lines, never the reason a run failed.
+    if (o->quiet && out.exit_code != 0) std::cerr << "mlpipe: run " << out.run_id << " " << out.status << ": " << out.error << "\n";
     exit_code = out.exit_code;
   });
 }

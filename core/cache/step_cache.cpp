@@ -123,7 +123,7 @@ void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, con
       m.model->save(tmp / "model" / file);
       json info = {{"trainer", m.trainer}, {"features", m.features}, {"label", m.label},
                    {"id", m.id}, {"task", task_name(m.task)}, {"file", file},
-                   {"model_path", m.model_path}, {"summary", m.summary}, {"sequence", m.sequence}};
+                   {"model_path", m.model_path}, {"summary", m.summary}, {"sequence", m.sequence}, {"config", m.model->config()}};
       write_file_atomic(tmp / "model" / "info.json", info.dump(2) + "\n");
       parts["model"] = true;
     }
@@ -196,7 +196,8 @@ std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::
       m->model_path = info["model_path"];
       m->summary = info["summary"];
       m->sequence = info.value("sequence", false);
-      m->model = trainer_registry().get(m->trainer).load(dir / "model" / info["file"].get<std::string>());
+      m->model = trainer_registry().get(m->trainer).load(dir / "model" / info["file"].get<std::string>(),
+                                                         info.value("config", json::object()));
       out.model = m;
     }
     if (parts.contains("sequences")) out.sequences = load_sequences(dir / "sequences");

@@ -5,6 +5,16 @@
 
 namespace mlpipe {
 
+std::vector<double> Model::predict_sequences(const SequenceSet&, const std::vector<uint32_t>&) const {
+  throw StepError("the " + trainer() + " model scores feature rows, not sequences");
+}
+
+std::unique_ptr<Model> Trainer::fit_sequences(const nlohmann::json&, const SequenceSet&,
+                                              const std::vector<uint32_t>&, const std::vector<uint32_t>&,
+                                              TrainContext&) const {
+  throw StepError("trainer '" + name() + "' learns from feature rows, not sequences");
+}
+
 const char* task_name(Task t) { return t == Task::kBinary ? "binary" : "regression"; }
 
 void TrainerRegistry::add(std::unique_ptr<Trainer> t) {

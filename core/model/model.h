@@ -13,6 +13,8 @@
 
 namespace mlpipe {
 
+struct SequenceSet;
+
 enum class Task { kBinary, kRegression };
 const char* task_name(Task t);
 
@@ -25,6 +27,7 @@ struct FeatureMatrix {
 
 struct TrainContext {
   long long seed = 0;
+  std::filesystem::path checkpoint_dir;  // where a trainer may keep per-epoch checkpoints
   unsigned nthread = 1;
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
   std::function<void(const std::string&)> log;
@@ -41,6 +44,11 @@ class Model {
   virtual std::string file_name() const = 0;  // e.g. "model.json"
   // Facts worth recording: best iteration, number of trees, ...
   virtual nlohmann::json summary() const = 0;
+  // What Trainer::load needs besides the file to rebuild the model (a network's architecture).
+  virtual nlohmann::json config() const { return nlohmann::json::object(); }
+  // Sequence models score samples of a SequenceSet (first head; probabilities for bce heads).
+  virtual std::vector<double> predict_sequences(const SequenceSet& data,
+                                                const std::vector<uint32_t>& samples) const;
 };
 
 class Trainer {
@@ -59,7 +67,14 @@ class Trainer {
   virtual std::unique_ptr<Model> fit(const nlohmann::json& step, const FeatureMatrix& train,
                                      const std::vector<float>& y_train, const FeatureMatrix* valid,
                                      const std::vector<float>* y_valid, TrainContext& ctx) const = 0;
-  virtual std::unique_ptr<Model> load(const std::filesystem::path& file) const = 0;
+  virtual std::unique_ptr<Model> load(const std::filesystem::path& file,
+                                      const nlohmann::json& config) const = 0;
+  // Sequence trainers learn from SequenceSet samples (a `sequences` step upstream).
+  virtual bool takes_sequences() const { return false; }
+  virtual std::unique_ptr<Model> fit_sequences(const nlohmann::json& step, const SequenceSet& data,
+                                               const std::vector<uint32_t>& train,
+                                               const std::vector<uint32_t>& valid,
+                                               TrainContext& ctx) const;
 };
 
 class TrainerRegistry {

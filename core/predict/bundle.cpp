@@ -25,6 +25,7 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
     write_file_atomic(staged / "preprocess.json", c.preprocess.dump(2) + "\n");
     json manifest = c.manifest;
     manifest["format"] = kBundleFormat;
+    manifest["model_config"] = c.model->config();
     manifest["model_file"] = model_file;
     for (const std::string name : {model_file, std::string("preprocess.json")})
       manifest["files"][name] = {{"sha", hash_file(staged / name)},
@@ -64,7 +65,7 @@ LoadedBundle load_bundle(const fs::path& dir) {
   }
   b.preprocess = json::parse(read_file(dir / "preprocess.json"));
   const Trainer& t = trainer_registry().get(b.manifest["trainer"].get<std::string>());
-  b.model = t.load(dir / b.manifest["model_file"].get<std::string>());
+  b.model = t.load(dir / b.manifest["model_file"].get<std::string>(), b.manifest.value("model_config", json::object()));
   return b;
 }
 

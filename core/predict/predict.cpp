@@ -4,6 +4,9 @@
 
 #include "core/data/csv_writer.h"
 #include "core/predict/bundle.h"
+#include "core/sequences/build_sequences.h"
+
+#include <cmath>
 #include "core/steps/flow.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -16,10 +19,24 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
   PreparedData prepared = prepare_for_prediction(data, b.preprocess);
   Frame f;
   f.table = std::move(prepared.table);
-  std::vector<std::string> features = b.manifest["features"].get<std::vector<std::string>>();
-  std::vector<uint32_t> rows = f.rows_of(Split::kTrain);  // no split: every row
-  FeatureMatrix x = build_matrix(f, features, rows);
-  std::vector<double> scores = b.model->predict(x);
+  std::vector<uint32_t> rows;
+  std::vector<double> scores;
+  if (b.manifest.value("sequence", false)) {
+    // One score per event, from the window of its entity's events at or before it.
+    SequenceSet s = build_sequences(f, b.preprocess.at("sequences"), /*need_targets=*/false);
+    std::vector<uint32_t> samples(s.n);
+    for (size_t i = 0; i < s.n; ++i) samples[i] = uint32_t(i);
+    std::vector<double> by_sample = b.model->predict_sequences(s, samples);
+    std::vector<double> by_row(f.table.rows(), std::nan(""));
+    for (size_t i = 0; i < s.n; ++i) by_row[size_t(s.rows[i])] = by_sample[i];
+    rows = f.rows_of(Split::kTrain);
+    scores = by_row;
+  } else {
+    std::vector<std::string> features = b.manifest["features"].get<std::vector<std::string>>();
+    rows = f.rows_of(Split::kTrain);  // no split: every row
+    FeatureMatrix x = build_matrix(f, features, rows);
+    scores = b.model->predict(x);
+  }
 
   std::string id = b.manifest.value("id", "");
   const Column* idcol = !id.empty() && f.table.find(id) >= 0 ? &f.table.at(id) : nullptr;

@@ -33,8 +33,8 @@ struct EventOrder {
 
 EventOrder order_events(const Frame& f, const std::string& entity, const std::string& time_col) {
   EventOrder o;
-  const Column& e = f.table.at(entity, "sequences: entity");
-  o.time = time_values(f.table.at(time_col, "sequences: time"));
+  const Column& e = f.table.at(entity, "entity");
+  o.time = time_values(f.table.at(time_col, "time"));
   std::map<double, size_t> index;  // ordered: groups come out in entity order, deterministic
   for (uint32_t r = 0; r < f.table.rows(); ++r) {
     if (e.missing(r) || std::isnan(o.time[r])) continue;
@@ -62,10 +62,10 @@ json fit_sequence_preprocess(const Frame& f, const json& cfg, const std::vector<
   std::vector<std::string> targets = cfg.contains("targets") ? as_strings(cfg["targets"])
                                                              : std::vector<std::string>{f.label};
   if (targets.empty() || targets[0].empty())
-    throw StepError("sequences: no target: set `targets:` or the ingest label");
+    throw StepError("no target: set `targets:` or the ingest label");
   for (const auto& t : targets) {
-    const Column& c = f.table.at(t, "sequences: targets");
-    if (c.type != ColumnType::kNumeric) throw StepError("sequences: target '" + t + "' is not numeric");
+    const Column& c = f.table.at(t, "targets");
+    if (c.type != ColumnType::kNumeric) throw StepError("target '" + t + "' is not numeric");
   }
   out["targets"] = targets;
   auto stats = [&](const std::vector<double>& v) {
@@ -80,11 +80,11 @@ json fit_sequence_preprocess(const Frame& f, const json& cfg, const std::vector<
   };
   out["numeric"] = json::array();
   for (const auto& name : as_strings(cfg.value("features", json::array()))) {
-    const Column& c = f.table.at(name, "sequences: features");
+    const Column& c = f.table.at(name, "features");
     if (c.type != ColumnType::kNumeric)
-      throw StepError("sequences: feature '" + name + "' is categorical; list it under `categorical:`");
+      throw StepError("feature '" + name + "' is categorical; list it under `categorical:`");
     if (std::find(targets.begin(), targets.end(), name) != targets.end())
-      throw StepError("sequences: '" + name + "' is a target and cannot also be a feature");
+      throw StepError("'" + name + "' is a target and cannot also be a feature");
     json s = stats(c.num);
     s["name"] = name;
     out["numeric"].push_back(s);
@@ -94,7 +94,7 @@ json fit_sequence_preprocess(const Frame& f, const json& cfg, const std::vector<
   size_t max_vocab = size_t(cfg.value("max_vocab", 10000));
   out["categorical"] = json::array();
   for (const auto& name : as_strings(cfg.value("categorical", json::array()))) {
-    const Column& c = f.table.at(name, "sequences: categorical");
+    const Column& c = f.table.at(name, "categorical");
     std::unordered_map<std::string, size_t> counts;
     std::vector<std::string> first_seen;
     for (uint32_t r : fit_rows) {
@@ -125,7 +125,7 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
   std::vector<float> feat(rows * F, 0.0f);
   for (size_t k = 0; k + 1 < F; ++k) {
     const json& n = fit["numeric"][k];
-    const Column& c = f.table.at(n["name"].get<std::string>(), "sequences");
+    const Column& c = f.table.at(n["name"].get<std::string>(), "features");
     double m = n["mean"], sd = n["std"];
     for (size_t r = 0; r < rows; ++r) feat[r * F + k] = std::isnan(c.num[r]) ? 0.0f : float((c.num[r] - m) / sd);
   }
@@ -140,7 +140,7 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
     s.vocab_sizes.push_back(int32_t(vocab.size() + 2));
     std::unordered_map<std::string, int32_t> index;
     for (size_t v = 0; v < vocab.size(); ++v) index[vocab[v]] = int32_t(v + 2);
-    const Column& c = f.table.at(cj["name"].get<std::string>(), "sequences");
+    const Column& c = f.table.at(cj["name"].get<std::string>(), "categorical");
     for (size_t r = 0; r < rows; ++r) {
       if (c.missing(r)) continue;
       auto it = index.find(c.text(r));
@@ -152,7 +152,7 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
   s.target_names = targets;
   std::vector<const Column*> tcols;
   for (const auto& t : targets) tcols.push_back(f.table.find(t) >= 0 ? &f.table.at(t) : nullptr);
-  if (need_targets && !tcols[0]) throw StepError("sequences: no target column '" + targets[0] + "'");
+  if (need_targets && !tcols[0]) throw StepError("no target column '" + targets[0] + "'");
   s.targets.assign(targets.size(), {});
   bool entity_level = fit["label_level"] == "entity";
 

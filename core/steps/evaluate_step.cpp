@@ -61,13 +61,27 @@ Flow run_evaluate(StepContext& ctx) {
   const TrainedModel& tm = *ctx.input.model;
   std::string on = get_string(ctx.cfg, "on", "test");
   if (!f.has_split() && ctx.cfg.contains("on"))
-    throw StepError(ctx.spec.name + ": on: " + on + " needs a split step before this one");
-  std::vector<uint32_t> rows = f.rows_of(split_from_name(on));
-  if (rows.empty()) throw StepError(ctx.spec.name + ": the '" + on + "' split is empty");
-  FeatureMatrix x = build_matrix(f, tm.features, rows);
-  std::vector<float> yf = label_values(f, rows);
-  std::vector<double> y(yf.begin(), yf.end());
-  std::vector<double> score = tm.model->predict(x);
+    throw StepError(std::string("on: ") + on + " needs a split step before this one");
+  std::vector<uint32_t> rows;
+  std::vector<double> y, score;
+  if (tm.sequence) {  // samples of the sequences step; each names the table row of its event
+    if (!ctx.input.sequences) throw ConfigError("step '" + ctx.spec.name + "': the sequence model needs the sequences step upstream");
+    const SequenceSet& s = *ctx.input.sequences;
+    std::vector<uint32_t> samples = s.samples_of(uint8_t(split_from_name(on)));
+    if (samples.empty()) throw StepError(std::string("the '") + on + "' split has no samples");
+    for (uint32_t i : samples) {
+      rows.push_back(uint32_t(s.rows[i]));
+      y.push_back(s.targets[0][i]);
+    }
+    score = tm.model->predict_sequences(s, samples);
+  } else {
+    rows = f.rows_of(split_from_name(on));
+    if (rows.empty()) throw StepError(std::string("the '") + on + "' split is empty");
+    FeatureMatrix x = build_matrix(f, tm.features, rows);
+    std::vector<float> yf = label_values(f, rows);
+    y.assign(yf.begin(), yf.end());
+    score = tm.model->predict(x);
+  }
 
   std::vector<std::string> names = ctx.cfg.contains("metrics") ? as_strings(ctx.cfg["metrics"])
                                    : tm.task == Task::kBinary  ? std::vector<std::string>{"auc", "pr_auc", "logloss", "ks", "brier"}
@@ -96,11 +110,10 @@ Flow run_evaluate(StepContext& ctx) {
   header.push_back(tm.label);
   header.push_back("score");
   CsvWriter w(header);
-  const Column& label = f.table.at(tm.label);
   for (size_t i = 0; i < rows.size(); ++i) {
     std::vector<std::string> fields;
     if (id) fields.push_back(id->text(rows[i]));
-    fields.push_back(label.text(rows[i]));
+    fields.push_back(format_double(y[i]));
     fields.push_back(format_double(score[i]));
     w.row(fields);
   }

@@ -47,7 +47,8 @@ Flow run_export(StepContext& ctx) {
                 {"features", tm.features},
                 {"label", tm.label},
                 {"id", tm.id},
-                {"model_summary", tm.summary}};
+                {"model_summary", tm.summary},
+                {"sequence", tm.sequence}};
   if (ctx.input.evaluation)
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
   json manifest = write_bundle(dir, c);

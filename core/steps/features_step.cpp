@@ -30,16 +30,11 @@ Flow run_features(StepContext& ctx) {
   const Frame& in = require_frame(ctx);
   std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
   if (!in.has_split() && ctx.cfg.contains("fit_on"))
-    throw StepError(ctx.spec.name + ": fit_on: " + fit_on + " needs a split step before this one");
+    throw StepError(std::string("fit_on: ") + fit_on + " needs a split step before this one");
   auto out = std::make_shared<Frame>(in);
   std::vector<uint32_t> rows = in.rows_of(split_from_name(fit_on));
-  if (rows.empty()) throw StepError(ctx.spec.name + ": the '" + fit_on + "' split has no rows to fit on");
-  json fitted;
-  try {
-    fitted = fit_transforms(ctx.cfg["transforms"], out->table, rows, {in.label, in.id});
-  } catch (const StepError& e) {
-    throw StepError(ctx.spec.name + ": " + e.what());
-  }
+  if (rows.empty()) throw StepError(std::string("the '") + fit_on + "' split has no rows to fit on");
+  json fitted = fit_transforms(ctx.cfg["transforms"], out->table, rows, {in.label, in.id});
   auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
   for (const auto& f : fitted) (*pre)["transforms"].push_back(f);
   std::filesystem::create_directories(ctx.outdir);

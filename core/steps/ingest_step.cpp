@@ -72,7 +72,7 @@ Flow run_ingest(StepContext& ctx) {
   auto frame = std::make_shared<Frame>();
   frame->table = read_csv(path, opt);
   Table& t = frame->table;
-  std::string where = ctx.spec.name + ": " + path.string();
+  std::string where = path.string();  // the runner names the step
   for (const auto& col : as_strings(cfg.value("drop", json())))
     if (t.find(col) < 0) throw StepError(where + ": drop: no column '" + col + "'" + did_you_mean(col, t.names()));
     else t.remove(col);

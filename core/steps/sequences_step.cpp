@@ -33,16 +33,10 @@ Flow run_sequences(StepContext& ctx) {
   const Frame& f = require_frame(ctx);
   std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
   std::vector<uint32_t> fit_rows = f.rows_of(split_from_name(fit_on));
-  if (fit_rows.empty()) throw StepError(ctx.spec.name + ": the '" + fit_on + "' split has no rows to fit on");
-  json fitted;
-  std::shared_ptr<SequenceSet> set;
-  try {
-    fitted = fit_sequence_preprocess(f, ctx.cfg, fit_rows);
-    set = std::make_shared<SequenceSet>(build_sequences(f, fitted, true));
-  } catch (const StepError& e) {
-    throw StepError(ctx.spec.name + ": " + e.what());
-  }
-  if (set->n == 0) throw StepError(ctx.spec.name + ": no samples: no event has a known target");
+  if (fit_rows.empty()) throw StepError(std::string("the '") + fit_on + "' split has no rows to fit on");
+  json fitted = fit_sequence_preprocess(f, ctx.cfg, fit_rows);
+  auto set = std::make_shared<SequenceSet>(build_sequences(f, fitted, true));
+  if (set->n == 0) throw StepError("no samples: no event has a known target");
   auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
   (*pre)["sequences"] = fitted;
   size_t counts[3] = {0, 0, 0};

@@ -85,7 +85,6 @@ Flow run_split(StepContext& ctx) {
   size_t n = in.table.rows();
   auto out = std::make_shared<Frame>(in);
   out->split.assign(n, uint8_t(Split::kTrain));
-  std::string where = ctx.spec.name;
   std::vector<uint32_t> all(n);
   std::iota(all.begin(), all.end(), 0);
 
@@ -94,8 +93,8 @@ Flow run_split(StepContext& ctx) {
     assign_in_order(all, f, out->split);
   } else if (method == "stratified") {
     std::string by = get_string(cfg, "by", in.label);
-    if (by.empty()) throw StepError(where + ": stratified split needs a label (ingest `label:`) or `by:`");
-    const Column& c = in.table.at(by, where + ": by");
+    if (by.empty()) throw StepError("stratified split needs a label (ingest `label:`) or `by:`");
+    const Column& c = in.table.at(by, "by");
     std::map<double, std::vector<uint32_t>> classes;  // ordered: deterministic
     for (uint32_t r : all) {
       double v = c.as_double(r);
@@ -106,7 +105,7 @@ Flow run_split(StepContext& ctx) {
       assign_in_order(rows, f, out->split);
     }
   } else if (method == "time") {
-    const Column& c = in.table.at(get_string(cfg, "by", ""), where + ": by");
+    const Column& c = in.table.at(get_string(cfg, "by", ""), "by");
     if (c.type == ColumnType::kCategorical) {  // text times (ISO dates) order as text
       std::stable_sort(all.begin(), all.end(),
                        [&](uint32_t a, uint32_t b) { return c.text(a) < c.text(b); });
@@ -119,7 +118,7 @@ Flow run_split(StepContext& ctx) {
     }
     assign_in_order(all, f, out->split);
   } else {  // group
-    const Column& c = in.table.at(get_string(cfg, "by", ""), where + ": by");
+    const Column& c = in.table.at(get_string(cfg, "by", ""), "by");
     std::map<std::string, std::vector<uint32_t>> groups;
     for (uint32_t r : all) groups[c.text(r)].push_back(r);
     std::vector<const std::vector<uint32_t>*> order;
@@ -149,7 +148,7 @@ Flow run_split(StepContext& ctx) {
     if (y && counts[s]) ctx.metric("label_mean", positives[s] / double(counts[s]), split_names()[s]);
     line += (s ? ", " : "") + split_names()[s] + " " + std::to_string(counts[s]);
   }
-  if (counts[0] == 0) throw StepError(where + ": the train split is empty");
+  if (counts[0] == 0) throw StepError("the train split is empty");
   ctx.summary(method + ": " + line);
   Flow flow;
   flow.frame = out;

@@ -62,15 +62,52 @@ std::vector<std::string> select_features(const Frame& f, const json& cfg) {
   return out;
 }
 
+Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
+  if (!ctx.input.sequences)
+    throw ConfigError("step '" + ctx.spec.name + "': trainer '" + trainer.name() +
+                      "' learns from sequences: add a `sequences` step to its `needs:`");
+  const SequenceSet& s = *ctx.input.sequences;
+  std::vector<uint32_t> train = s.samples_of(uint8_t(Split::kTrain)), valid = s.samples_of(uint8_t(Split::kValid));
+  if (train.empty()) throw StepError("no training samples");
+  TrainContext tc;
+  tc.seed = ctx.seed;
+  tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
+  tc.checkpoint_dir = ctx.outdir / "checkpoints";
+  tc.record_metrics = [&](const std::vector<MetricPoint>& pts) { ctx.metrics(pts); };
+  std::unique_ptr<Model> model = trainer.fit_sequences(ctx.cfg, s, train, valid, tc);
+  ctx.flush_metrics();
+  std::filesystem::create_directories(ctx.outdir);
+  auto path = ctx.outdir / model->file_name();
+  model->save(path);
+  ctx.artifact(model->file_name(), path);
+  json summary = model->summary();
+  for (const auto& [k, v] : summary.items())
+    if (v.is_number()) ctx.metric(k, v.get<double>());
+  auto tm = std::make_shared<TrainedModel>();
+  tm->trainer = trainer.name();
+  tm->features = s.numeric_names;
+  tm->features.insert(tm->features.end(), s.categorical_names.begin(), s.categorical_names.end());
+  tm->label = s.target_names.front();
+  tm->id = ctx.input.frame ? ctx.input.frame->id : "";
+  tm->task = model->task();
+  tm->model_path = path.string();
+  tm->summary = summary;
+  tm->sequence = true;
+  ctx.summary(trainer.name() + " on " + std::to_string(train.size()) + " sequences; " +
+              summary.value("epochs_run", json(0)).dump() + " epochs, best " +
+              summary.value("best_epoch", json(0)).dump() + "; " +
+              format_fixed(summary.value("samples_per_s", 0.0), 0) + " samples/s");
+  tm->model = std::move(model);
+  Flow flow;
+  flow.model = tm;
+  return flow;
+}
+
 Flow run_train(StepContext& ctx) {
-  const Frame& f = require_frame(ctx);
   const Trainer& trainer = trainer_registry().get(ctx.cfg["trainer"]);
-  std::vector<std::string> features;
-  try {
-    features = select_features(f, ctx.cfg);
-  } catch (const StepError& e) {
-    throw StepError(ctx.spec.name + ": " + e.what());
-  }
+  if (trainer.takes_sequences()) return run_train_sequences(ctx, trainer);
+  const Frame& f = require_frame(ctx);
+  std::vector<std::string> features = select_features(f, ctx.cfg);
   std::vector<uint32_t> train_rows = f.rows_of(Split::kTrain);
   std::vector<uint32_t> valid_rows = f.has_split() ? f.rows_of(Split::kValid) : std::vector<uint32_t>{};
   FeatureMatrix xt = build_matrix(f, features, train_rows);

@@ -236,7 +236,7 @@ class XgbTrainer : public Trainer {
     return std::make_unique<XgbModel>(xgb::Booster::from_json(b.save_json()), task(step), summary);
   }
 
-  std::unique_ptr<Model> load(const fs::path& file) const override {
+  std::unique_ptr<Model> load(const fs::path& file, const json&) const override {
     xgb::Booster b = xgb::Booster::from_json(read_file(file));
     json cfg = json::parse(b.config_json());
     std::string obj = cfg["learner"]["objective"]["name"].get<std::string>();

@@ -1,0 +1,59 @@
+# The LibTorch sequence trainer through the real binary: GRU/LSTM/Transformer train, metrics per
+# epoch, determinism, `predict` parity on the exported bundle, and clear config errors.
+source "$(dirname "$0")/lib.sh"
+cp "$REPO/tests/data/tiny/events.csv" "$REPO/tests/data/tiny/sequence.yaml" .
+if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then
+  expect_exit 1 "$MLPIPE" run sequence.yaml
+  assert_contains "$ERR" "the sequence trainer needs the LibTorch plug-in libmlpipe_torch.so"
+  echo "SKIP: built without LibTorch (the error above is what users see)"
+  exit 0
+fi
+DB=.mlpipe/runs.db
+
+expect_exit 0 "$MLPIPE" run sequence.yaml --json
+assert_contains "$OUT" '"status": "ok"'
+assert_eq "$(sql $DB "SELECT count(DISTINCT iteration) FROM metrics WHERE step = 'train' AND split = 'valid' AND key = 'fraud.auc'")" "4" "valid auc per epoch"
+assert_eq "$(sql $DB "SELECT count(*) FROM metrics WHERE step = 'train' AND split = 'train' AND key = 'loss'")" "4" "train loss per epoch"
+sql $DB "SELECT value FROM metrics WHERE step = 'train' AND key = 'samples_per_s'" | grep -qE '^[0-9]' || fail "throughput"
+[ -f .mlpipe/runs/1/train/checkpoints/last.pt ] || fail "no checkpoint"
+
+# predict on the bundle reproduces evaluate's scores exactly (history rows included in the file).
+expect_exit 0 "$MLPIPE" predict out/seq-bundle events.csv -o preds.csv
+awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $2; next }
+         FNR > 1 { n++; if (p[$1] != $3) { bad++; if (bad < 5) print "differs:", $1, p[$1], $3 } }
+         END { print n, "compared"; exit (bad > 0 || n == 0) }' preds.csv .mlpipe/runs/1/evaluate/predictions.csv \
+  || fail "sequence predict differs from evaluate"
+grep -q "PK" <(head -c 2 out/seq-bundle/model.pt) || true
+
+# Same seed, same threads: bit-identical weights.
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --workdir again --set steps.export.dir=out/again
+cmp .mlpipe/runs/1/train/model.pt again/runs/1/train/model.pt || fail "sequence training is not deterministic"
+
+# The other encoders, and a second head.
+for arch in lstm transformer; do
+  expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.model.arch=$arch --set steps.export.dir=out/$arch
+done
+cat > twoheads.yaml <<'YAML'
+pipeline: two-heads
+seed: 5
+steps:
+  ingest: {type: ingest, source: events.csv, label: fraud, id: event_id, types: {merchant: categorical}}
+  split: {type: split, needs: ingest, method: group, by: card}
+  sequences: {type: sequences, needs: split, entity: card, time: ts, max_len: 6,
+              categorical: [merchant], targets: [fraud, amount]}
+  train: {type: train, needs: sequences, trainer: sequence, epochs: 2,
+          heads: [{name: fraud, loss: bce}, {name: size, target: amount, loss: mse, weight: 0.1}]}
+  evaluate: {type: evaluate, needs: train}
+YAML
+expect_exit 0 "$MLPIPE" run twoheads.yaml -q
+assert_eq "$(sql $DB "SELECT count(*) FROM metrics m JOIN runs r USING (run_id) WHERE r.pipeline = 'two-heads' AND key = 'size.rmse'")" "2" "aux head metrics"
+
+expect_exit 1 "$MLPIPE" run twoheads.yaml -q --set 'steps.sequences.features=[amount]'
+assert_contains "$ERR" "step 'sequences': 'amount' is a target and cannot also be a feature"
+expect_exit 2 "$MLPIPE" validate sequence.yaml --set steps.train.model.arch=rnn
+assert_contains "$ERR" "'arch' must be one of lstm, gru, transformer; got 'rnn'"
+expect_exit 2 "$MLPIPE" validate sequence.yaml --set steps.train.model.hiden=8
+assert_contains "$ERR" "unknown key 'hiden' (did you mean 'hidden'?)"
+expect_exit 1 "$MLPIPE" run sequence.yaml -q --set steps.train.devices=cuda
+assert_contains "$ERR" "devices: cuda asks for CUDA, but this LibTorch has no CUDA"
+echo ok

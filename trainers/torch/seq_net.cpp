@@ -1,0 +1,81 @@
+#include "trainers/torch/seq_net.h"
+
+#include <cmath>
+
+using nlohmann::json;
+
+namespace mlpipe {
+
+json SeqNetConfig::to_json() const {
+  return {{"arch", arch}, {"features", features}, {"max_len", max_len}, {"hidden", hidden}, {"layers", layers},
+          {"attention_heads", attention_heads}, {"feedforward", feedforward}, {"embedding_dim", embedding_dim},
+          {"heads", heads}, {"dropout", dropout}, {"vocab_sizes", vocab_sizes}};
+}
+
+SeqNetConfig SeqNetConfig::from_json(const json& j) {
+  SeqNetConfig c;
+  c.arch = j.at("arch");
+  c.features = j.at("features");
+  c.max_len = j.at("max_len");
+  c.hidden = j.at("hidden");
+  c.layers = j.at("layers");
+  c.attention_heads = j.at("attention_heads");
+  c.feedforward = j.at("feedforward");
+  c.embedding_dim = j.at("embedding_dim");
+  c.heads = j.at("heads");
+  c.dropout = j.at("dropout");
+  c.vocab_sizes = j.at("vocab_sizes").get<std::vector<int64_t>>();
+  return c;
+}
+
+SeqNetImpl::SeqNetImpl(const SeqNetConfig& c) : cfg_(c) {
+  int64_t in = c.features;
+  for (size_t k = 0; k < c.vocab_sizes.size(); ++k) {
+    auto e = torch::nn::Embedding(torch::nn::EmbeddingOptions(c.vocab_sizes[k], c.embedding_dim).padding_idx(0));
+    embeddings_.push_back(register_module("embedding_" + std::to_string(k), e));
+    in += c.embedding_dim;
+  }
+  input_ = register_module("input", torch::nn::Linear(in, c.hidden));
+  double rnn_dropout = c.layers > 1 ? c.dropout : 0.0;
+  if (c.arch == "lstm") {
+    lstm_ = register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(c.hidden, c.hidden)
+                                                        .num_layers(c.layers).batch_first(true).dropout(rnn_dropout)));
+  } else if (c.arch == "gru") {
+    gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(c.hidden, c.hidden)
+                                                     .num_layers(c.layers).batch_first(true).dropout(rnn_dropout)));
+  } else {
+    auto layer = torch::nn::TransformerEncoderLayerOptions(c.hidden, c.attention_heads)
+                     .dim_feedforward(c.feedforward).dropout(c.dropout);
+    encoder_ = register_module("encoder", torch::nn::TransformerEncoder(
+                                              torch::nn::TransformerEncoderOptions(layer, c.layers)));
+    // Sinusoidal positions (Vaswani et al.), a buffer: saved with the weights, never trained.
+    torch::Tensor pe = torch::zeros({c.max_len, c.hidden});
+    for (int64_t p = 0; p < c.max_len; ++p)
+      for (int64_t i = 0; i < c.hidden; ++i) {
+        double angle = double(p) / std::pow(10000.0, double(2 * (i / 2)) / double(c.hidden));
+        pe[p][i] = i % 2 == 0 ? std::sin(angle) : std::cos(angle);
+      }
+    positions_ = register_buffer("positions", pe);
+  }
+  out_ = register_module("heads", torch::nn::Linear(c.hidden, c.heads));
+}
+
+torch::Tensor SeqNetImpl::forward(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask) {
+  std::vector<torch::Tensor> parts = {x};
+  for (size_t k = 0; k < embeddings_.size(); ++k) parts.push_back(embeddings_[k]->forward(cat.select(2, int64_t(k))));
+  torch::Tensor h = input_->forward(torch::cat(parts, 2));  // [B, T, H]
+  h = h * mask.unsqueeze(2).to(h.dtype());                  // padding stays exactly zero
+  torch::Tensor last;
+  if (lstm_) {
+    last = std::get<0>(lstm_->forward(h)).select(1, -1);
+  } else if (gru_) {
+    last = std::get<0>(gru_->forward(h)).select(1, -1);
+  } else {
+    torch::Tensor seq = (h + positions_.unsqueeze(0)).transpose(0, 1);  // [T, B, H]
+    torch::Tensor enc = encoder_->forward(seq, /*mask=*/{}, /*src_key_padding_mask=*/mask.logical_not());
+    last = enc.select(0, -1);
+  }
+  return out_->forward(last);
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,43 @@
+#pragma once
+// The sequence network: per-event inputs (standardized numbers + categorical embeddings) are
+// projected to `hidden`, encoded by an LSTM, GRU or Transformer encoder (sinusoidal positions,
+// padding masked), and the encoding at the last position (the sample's own event: windows are
+// left-padded) feeds one linear output per head.
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace mlpipe {
+
+struct SeqNetConfig {
+  std::string arch = "gru";
+  int64_t features = 0, max_len = 0, hidden = 64, layers = 1, attention_heads = 4, feedforward = 128,
+          embedding_dim = 16, heads = 1;
+  double dropout = 0;
+  std::vector<int64_t> vocab_sizes;
+
+  nlohmann::json to_json() const;
+  static SeqNetConfig from_json(const nlohmann::json& j);
+};
+
+class SeqNetImpl : public torch::nn::Module {
+ public:
+  explicit SeqNetImpl(const SeqNetConfig& c);
+  // x [B, T, F] float, cat [B, T, C] long, mask [B, T] bool (true = event). Returns [B, heads] logits.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask);
+
+ private:
+  SeqNetConfig cfg_;
+  std::vector<torch::nn::Embedding> embeddings_;
+  torch::nn::Linear input_{nullptr};
+  torch::nn::LSTM lstm_{nullptr};
+  torch::nn::GRU gru_{nullptr};
+  torch::nn::TransformerEncoder encoder_{nullptr};
+  torch::nn::Linear out_{nullptr};
+  torch::Tensor positions_;
+};
+TORCH_MODULE(SeqNet);
+
+}  // namespace mlpipe

@@ -1,0 +1,429 @@
+// The LibTorch side of `trainer: sequence`, built as the plug-in libmlpipe_torch.so.
+#include <torch/csrc/jit/serialization/pickle.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <mutex>
+#include <cmath>
+#include <filesystem>
+
+#include "core/metrics/metrics.h"
+#include "core/model/model.h"
+#include "core/sequences/sequence_set.h"
+#include "core/util/atomic_file.h"
+#include "core/util/error.h"
+#include "core/util/random.h"
+#include "core/util/strings.h"
+#include "trainers/torch/seq_net.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+struct Head {
+  std::string name, loss;
+  int target = 0;
+  double weight = 1, pos_weight = 1;
+};
+
+json heads_json(const std::vector<Head>& heads) {
+  json out = json::array();
+  for (const auto& h : heads) out.push_back({{"name", h.name}, {"loss", h.loss}, {"target", h.target}});
+  return out;
+}
+
+// The whole set as tensors once; batches are index_select-ed from them.
+struct Tensors {
+  torch::Tensor x, cat, mask, y;
+  Tensors(const SequenceSet& s, const std::vector<Head>& heads) {
+    int64_t n = int64_t(s.n), T = int64_t(s.max_len), F = int64_t(s.features()), C = int64_t(s.categoricals());
+    x = torch::from_blob(const_cast<float*>(s.x.data()), {n, T, F}, torch::kFloat32).clone();
+    cat = C ? torch::from_blob(const_cast<int32_t*>(s.cat.data()), {n, T, C}, torch::kInt32).to(torch::kLong)
+            : torch::zeros({n, T, 0}, torch::kLong);
+    mask = torch::from_blob(const_cast<uint8_t*>(s.mask.data()), {n, T}, torch::kUInt8).to(torch::kBool);
+    y = torch::empty({n, int64_t(heads.size())}, torch::kFloat32);
+    auto acc = y.accessor<float, 2>();
+    for (size_t h = 0; h < heads.size(); ++h)
+      for (int64_t i = 0; i < n; ++i) acc[i][int64_t(h)] = s.targets[size_t(heads[h].target)][size_t(i)];
+  }
+};
+
+torch::Tensor index_of(const std::vector<uint32_t>& idx) {
+  std::vector<int64_t> v(idx.begin(), idx.end());
+  return torch::tensor(v, torch::kLong);
+}
+
+// Weighted sum of the heads' losses; targets that are unknown (NaN) do not count.
+torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& y, const std::vector<Head>& heads) {
+  torch::Tensor total = torch::zeros({}, logits.options());
+  for (size_t h = 0; h < heads.size(); ++h) {
+    torch::Tensor t = y.select(1, int64_t(h)), z = logits.select(1, int64_t(h));
+    torch::Tensor known = t.isnan().logical_not();
+    torch::Tensor t0 = torch::where(known, t, torch::zeros_like(t));
+    torch::Tensor each;
+    if (heads[h].loss == "bce") {
+      auto opts = torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
+      if (heads[h].pos_weight != 1) opts.pos_weight(torch::full({}, heads[h].pos_weight, logits.options()));
+      each = torch::nn::functional::binary_cross_entropy_with_logits(z, t0, opts);
+    } else {
+      each = (z - t0).pow(2);
+    }
+    torch::Tensor k = known.to(logits.dtype());
+    total = total + heads[h].weight * (each * k).sum() / k.sum().clamp_min(1);
+  }
+  return total;
+}
+
+torch::Device pick_device(const std::string& devices) {
+  bool cuda = torch::cuda::is_available();
+  if (devices == "cpu" || (devices == "auto" && !cuda)) return torch::kCPU;
+  if (devices == "auto") return torch::Device(torch::kCUDA, 0);
+  if (!cuda)
+    throw StepError("devices: " + devices + " asks for CUDA, but this LibTorch has no CUDA device or support "
+                    "(Debian's LibTorch is CPU-only); use devices: cpu or auto");
+  std::string list = devices.size() > 5 ? devices.substr(5) : "0";
+  if (list.find(',') != std::string::npos)
+    throw StepError("devices: " + devices + ": several GPUs need data-parallel processes, not available in this build yet");
+  return torch::Device(torch::kCUDA, int(std::stoi(list)));
+}
+
+class TorchSeqModel : public Model {
+ public:
+  TorchSeqModel(SeqNetConfig cfg, std::vector<Head> heads, json summary, unsigned nthread)
+      : cfg_(std::move(cfg)), heads_(std::move(heads)), net_(cfg_), summary_(std::move(summary)), nthread_(nthread) {}
+  SeqNet& net() { return net_; }
+  void set_summary(json s) { summary_ = std::move(s); }
+
+  std::string trainer() const override { return "sequence"; }
+  Task task() const override { return heads_[0].loss == "bce" ? Task::kBinary : Task::kRegression; }
+  std::string file_name() const override { return "model.pt"; }
+  json summary() const override { return summary_; }
+  // Inference threads are part of the model: thread counts change how BLAS splits sums.
+  json config() const override {
+    return {{"net", cfg_.to_json()}, {"heads", heads_json(heads_)}, {"threads", nthread_}};
+  }
+  std::vector<double> predict(const FeatureMatrix&) const override {
+    throw StepError("a sequence model scores sequences (a sequences step), not feature rows");
+  }
+
+  // Scores of the first head: probabilities for bce, values for mse.
+  // LibTorch's RNN and attention kernels give a sample slightly different float32 results
+  // depending on its position in the batch (~1e-7), so scores would depend on which other
+  // samples are scored with it. Inference therefore runs in float64 (position effects ~1e-16)
+  // and each score is rounded to float32 precision: `mlpipe predict` on any file then gives the
+  // evaluate step's scores exactly, unless a 1e-16 difference straddles a float32 rounding
+  // boundary (odds about 1e-8 per score).
+  std::vector<double> predict_sequences(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
+    torch::set_num_threads(int(std::max(1u, nthread_)));
+    torch::NoGradGuard no_grad;
+    SeqNet& net = inference_net();
+    Tensors all(s, heads_);
+    torch::Tensor x64 = all.x.to(torch::kFloat64);
+    std::vector<double> out;
+    out.reserve(samples.size());
+    for (size_t b = 0; b < samples.size(); b += 1024) {
+      std::vector<uint32_t> part(samples.begin() + b, samples.begin() + std::min(samples.size(), b + 1024));
+      torch::Tensor idx = index_of(part);
+      torch::Tensor z = net->forward(x64.index_select(0, idx), all.cat.index_select(0, idx), all.mask.index_select(0, idx)).select(1, 0);
+      if (heads_[0].loss == "bce") z = torch::sigmoid(z);
+      z = z.to(torch::kFloat32).to(torch::kFloat64).contiguous();
+      out.insert(out.end(), z.data_ptr<double>(), z.data_ptr<double>() + z.numel());
+    }
+    return out;
+  }
+
+  // A state dict in torch.save's format: Python's torch.load(path) returns {name: tensor}.
+  void save(const fs::path& file) const override {
+    c10::Dict<std::string, at::Tensor> dict;
+    for (const auto& p : net_->named_parameters()) dict.insert(p.key(), p.value().detach().to(torch::kCPU));
+    for (const auto& b : net_->named_buffers()) dict.insert(b.key(), b.value().detach().to(torch::kCPU));
+    std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(dict));
+    write_file_atomic(file, std::string_view(bytes.data(), bytes.size()));
+  }
+
+  void load_weights(const fs::path& file) {
+    std::string bytes = read_file(file);
+    c10::IValue v = torch::jit::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    auto dict = v.toGenericDict();
+    torch::NoGradGuard no_grad;
+    for (auto& p : net_->named_parameters()) p.value().copy_(dict.at(p.key()).toTensor());
+    for (auto& b : net_->named_buffers()) b.value().copy_(dict.at(b.key()).toTensor());
+  }
+
+ private:
+  // A float64 copy of the trained weights, made on first use.
+  SeqNet& inference_net() const {
+    std::call_once(infer_once_, [this] {
+      infer_ = SeqNet(cfg_);
+      torch::NoGradGuard no_grad;
+      auto src = net_->named_parameters();
+      for (auto& p : infer_->named_parameters()) p.value().copy_(src[p.key()]);
+      auto bufs = net_->named_buffers();
+      for (auto& b : infer_->named_buffers()) b.value().copy_(bufs[b.key()]);
+      infer_->to(torch::kFloat64);
+      infer_->eval();
+    });
+    return infer_;
+  }
+  SeqNetConfig cfg_;
+  std::vector<Head> heads_;
+  mutable SeqNet net_;
+  mutable SeqNet infer_{nullptr};
+  mutable std::once_flag infer_once_;
+  json summary_;
+  unsigned nthread_;
+};
+
+std::vector<Head> resolve_heads(const json& step, const SequenceSet& s) {
+  std::vector<Head> heads;
+  json spec = step.contains("heads") ? step["heads"] : json::array({{{"name", s.target_names[0]}}});
+  for (const auto& h : spec) {
+    Head head;
+    head.name = h["name"];
+    head.loss = h.value("loss", "bce");
+    head.weight = h.value("weight", 1.0);
+    head.pos_weight = h.value("pos_weight", 1.0);
+    std::string target = h.value("target", head.name);
+    auto it = std::find(s.target_names.begin(), s.target_names.end(), target);
+    if (it == s.target_names.end())
+      throw StepError("head '" + head.name + "': target '" + target + "' is not among the sequences step's targets (" +
+                      join(s.target_names, ", ") + "); add it to `targets:` there");
+    head.target = int(it - s.target_names.begin());
+    heads.push_back(head);
+  }
+  return heads;
+}
+
+double lr_at(const json& step, int epoch, int epochs, double base) {
+  json sch = step.value("schedule", json::object());
+  int warm = sch.value("warmup_epochs", 0);
+  if (epoch < warm) return base * double(epoch + 1) / double(warm + 1);
+  std::string name = sch.value("name", "none");
+  if (name == "cosine") return base * 0.5 * (1 + std::cos(M_PI * double(epoch - warm) / double(std::max(1, epochs - warm))));
+  if (name == "step") return base * std::pow(sch.value("gamma", 0.1), double((epoch - warm) / std::max(1, sch.value("step_size", 10))));
+  return base;
+}
+
+class TorchSequenceTrainer : public Trainer {
+ public:
+  std::string name() const override { return "sequence"; }
+  std::string description() const override { return "LibTorch sequence models"; }
+  std::string version() const override { return "libtorch " TORCH_VERSION; }
+  const Schema& schema() const override {
+    static const Schema s;
+    return s;
+  }
+  void validate(const json&, const std::string&, const ConfigChecker&) const override {}
+  Task task(const json&) const override { return Task::kBinary; }
+  bool takes_sequences() const override { return true; }
+  std::unique_ptr<Model> fit(const json&, const FeatureMatrix&, const std::vector<float>&, const FeatureMatrix*,
+                             const std::vector<float>*, TrainContext&) const override {
+    throw StepError("the sequence trainer learns from sequences");
+  }
+
+  std::unique_ptr<Model> load(const fs::path& file, const json& config) const override {
+    SeqNetConfig cfg = SeqNetConfig::from_json(config.at("net"));
+    std::vector<Head> heads;
+    for (const auto& h : config.at("heads")) heads.push_back({h["name"], h["loss"], h["target"], 1, 1});
+    auto m = std::make_unique<TorchSeqModel>(cfg, heads, json::object(), config.value("threads", 1u));
+    m->load_weights(file);
+    return m;
+  }
+
+  std::unique_ptr<Model> fit_sequences(const json& step, const SequenceSet& s, const std::vector<uint32_t>& train,
+                                       const std::vector<uint32_t>& valid, TrainContext& ctx) const override {
+    torch::set_num_threads(int(std::max(1u, ctx.nthread)));
+    torch::Device device = pick_device(step.value("devices", "auto"));
+    std::vector<Head> heads = resolve_heads(step, s);
+    json m = step.value("model", json::object());
+    SeqNetConfig cfg;
+    cfg.arch = m.value("arch", "gru");
+    cfg.features = int64_t(s.features());
+    cfg.max_len = int64_t(s.max_len);
+    cfg.hidden = m.value("hidden", 64);
+    cfg.layers = m.value("layers", 1);
+    cfg.attention_heads = m.value("attention_heads", 4);
+    cfg.feedforward = m.value("feedforward", 2 * cfg.hidden);
+    cfg.embedding_dim = m.value("embedding_dim", 16);
+    cfg.dropout = m.value("dropout", 0.0);
+    cfg.heads = int64_t(heads.size());
+    cfg.vocab_sizes.assign(s.vocab_sizes.begin(), s.vocab_sizes.end());
+
+    torch::manual_seed(uint64_t(ctx.seed));  // the same initial weights every time
+    auto model = std::make_unique<TorchSeqModel>(cfg, heads, json::object(), ctx.nthread);
+    SeqNet& net = model->net();
+    net->to(device);
+    Tensors all(s, heads);
+
+    json o = step.value("optimizer", json::object());
+    std::string opt_name = o.value("name", "adamw");
+    double lr = o.value("lr", 1e-3);
+    std::unique_ptr<torch::optim::Optimizer> opt;
+    if (opt_name == "adam")
+      opt = std::make_unique<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(lr).weight_decay(o.value("weight_decay", 0.0)));
+    else if (opt_name == "sgd")
+      opt = std::make_unique<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(lr).momentum(o.value("momentum", 0.0)).weight_decay(o.value("weight_decay", 0.0)));
+    else
+      opt = std::make_unique<torch::optim::AdamW>(net->parameters(), torch::optim::AdamWOptions(lr).weight_decay(o.value("weight_decay", 0.01)));
+
+    int epochs = step.value("epochs", 10), batch = step.value("batch_size", 256);
+    int patience = step.value("early_stopping", 0), log_every = step.value("log_every", 0);
+    double clip = step.value("clip_grad_norm", 0.0);
+    bool maximize = heads[0].loss == "bce";
+    std::string monitor = heads[0].name + (maximize ? ".auc" : ".loss");
+    double best = NAN;
+    int best_epoch = 0, start_epoch = 0, epochs_run = 0;
+    int64_t global_batch = 0;
+    std::map<std::string, torch::Tensor> best_state;
+    auto snapshot = [&] {
+      best_state.clear();
+      for (const auto& p : net->named_parameters()) best_state[p.key()] = p.value().detach().clone();
+      for (const auto& b : net->named_buffers()) best_state[b.key()] = b.value().detach().clone();
+    };
+
+    // Resume from the last completed epoch of an interrupted run of this very step.
+    fs::path ckpt = ctx.checkpoint_dir / "last.pt";
+    std::string fingerprint = json{{"cfg", cfg.to_json()}, {"step", step}, {"n", s.n}}.dump();
+    if (!ctx.checkpoint_dir.empty() && fs::exists(ckpt)) {
+      torch::serialize::InputArchive in;
+      in.load_from(ckpt.string());
+      c10::IValue meta;
+      in.read("meta", meta);
+      json saved = json::parse(meta.toStringRef());
+      if (saved["fingerprint"] == fingerprint) {
+        net->load(in);
+        opt->load(in);
+        torch::serialize::InputArchive best_in;
+        in.read("best", best_in);
+        for (const auto& p : net->named_parameters()) { torch::Tensor t; best_in.read(p.key(), t); best_state[p.key()] = t; }
+        for (const auto& b : net->named_buffers()) { torch::Tensor t; best_in.read(b.key(), t, true); best_state[b.key()] = t; }
+        start_epoch = saved["epoch"];
+        best = saved["best"].is_null() ? NAN : saved["best"].get<double>();
+        best_epoch = saved["best_epoch"];
+        global_batch = saved["global_batch"];
+        if (ctx.log) ctx.log("resuming training after epoch " + std::to_string(start_epoch));
+      }
+    }
+
+    double train_seconds = 0;
+    size_t train_samples = 0;
+    for (int epoch = start_epoch; epoch < epochs; ++epoch) {
+      double cur_lr = lr_at(step, epoch, epochs, lr);
+      for (auto& g : opt->param_groups()) g.options().set_lr(cur_lr);
+      // Order and dropout depend only on (seed, epoch): a resumed run repeats them exactly.
+      torch::manual_seed(uint64_t(ctx.seed) * 1000003ULL + uint64_t(epoch));
+      std::vector<uint32_t> order = train;
+      Rng(uint64_t(ctx.seed) * 7919ULL + uint64_t(epoch)).shuffle(order);
+      net->train();
+      auto t0 = std::chrono::steady_clock::now();
+      double loss_sum = 0;
+      size_t batches = 0;
+      std::vector<MetricPoint> points;
+      for (size_t b = 0; b < order.size(); b += size_t(batch)) {
+        std::vector<uint32_t> part(order.begin() + b, order.begin() + std::min(order.size(), b + size_t(batch)));
+        torch::Tensor idx = index_of(part);
+        torch::Tensor logits = net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
+                                            all.mask.index_select(0, idx).to(device));
+        torch::Tensor loss = loss_of(logits, all.y.index_select(0, idx).to(device), heads);
+        opt->zero_grad();
+        loss.backward();
+        if (clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), clip);
+        opt->step();
+        double l = loss.item<double>();
+        loss_sum += l;
+        ++batches;
+        ++global_batch;
+        if (log_every > 0 && global_batch % log_every == 0) points.push_back({"batch_loss", "train", global_batch, l});
+      }
+      train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      train_samples += order.size();
+      points.push_back({"loss", "train", epoch + 1, loss_sum / double(std::max<size_t>(1, batches))});
+      points.push_back({"lr", "train", epoch + 1, cur_lr});
+
+      double score = NAN;
+      if (!valid.empty()) {
+        torch::NoGradGuard no_grad;
+        net->eval();
+        std::vector<torch::Tensor> outs;
+        for (size_t b = 0; b < valid.size(); b += 2048) {
+          std::vector<uint32_t> part(valid.begin() + b, valid.begin() + std::min(valid.size(), b + 2048));
+          torch::Tensor idx = index_of(part);
+          outs.push_back(net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
+                                      all.mask.index_select(0, idx).to(device)).to(torch::kCPU));
+        }
+        torch::Tensor logits = torch::cat(outs, 0);
+        torch::Tensor yv = all.y.index_select(0, index_of(valid));
+        points.push_back({"loss", "valid", epoch + 1, loss_of(logits, yv, heads).item<double>()});
+        for (size_t h = 0; h < heads.size(); ++h) {
+          torch::Tensor z = logits.select(1, int64_t(h)), t = yv.select(1, int64_t(h));
+          std::vector<double> yy, pp;
+          for (int64_t i = 0; i < t.size(0); ++i) {
+            float v = t[i].item<float>();
+            if (std::isnan(v)) continue;
+            yy.push_back(v);
+            pp.push_back(heads[h].loss == "bce" ? 1.0 / (1.0 + std::exp(-z[i].item<double>())) : z[i].item<double>());
+          }
+          double head_loss = loss_of(logits.narrow(1, int64_t(h), 1), yv.narrow(1, int64_t(h), 1),
+                                     {Head{heads[h].name, heads[h].loss, 0, 1, heads[h].pos_weight}}).item<double>();
+          points.push_back({heads[h].name + ".loss", "valid", epoch + 1, head_loss});
+          double metric = head_loss;
+          if (heads[h].loss == "bce") {
+            try {
+              metric = roc_auc(yy, pp);
+              points.push_back({heads[h].name + ".auc", "valid", epoch + 1, metric});
+            } catch (const StepError&) {  // one class only in valid: no AUC this epoch
+              metric = NAN;
+            }
+          } else if (!yy.empty()) {
+            points.push_back({heads[h].name + ".rmse", "valid", epoch + 1, rmse(yy, pp)});
+          }
+          if (h == 0) score = metric;
+        }
+      }
+      if (ctx.record_metrics) ctx.record_metrics(points);
+      epochs_run = epoch + 1;
+      bool better = !std::isnan(score) && (std::isnan(best) || (maximize ? score > best : score < best));
+      if (better || valid.empty()) {
+        best = score;
+        best_epoch = epoch + 1;
+        snapshot();
+      }
+      if (!ctx.checkpoint_dir.empty()) {
+        fs::create_directories(ctx.checkpoint_dir);
+        torch::serialize::OutputArchive out, best_out;
+        net->save(out);
+        opt->save(out);
+        for (const auto& [k, t] : best_state) best_out.write(k, t);
+        out.write("best", best_out);
+        json meta = {{"fingerprint", fingerprint}, {"epoch", epoch + 1}, {"best_epoch", best_epoch},
+                     {"best", std::isnan(best) ? json() : json(best)}, {"global_batch", global_batch}};
+        out.write("meta", c10::IValue(meta.dump()));
+        fs::path tmp = temp_sibling(ckpt);
+        out.save_to(tmp.string());
+        fs::rename(tmp, ckpt);  // a crash mid-write never leaves a torn checkpoint
+      }
+      if (patience > 0 && epoch + 1 - best_epoch >= patience) break;
+    }
+    if (!best_state.empty()) {
+      torch::NoGradGuard no_grad;
+      for (auto& p : net->named_parameters()) p.value().copy_(best_state.at(p.key()));
+      for (auto& b : net->named_buffers()) b.value().copy_(best_state.at(b.key()));
+    }
+    net->to(torch::kCPU);
+    json summary = {{"epochs_run", epochs_run}, {"best_epoch", best_epoch},
+                    {"samples_per_s", train_seconds > 0 ? double(train_samples) / train_seconds : 0.0},
+                    {"device", device.str()}, {"threads", ctx.nthread}};
+    if (!std::isnan(best)) summary["valid_" + monitor + "_best"] = best;
+    model->set_summary(summary);
+    return model;
+  }
+};
+
+}  // namespace
+}  // namespace mlpipe
+
+extern "C" __attribute__((visibility("default"))) mlpipe::Trainer* mlpipe_make_torch_sequence_trainer() {
+  return new mlpipe::TorchSequenceTrainer();
+}
