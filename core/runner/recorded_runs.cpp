@@ -58,6 +58,13 @@ std::map<std::string, double> metrics_of(Db& db, int64_t run) {
   return out;
 }
 
+// Timings (throughput, seconds) are measurements of the machine, not results: never compared.
+bool is_timing(const std::string& key) {
+  auto at = key.rfind('@');
+  std::string name = key.substr(0, at);
+  return ends_with(name, "_per_s") || ends_with(name, "_seconds");
+}
+
 }  // namespace
 
 RunOutcome resume_run(const fs::path& db, const std::string& ref, RunOptions opt) {
@@ -108,6 +115,10 @@ ReproduceReport reproduce_run(const fs::path& db_path, const std::string& ref, R
   }
   auto ma = metrics_of(db, r.id), mb = metrics_of(db, rep.rerun.run_id);
   for (const auto& [key, va] : ma) {
+    if (is_timing(key)) {
+      ++rep.timings_skipped;
+      continue;
+    }
     ++rep.metrics_compared;
     auto it = mb.find(key);
     if (it == mb.end())
@@ -116,7 +127,7 @@ ReproduceReport reproduce_run(const fs::path& db_path, const std::string& ref, R
       rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", va}, {"rerun", it->second}});
   }
   for (const auto& [key, vb] : mb)
-    if (!ma.count(key))
+    if (!ma.count(key) && !is_timing(key))
       rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", nullptr}, {"rerun", vb}});
   return rep;
 }
@@ -127,7 +138,8 @@ std::string ReproduceReport::text() const {
   out += "  inputs     " + std::to_string(inputs_checked) + " checked\n";
   out += "  artifacts  " + std::to_string(artifacts_compared) +
          " compared by content hash (bundle manifest.json skipped: it names the run and time)\n";
-  out += "  metrics    " + std::to_string(metrics_compared) + " compared exactly\n";
+  out += "  metrics    " + std::to_string(metrics_compared) + " compared exactly" +
+         (timings_skipped ? " (" + std::to_string(timings_skipped) + " timings such as samples/s not compared)" : "") + "\n";
   size_t shown = 0;
   for (const auto& d : differences) {
     if (shown++ == 20) {

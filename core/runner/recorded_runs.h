@@ -17,7 +17,7 @@ struct ReproduceReport {
   int64_t original = 0;
   RunOutcome rerun;
   nlohmann::json differences = nlohmann::json::array();  // {"what", "key", "original", "rerun"}
-  size_t artifacts_compared = 0, metrics_compared = 0, inputs_checked = 0;
+  size_t artifacts_compared = 0, metrics_compared = 0, inputs_checked = 0, timings_skipped = 0;
   bool identical() const { return rerun.exit_code == 0 && differences.empty(); }
   std::string text() const;
 };

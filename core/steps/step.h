@@ -2,6 +2,7 @@
 // A kind of step ("ingest", "split", ...): its key schema, its checks, and what it does.
 // The table of step types is explicit (core/steps/registry.cpp), not self-registering.
 #include <filesystem>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <ostream>
@@ -54,6 +55,7 @@ class StepContext {
  private:
   RunStore* store_;
   std::vector<MetricPoint> pending_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
   std::string summary_;
 };
 

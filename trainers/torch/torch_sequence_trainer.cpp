@@ -277,6 +277,7 @@ class TorchSequenceTrainer : public Trainer {
     int best_epoch = 0, start_epoch = 0, epochs_run = 0;
     int64_t global_batch = 0;
     std::map<std::string, torch::Tensor> best_state;
+    json history = json::array();  // every metric point so far: a resumed run re-records them
     auto snapshot = [&] {
       best_state.clear();
       for (const auto& p : net->named_parameters()) best_state[p.key()] = p.value().detach().clone();
@@ -303,6 +304,10 @@ class TorchSequenceTrainer : public Trainer {
         best = saved["best"].is_null() ? NAN : saved["best"].get<double>();
         best_epoch = saved["best_epoch"];
         global_batch = saved["global_batch"];
+        history = saved.value("history", json::array());
+        std::vector<MetricPoint> again;
+        for (const auto& p : history) again.push_back({p[0], p[1], p[2].get<int64_t>(), p[3].get<double>()});
+        if (ctx.record_metrics && !again.empty()) ctx.record_metrics(again);
         if (ctx.log) ctx.log("resuming training after epoch " + std::to_string(start_epoch));
       }
     }
@@ -383,6 +388,7 @@ class TorchSequenceTrainer : public Trainer {
         }
       }
       if (ctx.record_metrics) ctx.record_metrics(points);
+      for (const auto& p : points) history.push_back({p.key, p.split, *p.iteration, p.value});
       epochs_run = epoch + 1;
       bool better = !std::isnan(score) && (std::isnan(best) || (maximize ? score > best : score < best));
       if (better || valid.empty()) {
@@ -398,7 +404,8 @@ class TorchSequenceTrainer : public Trainer {
         for (const auto& [k, t] : best_state) best_out.write(k, t);
         out.write("best", best_out);
         json meta = {{"fingerprint", fingerprint}, {"epoch", epoch + 1}, {"best_epoch", best_epoch},
-                     {"best", std::isnan(best) ? json() : json(best)}, {"global_batch", global_batch}};
+                     {"best", std::isnan(best) ? json() : json(best)}, {"global_batch", global_batch},
+                     {"history", history}};
         out.write("meta", c10::IValue(meta.dump()));
         fs::path tmp = temp_sibling(ckpt);
         out.save_to(tmp.string());

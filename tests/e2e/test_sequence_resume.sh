@@ -1,0 +1,23 @@
+# kill -9 during sequence training: `resume` continues from the last epoch checkpoint, ends with
+# the same weights as an uninterrupted run, and the metric curve has every epoch once.
+source "$(dirname "$0")/lib.sh"
+if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then echo "SKIP: built without LibTorch"; exit 0; fi
+cp -r "$REPO/examples/card-fraud/data" .
+cp "$REPO/examples/card-fraud/pipeline-gru.yaml" gru.yaml
+ARGS=(--set steps.train.epochs=6 --set steps.train.early_stopping=6 --threads 2)
+DB=.mlpipe/runs.db
+
+"$MLPIPE" run gru.yaml -q "${ARGS[@]}" & pid=$!
+for _ in $(seq 1 1200); do [ -f .mlpipe/runs/1/train/checkpoints/last.pt ] && break; sleep 0.05; done
+[ -f .mlpipe/runs/1/train/checkpoints/last.pt ] || fail "no checkpoint appeared"
+kill -9 $pid
+wait $pid 2>/dev/null || true
+assert_eq "$(sql $DB "PRAGMA integrity_check")" "ok" "integrity"
+expect_exit 0 "$MLPIPE" resume 1
+assert_contains "$ERR" "kept from before the interruption"
+assert_eq "$(sql $DB "SELECT count(*), count(DISTINCT iteration) FROM metrics WHERE run_id = 1 AND step = 'train' AND key = 'loss' AND split = 'train'")" \
+  "6|6" "one loss point per epoch"
+
+expect_exit 0 "$MLPIPE" run gru.yaml -q "${ARGS[@]}" --workdir straight
+cmp .mlpipe/runs/1/train/model.pt straight/runs/1/train/model.pt || fail "resumed weights differ from an uninterrupted run"
+echo ok
