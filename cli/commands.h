@@ -17,6 +17,7 @@ void add_steps(CLI::App& app, int& exit_code);
 void add_resume(CLI::App& app, int& exit_code);
 void add_reproduce(CLI::App& app, int& exit_code);
 void add_runs_diff(CLI::App& runs, int& exit_code);
+void add_ddp_worker(CLI::App& app, int& exit_code);
 
 // --db, else $MLPIPE_DB, else .mlpipe/runs.db in the current directory.
 std::filesystem::path default_db(const std::string& flag);

@@ -28,6 +28,10 @@ struct FeatureMatrix {
 struct TrainContext {
   long long seed = 0;
   std::filesystem::path checkpoint_dir;  // where a trainer may keep per-epoch checkpoints
+  // Data parallelism: this process is `rank` of `world`; the processes meet through a c10d
+  // FileStore at `rendezvous` (processes started by mlpipe).
+  int rank = 0, world = 1;
+  std::filesystem::path rendezvous;
   unsigned nthread = 1;
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
   std::function<void(const std::string&)> log;

@@ -40,6 +40,16 @@ expect_exit 0 "$MLPIPE" reproduce 1 -q
 assert_contains "$OUT" "verdict: reproduced bit-identically"
 assert_contains "$OUT" "timings such as samples/s not compared"
 
+# Two data-parallel processes over Gloo: identical weights on both ranks, and the same model as
+# one process on the same global batches, within float tolerance.
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --workdir dp --set steps.train.processes=2 --set steps.export.dir=out/dp
+assert_eq "$(sql dp/runs.db "SELECT value FROM metrics WHERE key = 'ranks_identical'")" "1.0" "ranks identical"
+assert_eq "$(sql dp/runs.db "SELECT count(*) FROM metrics WHERE key = 'samples_per_s' AND split IN ('rank0', 'rank1')")" "2" "per-rank throughput"
+awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $3; next }
+         FNR > 1 { d = p[$1] - $3; if (d < 0) d = -d; if (d > m) m = d; n++ }
+         END { print n, "compared, max |diff|", m; exit (n == 0 || m > 1e-5) }' \
+  .mlpipe/runs/1/evaluate/predictions.csv dp/runs/1/evaluate/predictions.csv || fail "2 processes differ from 1"
+
 # The other encoders, and a second head.
 for arch in lstm transformer; do
   expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.model.arch=$arch --set steps.export.dir=out/$arch

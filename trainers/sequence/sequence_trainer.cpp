@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "core/runner/ddp_worker.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -113,9 +114,8 @@ class SequenceTrainer : public Trainer {
     std::string devices = step.value("devices", "auto");
     if (devices != "cpu" && devices != "auto" && devices != "cuda" && !starts_with(devices, "cuda:"))
       check.fail_value(child_path(path, "devices"), "devices must be cpu, auto, cuda or cuda:0,1,...; got '" + devices + "'");
-    if (step.value("processes", 1) > 1)
-      check.fail_value(child_path(path, "processes"),
-                       "data-parallel training over several processes is not available in this build yet; use processes: 1");
+    if (step.value("processes", 1) > 64)
+      check.fail_value(child_path(path, "processes"), "processes must be at most 64");
     if (step.contains("model") && step["model"].is_object()) {
       const json& m = step["model"];
       if (m.value("arch", "gru") == "transformer" && m.value("hidden", 64) % m.value("attention_heads", 4) != 0)
@@ -130,6 +130,9 @@ class SequenceTrainer : public Trainer {
   }
   std::unique_ptr<Model> fit_sequences(const json& step, const SequenceSet& data, const std::vector<uint32_t>& train,
                                        const std::vector<uint32_t>& valid, TrainContext& ctx) const override {
+    int processes = step.value("processes", 1);
+    if (processes > 1 && ctx.world == 1)  // this process becomes rank 0 and starts the others
+      return train_data_parallel(step, data, train, valid, ctx, processes, plugin());
     return plugin().fit_sequences(step, data, train, valid, ctx);
   }
   std::unique_ptr<Model> load(const fs::path& file, const json& config) const override {

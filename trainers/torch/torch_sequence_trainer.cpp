@@ -14,6 +14,7 @@
 #include "core/util/error.h"
 #include "core/util/random.h"
 #include "core/util/strings.h"
+#include "trainers/torch/data_parallel.h"
 #include "trainers/torch/seq_net.h"
 
 namespace fs = std::filesystem;
@@ -255,6 +256,11 @@ class TorchSequenceTrainer : public Trainer {
     auto model = std::make_unique<TorchSeqModel>(cfg, heads, json::object(), ctx.nthread);
     SeqNet& net = model->net();
     net->to(device);
+    std::unique_ptr<DataParallel> dp;
+    if (ctx.world > 1) {
+      dp = std::make_unique<DataParallel>(ctx.rank, ctx.world, ctx.rendezvous);
+      dp->broadcast_parameters(*net);  // every rank starts from rank 0's weights
+    }
     Tensors all(s, heads);
 
     json o = step.value("optimizer", json::object());
@@ -287,7 +293,7 @@ class TorchSequenceTrainer : public Trainer {
     // Resume from the last completed epoch of an interrupted run of this very step.
     fs::path ckpt = ctx.checkpoint_dir / "last.pt";
     std::string fingerprint = json{{"cfg", cfg.to_json()}, {"step", step}, {"n", s.n}}.dump();
-    if (!ctx.checkpoint_dir.empty() && fs::exists(ckpt)) {
+    if (!dp && !ctx.checkpoint_dir.empty() && fs::exists(ckpt)) {  // (not yet across several ranks)
       torch::serialize::InputArchive in;
       in.load_from(ckpt.string());
       c10::IValue meta;
@@ -328,22 +334,29 @@ class TorchSequenceTrainer : public Trainer {
       std::vector<MetricPoint> points;
       for (size_t b = 0; b < order.size(); b += size_t(batch)) {
         std::vector<uint32_t> part(order.begin() + b, order.begin() + std::min(order.size(), b + size_t(batch)));
-        torch::Tensor idx = index_of(part);
-        torch::Tensor logits = net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
-                                            all.mask.index_select(0, idx).to(device));
-        torch::Tensor loss = loss_of(logits, all.y.index_select(0, idx).to(device), heads);
+        // With several ranks, each takes its slice of the same global batch (same order everywhere).
+        size_t lo = part.size() * size_t(ctx.rank) / size_t(ctx.world), hi = part.size() * size_t(ctx.rank + 1) / size_t(ctx.world);
+        std::vector<uint32_t> mine(part.begin() + lo, part.begin() + hi);
         opt->zero_grad();
-        loss.backward();
+        double l = 0;
+        if (!mine.empty()) {
+          torch::Tensor idx = index_of(mine);
+          torch::Tensor logits = net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
+                                              all.mask.index_select(0, idx).to(device));
+          torch::Tensor loss = loss_of(logits, all.y.index_select(0, idx).to(device), heads);
+          loss.backward();
+          l = loss.item<double>();
+        }
+        if (dp) dp->average_gradients(*net, double(mine.size()));
         if (clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), clip);
         opt->step();
-        double l = loss.item<double>();
+        train_samples += mine.size();
         loss_sum += l;
         ++batches;
         ++global_batch;
         if (log_every > 0 && global_batch % log_every == 0) points.push_back({"batch_loss", "train", global_batch, l});
       }
       train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      train_samples += order.size();
       points.push_back({"loss", "train", epoch + 1, loss_sum / double(std::max<size_t>(1, batches))});
       points.push_back({"lr", "train", epoch + 1, cur_lr});
 
@@ -396,7 +409,7 @@ class TorchSequenceTrainer : public Trainer {
         best_epoch = epoch + 1;
         snapshot();
       }
-      if (!ctx.checkpoint_dir.empty()) {
+      if (!ctx.checkpoint_dir.empty() && ctx.rank == 0) {
         fs::create_directories(ctx.checkpoint_dir);
         torch::serialize::OutputArchive out, best_out;
         net->save(out);
@@ -421,7 +434,7 @@ class TorchSequenceTrainer : public Trainer {
     net->to(torch::kCPU);
     json summary = {{"epochs_run", epochs_run}, {"best_epoch", best_epoch},
                     {"samples_per_s", train_seconds > 0 ? double(train_samples) / train_seconds : 0.0},
-                    {"device", device.str()}, {"threads", ctx.nthread}};
+                    {"device", device.str()}, {"threads", ctx.nthread}, {"processes", ctx.world}};
     if (!std::isnan(best)) summary["valid_" + monitor + "_best"] = best;
     model->set_summary(summary);
     return model;

@@ -1,0 +1,15 @@
+#pragma once
+// A SequenceSet on disk: one .npy per array (x, cat, mask, split, rows, target_N) plus
+// sequences.json with shapes and names. Used by the step cache and to hand the training data to
+// data-parallel worker processes.
+#include <filesystem>
+#include <memory>
+
+#include "core/sequences/sequence_set.h"
+
+namespace mlpipe {
+
+void save_sequences(const SequenceSet& s, const std::filesystem::path& dir);
+std::shared_ptr<SequenceSet> load_sequences(const std::filesystem::path& dir);
+
+}  // namespace mlpipe
