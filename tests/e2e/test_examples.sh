@@ -3,6 +3,10 @@ source "$(dirname "$0")/lib.sh"
 found=0
 for pipeline in "$REPO"/examples/*/pipeline*.yaml; do
   name=$(basename "$(dirname "$pipeline")")
+  if grep -q "trainer: sequence" "$pipeline" && [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then
+    echo "SKIP $name/$(basename "$pipeline"): built without LibTorch"
+    continue
+  fi
   rm -rf "$WORK/ex"
   cp -r "$(dirname "$pipeline")" "$WORK/ex"
   rm -rf "$WORK/ex/.mlpipe" "$WORK/ex/models"
