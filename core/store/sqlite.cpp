@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/util/error.h"
 
 namespace mlpipe {
@@ -79,7 +82,17 @@ Db Db::open(const std::filesystem::path& path, bool read_only) {
   sqlite3_busy_timeout(db, 30000);
   sqlite3_extended_result_codes(db, 1);
   if (!read_only) {
-    out.exec("PRAGMA journal_mode=WAL");
+    // Switching a new database to WAL needs an exclusive lock, and SQLite may report BUSY here
+    // without calling the busy handler when another process is creating the same file. Retry.
+    for (int attempt = 0;; ++attempt) {
+      char* err = nullptr;
+      int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err);
+      sqlite3_free(err);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) fail(db, "cannot switch to WAL");
+      if (attempt >= 3000) fail(db, "cannot switch to WAL after 30 s of retries");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     out.exec("PRAGMA synchronous=NORMAL");
   }
   out.exec("PRAGMA foreign_keys=ON");
@@ -93,7 +106,7 @@ void Db::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    throw StepError("run store: " + msg);
+    throw StepError("run store: " + msg + " (in: " + sql.substr(0, 60) + ")");
   }
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -57,8 +58,18 @@ TEST_CASE("two processes' worth of connections opening a new store migrate it ex
   TempDb t;
   fs::create_directories(t.dir);
   std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { RunStore s(t.path); });
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      try {
+        RunStore s(t.path);
+      } catch (const std::exception& e) {
+        failures++;
+        MESSAGE(e.what());
+      }
+    });
   for (auto& th : threads) th.join();
+  CHECK(failures == 0);
   RunStore s(t.path);
   CHECK(count(s.db(), "SELECT count(*) FROM schema_migrations") == latest_schema_version());
 }
