@@ -62,6 +62,23 @@ std::vector<std::string> select_features(const Frame& f, const json& cfg) {
   return out;
 }
 
+// Saves the fitted model into the step's folder, records it and its summary figures, and
+// starts the TrainedModel that flows downstream.
+std::shared_ptr<TrainedModel> saved_model(StepContext& ctx, const Trainer& trainer, const Model& model) {
+  ctx.flush_metrics();
+  std::filesystem::create_directories(ctx.outdir);
+  auto path = ctx.outdir / model.file_name();
+  model.save(path);
+  ctx.artifact(model.file_name(), path);
+  auto tm = std::make_shared<TrainedModel>();
+  tm->trainer = trainer.name();
+  tm->model_path = path.string();
+  tm->summary = model.summary();
+  for (const auto& [k, v] : tm->summary.items())
+    if (v.is_number()) ctx.metric(k, v.get<double>());
+  return tm;
+}
+
 Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   if (!ctx.input.sequences)
     throw ConfigError("step '" + ctx.spec.name + "': trainer '" + trainer.name() +
@@ -75,23 +92,13 @@ Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   tc.checkpoint_dir = ctx.outdir / "checkpoints";
   tc.record_metrics = [&](const std::vector<MetricPoint>& pts) { ctx.metrics(pts); };
   std::unique_ptr<Model> model = trainer.fit_sequences(ctx.cfg, s, train, valid, tc);
-  ctx.flush_metrics();
-  std::filesystem::create_directories(ctx.outdir);
-  auto path = ctx.outdir / model->file_name();
-  model->save(path);
-  ctx.artifact(model->file_name(), path);
-  json summary = model->summary();
-  for (const auto& [k, v] : summary.items())
-    if (v.is_number()) ctx.metric(k, v.get<double>());
-  auto tm = std::make_shared<TrainedModel>();
-  tm->trainer = trainer.name();
+  auto tm = saved_model(ctx, trainer, *model);
+  json summary = tm->summary;
   tm->features = s.numeric_names;
   tm->features.insert(tm->features.end(), s.categorical_names.begin(), s.categorical_names.end());
   tm->label = s.target_names.front();
   tm->id = ctx.input.frame ? ctx.input.frame->id : "";
   tm->task = model->task();
-  tm->model_path = path.string();
-  tm->summary = summary;
   tm->sequence = true;
   ctx.summary(trainer.name() + " on " + std::to_string(train.size()) + " sequences; " +
               summary.value("epochs_run", json(0)).dump() + " epochs, best " +
@@ -125,24 +132,13 @@ Flow run_train(StepContext& ctx) {
   tc.log = [](const std::string&) {};
   std::unique_ptr<Model> model = trainer.fit(ctx.cfg, xt, yt, valid_rows.empty() ? nullptr : &xv,
                                              valid_rows.empty() ? nullptr : &yv, tc);
-  ctx.flush_metrics();
-
-  std::filesystem::create_directories(ctx.outdir);
-  auto path = ctx.outdir / model->file_name();
-  model->save(path);
-  ctx.artifact(model->file_name(), path);
-  json summary = model->summary();
-  for (const auto& [k, v] : summary.items())
-    if (v.is_number()) ctx.metric(k, v.get<double>());
-
-  auto tm = std::make_shared<TrainedModel>();
-  tm->trainer = trainer.name();
+  auto tm = saved_model(ctx, trainer, *model);
+  json summary = tm->summary;
   tm->features = features;
   tm->label = f.label;
   tm->id = f.id;
   tm->task = model->task();
-  tm->model_path = path.string();
-  tm->summary = summary;
+
   std::string line = trainer.name() + " on " + std::to_string(train_rows.size()) + " rows x " +
                      std::to_string(features.size()) + " features";
   if (summary.contains("best_iteration"))
