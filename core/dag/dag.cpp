@@ -81,14 +81,14 @@ Dag Dag::build(const Pipeline& p) {
 
 std::vector<size_t> Dag::ancestors(size_t i) const {
   std::vector<bool> seen(size());
-  std::vector<size_t> todo = needs_[i], out;
-  while (!todo.empty()) {
-    size_t j = todo.back();
-    todo.pop_back();
+  std::vector<size_t> pending = needs_[i], out;
+  while (!pending.empty()) {
+    size_t j = pending.back();
+    pending.pop_back();
     if (seen[j]) continue;
     seen[j] = true;
     out.push_back(j);
-    for (size_t k : needs_[j]) todo.push_back(k);
+    for (size_t k : needs_[j]) pending.push_back(k);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -28,12 +28,8 @@ void check_features(const StepSpec& spec, const ConfigChecker& check, const Pipe
 
 Flow run_features(StepContext& ctx) {
   const Frame& in = require_frame(ctx);
-  std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
-  if (!in.has_split() && ctx.cfg.contains("fit_on"))
-    throw StepError(std::string("fit_on: ") + fit_on + " needs a split step before this one");
+  std::vector<uint32_t> rows = fit_rows(ctx, in);
   auto out = std::make_shared<Frame>(in);
-  std::vector<uint32_t> rows = in.rows_of(split_from_name(fit_on));
-  if (rows.empty()) throw StepError(std::string("the '") + fit_on + "' split has no rows to fit on");
   json fitted = fit_transforms(ctx.cfg["transforms"], out->table, rows, {in.label, in.id});
   auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
   for (const auto& f : fitted) (*pre)["transforms"].push_back(f);
@@ -41,7 +37,7 @@ Flow run_features(StepContext& ctx) {
   auto path = ctx.outdir / "transforms.json";
   write_file_atomic(path, fitted.dump(2) + "\n");
   ctx.artifact("transforms.json", path);
-  ctx.summary(std::to_string(fitted.size()) + " transforms fitted on " + fit_on + " (" +
+  ctx.summary(std::to_string(fitted.size()) + " transforms fitted on " + get_string(ctx.cfg, "fit_on", "train") + " (" +
               std::to_string(rows.size()) + " rows); " + std::to_string(out->table.cols()) +
               " columns now");
   Flow flow;

@@ -31,10 +31,7 @@ void check_sequences(const StepSpec& spec, const ConfigChecker& check, const Pip
 
 Flow run_sequences(StepContext& ctx) {
   const Frame& f = require_frame(ctx);
-  std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
-  std::vector<uint32_t> fit_rows = f.rows_of(split_from_name(fit_on));
-  if (fit_rows.empty()) throw StepError(std::string("the '") + fit_on + "' split has no rows to fit on");
-  json fitted = fit_sequence_preprocess(f, ctx.cfg, fit_rows);
+  json fitted = fit_sequence_preprocess(f, ctx.cfg, fit_rows(ctx, f));
   auto set = std::make_shared<SequenceSet>(build_sequences(f, fitted, true));
   if (set->n == 0) throw StepError("no samples: no event has a known target");
   auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());

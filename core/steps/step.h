@@ -83,6 +83,9 @@ Schema with_common_keys(Schema s);
 
 // Helpers shared by step implementations.
 const Frame& require_frame(const StepContext& ctx);
+// The rows of the split named by the step's `fit_on` (default train) that statistics are learned
+// from; throws when there are none, or when `fit_on` is set but no split step ran.
+std::vector<uint32_t> fit_rows(const StepContext& ctx, const Frame& f);
 std::string get_string(const nlohmann::json& cfg, const std::string& key, const std::string& def);
 double get_number(const nlohmann::json& cfg, const std::string& key, double def);
 long long get_int(const nlohmann::json& cfg, const std::string& key, long long def);

@@ -58,6 +58,15 @@ const Frame& require_frame(const StepContext& ctx) {
   return *ctx.input.frame;
 }
 
+std::vector<uint32_t> fit_rows(const StepContext& ctx, const Frame& f) {
+  std::string fit_on = get_string(ctx.cfg, "fit_on", "train");
+  if (!f.has_split() && ctx.cfg.contains("fit_on"))
+    throw StepError("fit_on: " + fit_on + " needs a split step before this one");
+  std::vector<uint32_t> rows = f.rows_of(split_from_name(fit_on));
+  if (rows.empty()) throw StepError("the '" + fit_on + "' split has no rows to fit on");
+  return rows;
+}
+
 std::string get_string(const nlohmann::json& cfg, const std::string& key, const std::string& def) {
   return cfg.contains(key) && cfg[key].is_string() ? cfg[key].get<std::string>() : def;
 }
