@@ -28,10 +28,15 @@ struct FeatureMatrix {
 struct TrainContext {
   long long seed = 0;
   std::filesystem::path checkpoint_dir;  // where a trainer may keep per-epoch checkpoints
-  // Data parallelism: this process is `rank` of `world`; the processes meet through a c10d
-  // FileStore at `rendezvous` (processes started by mlpipe).
-  int rank = 0, world = 1;
+  // Data parallelism: this process is `rank` of `world` (`local_rank` on its machine). The
+  // processes meet through a c10d FileStore at `rendezvous` (processes started by mlpipe), or a
+  // TCP store at master_addr:master_port (processes started by torchrun, Slurm, ...), under the
+  // key prefix `rendezvous_key` so that several train steps can share one store.
+  int rank = 0, world = 1, local_rank = 0;
   std::filesystem::path rendezvous;
+  std::string master_addr;
+  int master_port = 0;
+  std::string rendezvous_key;
   unsigned nthread = 1;
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
   std::function<void(const std::string&)> log;

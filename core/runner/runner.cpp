@@ -11,6 +11,7 @@
 #include "core/cache/step_cache.h"
 #include "core/runner/decisions.h"
 #include "core/runner/environment.h"
+#include "core/runner/launch_env.h"
 #include "core/runner/plan.h"
 #include "core/steps/step.h"
 #include "core/store/run_store.h"
@@ -68,14 +69,30 @@ class Heartbeat {
 
 enum class State { kWaiting, kRunning, kOk, kFailed, kSkipped };
 
+void redirect_exports(Plan& plan, const fs::path& root) {
+  for (auto& s : plan.pipeline.steps)
+    if (s.type == "export") s.config["dir"] = (fs::absolute(root) / s.name).string();
+}
+
 Plan make_plan(const RunOptions& opt) {
   Plan plan = opt.config_text ? load_plan_text(*opt.config_text, opt.pipeline_file.string(),
                                                opt.base_dir, opt.overrides)
                               : load_plan(opt.pipeline_file, opt.overrides);
-  if (opt.export_root)  // reproduce: never overwrite the user's bundles
-    for (auto& s : plan.pipeline.steps)
-      if (s.type == "export") s.config["dir"] = (fs::absolute(*opt.export_root) / s.name).string();
+  if (opt.export_root) redirect_exports(plan, *opt.export_root);  // reproduce: never overwrite the user's bundles
   return plan;
+}
+
+// Ranks > 0 of a torchrun-style launch run the same pipeline (they need its data) in a folder
+// of their own: the shared run store, the cache and the exports stay rank 0's.
+void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) {
+  fs::path root = (opt.workdir ? *opt.workdir : plan.pipeline.base_dir / ".mlpipe") / "ranks" /
+                  std::to_string(launch.rank);
+  opt.workdir = root;
+  opt.db = root / "runs.db";
+  redirect_exports(plan, root / "exports");
+  if (opt.log)
+    *opt.log << "mlpipe: rank " << launch.rank << " of " << launch.world << " (torchrun variables): working in "
+             << root.string() << "; rank 0 records the run\n";
 }
 
 int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread,
@@ -102,6 +119,9 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
 
   KeyValues env = collect_environment(nthread, jobs);
   env.emplace_back("seed", std::to_string(p.seed));
+  if (std::optional<OutsideLaunch> l = outside_launch())
+    env.emplace_back("launch", "torchrun variables: rank " + std::to_string(l->rank) + " of " + std::to_string(l->world) +
+                                   ", master " + l->master_addr + ":" + std::to_string(l->master_port));
   if (git && !git->diff_hash.empty()) env.emplace_back("git.diff_hash", git->diff_hash);
   store.add_environment(run, env);
   KeyValues top;
@@ -154,9 +174,12 @@ json RunOutcome::to_json() const {
   return j;
 }
 
-RunOutcome run_pipeline(const RunOptions& opt) {
+RunOutcome run_pipeline(const RunOptions& given) {
   auto t0 = std::chrono::steady_clock::now();
+  RunOptions opt = given;
   Plan plan = make_plan(opt);
+  std::optional<OutsideLaunch> launch = outside_launch();
+  if (launch && launch->rank > 0) work_as_follower(opt, plan, *launch);
   const Pipeline& p = plan.pipeline;
   const Dag& dag = plan.dag;
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
@@ -253,6 +276,11 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     for (size_t j : dag.needs(i)) input.fill_from(flows[j]);
     fs::path outdir = out.workdir / "runs" / std::to_string(run) / spec.name;
     StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, nthread);
+    if (opt.log)
+      ctx.log_sink = [&](const std::string& line) {
+        std::lock_guard<std::mutex> lock(mu);
+        *opt.log << "      " << spec.name << ": " << line << "\n" << std::flush;
+      };
     auto start = std::chrono::steady_clock::now();
     std::string status = "ok", error, summary, reason = decisions[i].reason;
     ExitCode code = ExitCode::kOk;

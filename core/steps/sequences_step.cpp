@@ -27,6 +27,21 @@ void check_sequences(const StepSpec& spec, const ConfigChecker& check, const Pip
   check.check_object(spec.config, spec.path, sequences_schema());
   if (spec.config.contains("max_len") && spec.config["max_len"].get<long long>() < 1)
     check.fail_value(child_path(spec.path, "max_len"), "max_len must be at least 1");
+  // A target among the inputs would let the model read the answer (the target event is in its own window).
+  auto listed = [&](const char* key) {
+    std::vector<std::string> out;
+    if (spec.config.contains(key) && spec.config[key].is_array())
+      for (const auto& v : spec.config[key]) if (v.is_string()) out.push_back(v);
+    return out;
+  };
+  std::vector<std::string> targets = listed("targets");
+  for (const char* key : {"features", "categorical"}) {
+    std::vector<std::string> inputs = listed(key);
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (std::find(targets.begin(), targets.end(), inputs[i]) != targets.end())
+        check.fail_value(child_path(child_path(spec.path, key), std::to_string(i)),
+                         "'" + inputs[i] + "' is a target and cannot also be a feature (the model would see the answer)");
+  }
 }
 
 Flow run_sequences(StepContext& ctx) {

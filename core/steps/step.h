@@ -46,6 +46,11 @@ class StepContext {
   // One line shown after the step's status, e.g. "30000 rows x 25 columns".
   void summary(const std::string& line) { summary_ = line; }
   const std::string& summary() const { return summary_; }
+  // A progress note for the user while the step runs (e.g. "resuming training after epoch 3").
+  void log(const std::string& line) const {
+    if (log_sink) log_sink(line);
+  }
+  std::function<void(const std::string&)> log_sink;
   // Final metrics to show in the run's outcome (kept even when the step then fails a gate).
   nlohmann::json outcome_metrics;
   // Files written outside the workdir (an export bundle): path -> content hash. A cached result

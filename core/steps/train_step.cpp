@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/runner/launch_env.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -90,7 +91,9 @@ Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   tc.seed = ctx.seed;
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
   tc.checkpoint_dir = ctx.outdir / "checkpoints";
+  tc.rendezvous_key = ctx.spec.name;
   tc.record_metrics = [&](const std::vector<MetricPoint>& pts) { ctx.metrics(pts); };
+  tc.log = [&](const std::string& line) { ctx.log(line); };
   std::unique_ptr<Model> model = trainer.fit_sequences(ctx.cfg, s, train, valid, tc);
   auto tm = saved_model(ctx, trainer, *model);
   json summary = tm->summary;
@@ -159,8 +162,12 @@ StepType train_step_type() {
   // The trainer library's version and the thread count can change the model.
   t.runtime = [](const StepSpec& s, unsigned nthread) {
     const Trainer& tr = trainer_registry().get(s.config["trainer"]);
-    return json{{"trainer_version", tr.name() + " " + tr.version()},
-                {"nthread", get_int(s.config, "nthread", nthread)}};
+    json r = {{"trainer_version", tr.name() + " " + tr.version()},
+              {"nthread", get_int(s.config, "nthread", nthread)}};
+    // Ranks started by torchrun split each batch: their model is not the one-process model.
+    if (tr.takes_sequences())
+      if (std::optional<OutsideLaunch> l = outside_launch()) r["launched_world"] = l->world;
+    return r;
   };
   return t;
 }

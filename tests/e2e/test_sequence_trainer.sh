@@ -50,6 +50,10 @@ awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $3; next }
          END { print n, "compared, max |diff|", m; exit (n == 0 || m > 1e-5) }' \
   .mlpipe/runs/1/evaluate/predictions.csv dp/runs/1/evaluate/predictions.csv || fail "2 processes differ from 1"
 
+# The annotated sequence reference in configs/ runs (every key of the sequences step and trainer).
+expect_exit 0 "$MLPIPE" run "$REPO/configs/reference-sequence.yaml" -q --workdir ref --set "steps.export.dir=$WORK/ref-bundle"
+[ -f ref-bundle/model.pt ] || fail "reference-sequence did not export"
+
 # The other encoders, and a second head.
 for arch in lstm transformer; do
   expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.model.arch=$arch --set steps.export.dir=out/$arch
@@ -69,8 +73,36 @@ YAML
 expect_exit 0 "$MLPIPE" run twoheads.yaml -q
 assert_eq "$(sql $DB "SELECT count(*) FROM metrics m JOIN runs r USING (run_id) WHERE r.pipeline = 'two-heads' AND key = 'size.rmse'")" "2" "aux head metrics"
 
-expect_exit 1 "$MLPIPE" run twoheads.yaml -q --set 'steps.sequences.features=[amount]'
-assert_contains "$ERR" "step 'sequences': 'amount' is a target and cannot also be a feature"
+# A cross-entropy head (3 amount bands, learnt from the amounts) beside a class-weighted bce head.
+awk -F, -v OFS=, 'NR == 1 { print $0, "band"; next } { print $0, ($4 < 20 ? 0 : $4 < 60 ? 1 : 2) }' events.csv > banded.csv
+cat > bands.yaml <<'YAML'
+pipeline: bands
+seed: 5
+steps:
+  ingest: {type: ingest, source: banded.csv, label: fraud, id: event_id, types: {merchant: categorical}}
+  split: {type: split, needs: ingest, method: group, by: card}
+  sequences: {type: sequences, needs: split, entity: card, time: ts, max_len: 6, features: [amount],
+              categorical: [merchant], targets: [fraud, band]}
+  train: {type: train, needs: sequences, trainer: sequence, epochs: 8, optimizer: {lr: 0.02},
+          heads: [{name: fraud, class_weights: [1, 4]}, {name: band, loss: cross_entropy}]}
+  evaluate: {type: evaluate, needs: train}
+YAML
+expect_exit 0 "$MLPIPE" run bands.yaml -q
+BANDS="FROM metrics m JOIN runs r USING (run_id) WHERE r.pipeline = 'bands' AND m.step = 'train'"
+assert_eq "$(sql $DB "SELECT count(*) $BANDS AND key = 'band.accuracy'")" "8" "accuracy per epoch"
+majority=$(awk -F, 'NR > 1 { n[$7]++; t++ } END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m / t }' banded.csv)
+acc=$(sql $DB "SELECT value $BANDS AND key = 'band.accuracy' AND iteration = 8")
+awk -v a="$acc" -v m="$majority" 'BEGIN { exit !(a > m + 0.2) }' || fail "band accuracy $acc not above the majority class $majority"
+expect_exit 2 "$MLPIPE" validate bands.yaml --set 'steps.train.heads=[{name: band, loss: cross_entropy}]'
+assert_contains "$ERR" "the first head is the one evaluate and predict score"
+expect_exit 1 "$MLPIPE" run bands.yaml -q --set 'steps.train.heads=[{name: fraud}, {name: band, loss: cross_entropy, class_weights: [1, 2]}]'
+assert_contains "$ERR" "head 'band': class_weights has 2 values; expected 3 (one per class)"
+expect_exit 1 "$MLPIPE" run bands.yaml -q --set 'steps.train.heads=[{name: fraud}, {name: amt, target: amount, loss: cross_entropy}]' \
+  --set 'steps.sequences.features=[]' --set 'steps.sequences.targets=[fraud, amount]'
+assert_contains "$ERR" "head 'amt' (cross_entropy): target values must be class numbers 0, 1, 2, ...; found 20.99"
+
+expect_exit 2 "$MLPIPE" run twoheads.yaml -q --set 'steps.sequences.features=[amount]'
+assert_contains "$ERR" "step 'sequences': 'amount' is a target and cannot also be a feature (the model would see the answer)"
 expect_exit 2 "$MLPIPE" validate sequence.yaml --set steps.train.model.arch=rnn
 assert_contains "$ERR" "'arch' must be one of lstm, gru, transformer; got 'rnn'"
 expect_exit 2 "$MLPIPE" validate sequence.yaml --set steps.train.model.hiden=8

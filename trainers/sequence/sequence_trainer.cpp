@@ -3,11 +3,13 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
 #include "core/runner/ddp_worker.h"
+#include "core/runner/launch_env.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -33,9 +35,12 @@ const Schema& head_schema() {
   static const Schema s = {
       {"name", Kind::kString, true, {}, "the head's name, used in metric keys"},
       {"target", Kind::kString, false, {}, "a target of the sequences step (default: the head's name)"},
-      {"loss", Kind::kString, false, {"bce", "mse"}, "bce (binary) or mse (regression); default bce"},
+      {"loss", Kind::kString, false, {"bce", "mse", "cross_entropy"},
+       "bce (binary), mse (regression) or cross_entropy (classes 0..K-1); default bce"},
+      {"classes", Kind::kInt, false, {}, "cross_entropy: number of classes (default: largest class + 1)"},
       {"weight", Kind::kNumber, false, {}, "weight of this head's loss (default 1)"},
       {"pos_weight", Kind::kNumber, false, {}, "bce only: weight of positives, for rare events"},
+      {"class_weights", Kind::kList, false, {}, "loss weight per class: [negative, positive] for bce, one per class for cross_entropy"},
   };
   return s;
 }
@@ -58,6 +63,12 @@ const Schema& schedule_schema() {
   return s;
 }
 
+// "cuda:0,1" lists 2 GPUs; cpu, auto and cuda list none.
+size_t listed_gpus(const std::string& devices) {
+  if (!starts_with(devices, "cuda:")) return 0;
+  return size_t(std::count(devices.begin(), devices.end(), ',')) + 1;
+}
+
 class SequenceTrainer : public Trainer {
  public:
   std::string name() const override { return "sequence"; }
@@ -75,7 +86,7 @@ class SequenceTrainer : public Trainer {
   const Schema& schema() const override {
     static const Schema s = {
         {"model", Kind::kMap, false, {}, "arch, hidden, layers, attention_heads, feedforward, embedding_dim, dropout"},
-        {"heads", Kind::kList, false, {}, "[{name, target, loss: bce|mse, weight, pos_weight}] (default: one bce head)"},
+        {"heads", Kind::kList, false, {}, "[{name, target, loss: bce|mse|cross_entropy, classes, weight, pos_weight, class_weights}] (default: one bce head)"},
         {"epochs", Kind::kInt, false, {}, "passes over the training samples (default 10)"},
         {"batch_size", Kind::kInt, false, {}, "samples per step (default 256)"},
         {"optimizer", Kind::kMap, false, {}, "{name: adamw|adam|sgd, lr, weight_decay, momentum}"},
@@ -84,7 +95,7 @@ class SequenceTrainer : public Trainer {
         {"early_stopping", Kind::kInt, false, {}, "stop after N epochs without improvement on valid"},
         {"log_every", Kind::kInt, false, {}, "also record the training loss every N batches"},
         {"devices", Kind::kString, false, {}, "cpu | auto | cuda | cuda:0,1 (default auto)"},
-        {"processes", Kind::kInt, false, {}, "data-parallel processes (default 1)"},
+        {"processes", Kind::kInt, false, {}, "data-parallel processes (default 1, or one per GPU listed in devices)"},
     };
     return s;
   }
@@ -106,7 +117,22 @@ class SequenceTrainer : public Trainer {
     if (step.contains("heads")) {
       const json& heads = step["heads"];
       if (heads.empty()) check.fail_value(child_path(path, "heads"), "heads must list at least one head");
-      for (size_t i = 0; i < heads.size(); ++i) check.check_object(heads[i], child_path(child_path(path, "heads"), std::to_string(i)), head_schema());
+      for (size_t i = 0; i < heads.size(); ++i) {
+        std::string at = child_path(child_path(path, "heads"), std::to_string(i));
+        check.check_object(heads[i], at, head_schema());
+        std::string loss = heads[i].value("loss", "bce");
+        if (i == 0 && loss == "cross_entropy")
+          check.fail_value(child_path(at, "loss"), "the first head is the one evaluate and predict score: make it bce or mse, "
+                                                   "and put cross_entropy heads after it");
+        if (heads[i].contains("pos_weight") && heads[i].contains("class_weights"))
+          check.fail_value(child_path(at, "class_weights"), "give pos_weight or class_weights, not both");
+        if (heads[i].contains("classes") && (loss != "cross_entropy" || heads[i]["classes"].get<long long>() < 2))
+          check.fail_value(child_path(at, "classes"), "classes is for cross_entropy heads and must be at least 2");
+        if (heads[i].contains("class_weights"))
+          for (const auto& w : heads[i]["class_weights"])
+            if (!w.is_number() || w.get<double>() < 0)
+              check.fail_value(child_path(at, "class_weights"), "class_weights must be numbers >= 0");
+      }
     }
     for (const char* k : {"epochs", "batch_size", "early_stopping", "log_every", "processes"})
       if (step.contains(k) && step[k].is_number_integer() && step[k].get<long long>() < 1)
@@ -116,6 +142,10 @@ class SequenceTrainer : public Trainer {
       check.fail_value(child_path(path, "devices"), "devices must be cpu, auto, cuda or cuda:0,1,...; got '" + devices + "'");
     if (step.value("processes", 1) > 64)
       check.fail_value(child_path(path, "processes"), "processes must be at most 64");
+    size_t gpus = listed_gpus(devices);
+    if (gpus > 1 && step.contains("processes") && step.value("processes", 1) != int(gpus))
+      check.fail_value(child_path(path, "processes"), "devices lists " + std::to_string(gpus) +
+                                                      " GPUs: one process per GPU, so processes must be " + std::to_string(gpus) + " (or left out)");
     if (step.contains("model") && step["model"].is_object()) {
       const json& m = step["model"];
       if (m.value("arch", "gru") == "transformer" && m.value("hidden", 64) % m.value("attention_heads", 4) != 0)
@@ -130,9 +160,21 @@ class SequenceTrainer : public Trainer {
   }
   std::unique_ptr<Model> fit_sequences(const json& step, const SequenceSet& data, const std::vector<uint32_t>& train,
                                        const std::vector<uint32_t>& valid, TrainContext& ctx) const override {
-    int processes = step.value("processes", 1);
-    if (processes > 1 && ctx.world == 1)  // this process becomes rank 0 and starts the others
-      return train_data_parallel(step, data, train, valid, ctx, processes, plugin());
+    if (ctx.world == 1) {
+      if (std::optional<OutsideLaunch> l = outside_launch()) {  // torchrun & co. started every rank
+        if (step.contains("processes") && ctx.log)
+          ctx.log("started by an outside launcher (WORLD_SIZE=" + std::to_string(l->world) + "): `processes` is ignored");
+        ctx.rank = l->rank;
+        ctx.world = l->world;
+        ctx.local_rank = l->local_rank;
+        ctx.master_addr = l->master_addr;
+        ctx.master_port = l->master_port;
+        return plugin().fit_sequences(step, data, train, valid, ctx);
+      }
+      int processes = step.value("processes", std::max(1, int(listed_gpus(step.value("devices", "auto")))));
+      if (processes > 1)  // this process becomes rank 0 and starts the others
+        return train_data_parallel(step, data, train, valid, ctx, processes, plugin());
+    }
     return plugin().fit_sequences(step, data, train, valid, ctx);
   }
   std::unique_ptr<Model> load(const fs::path& file, const json& config) const override {

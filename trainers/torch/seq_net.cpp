@@ -9,7 +9,13 @@ namespace mlpipe {
 json SeqNetConfig::to_json() const {
   return {{"arch", arch}, {"features", features}, {"max_len", max_len}, {"hidden", hidden}, {"layers", layers},
           {"attention_heads", attention_heads}, {"feedforward", feedforward}, {"embedding_dim", embedding_dim},
-          {"heads", heads}, {"dropout", dropout}, {"vocab_sizes", vocab_sizes}};
+          {"heads", heads}, {"dropout", dropout}, {"vocab_sizes", vocab_sizes}, {"head_sizes", head_sizes}};
+}
+
+int64_t SeqNetConfig::outputs() const {
+  int64_t n = 0;
+  for (int64_t k : head_sizes) n += k;
+  return head_sizes.empty() ? heads : n;
 }
 
 SeqNetConfig SeqNetConfig::from_json(const json& j) {
@@ -25,6 +31,9 @@ SeqNetConfig SeqNetConfig::from_json(const json& j) {
   c.heads = j.at("heads");
   c.dropout = j.at("dropout");
   c.vocab_sizes = j.at("vocab_sizes").get<std::vector<int64_t>>();
+  // Bundles from before cross-entropy heads have one output per head.
+  c.head_sizes = j.contains("head_sizes") ? j["head_sizes"].get<std::vector<int64_t>>()
+                                          : std::vector<int64_t>(size_t(c.heads), 1);
   return c;
 }
 
@@ -57,7 +66,7 @@ SeqNetImpl::SeqNetImpl(const SeqNetConfig& c) : cfg_(c) {
       }
     positions_ = register_buffer("positions", pe);
   }
-  out_ = register_module("heads", torch::nn::Linear(c.hidden, c.heads));
+  out_ = register_module("heads", torch::nn::Linear(c.hidden, c.outputs()));
 }
 
 torch::Tensor SeqNetImpl::forward(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask) {

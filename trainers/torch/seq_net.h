@@ -2,7 +2,8 @@
 // The sequence network: per-event inputs (standardized numbers + categorical embeddings) are
 // projected to `hidden`, encoded by an LSTM, GRU or Transformer encoder (sinusoidal positions,
 // padding masked), and the encoding at the last position (the sample's own event: windows are
-// left-padded) feeds one linear output per head.
+// left-padded) feeds a linear output layer: one logit per bce/mse head, one per class for a
+// cross-entropy head, side by side in head order.
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,9 @@ struct SeqNetConfig {
           embedding_dim = 16, heads = 1;
   double dropout = 0;
   std::vector<int64_t> vocab_sizes;
+  std::vector<int64_t> head_sizes;  // outputs per head: 1 (bce, mse) or the classes (cross-entropy)
+
+  int64_t outputs() const;
 
   nlohmann::json to_json() const;
   static SeqNetConfig from_json(const nlohmann::json& j);
@@ -25,7 +29,7 @@ struct SeqNetConfig {
 class SeqNetImpl : public torch::nn::Module {
  public:
   explicit SeqNetImpl(const SeqNetConfig& c);
-  // x [B, T, F] float, cat [B, T, C] long, mask [B, T] bool (true = event). Returns [B, heads] logits.
+  // x [B, T, F] float, cat [B, T, C] long, mask [B, T] bool (true = event). Returns [B, outputs()] logits.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask);
 
  private:

@@ -15,6 +15,7 @@
 #include "core/util/random.h"
 #include "core/util/strings.h"
 #include "trainers/torch/data_parallel.h"
+#include "trainers/torch/heads.h"
 #include "trainers/torch/seq_net.h"
 
 namespace fs = std::filesystem;
@@ -22,18 +23,6 @@ using nlohmann::json;
 
 namespace mlpipe {
 namespace {
-
-struct Head {
-  std::string name, loss;
-  int target = 0;
-  double weight = 1, pos_weight = 1;
-};
-
-json heads_json(const std::vector<Head>& heads) {
-  json out = json::array();
-  for (const auto& h : heads) out.push_back({{"name", h.name}, {"loss", h.loss}, {"target", h.target}});
-  return out;
-}
 
 // The whole set as tensors once; batches are index_select-ed from them.
 struct Tensors {
@@ -56,38 +45,25 @@ torch::Tensor index_of(const std::vector<uint32_t>& idx) {
   return torch::tensor(v, torch::kLong);
 }
 
-// Weighted sum of the heads' losses; targets that are unknown (NaN) do not count.
-torch::Tensor loss_of(const torch::Tensor& logits, const torch::Tensor& y, const std::vector<Head>& heads) {
-  torch::Tensor total = torch::zeros({}, logits.options());
-  for (size_t h = 0; h < heads.size(); ++h) {
-    torch::Tensor t = y.select(1, int64_t(h)), z = logits.select(1, int64_t(h));
-    torch::Tensor known = t.isnan().logical_not();
-    torch::Tensor t0 = torch::where(known, t, torch::zeros_like(t));
-    torch::Tensor each;
-    if (heads[h].loss == "bce") {
-      auto opts = torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
-      if (heads[h].pos_weight != 1) opts.pos_weight(torch::full({}, heads[h].pos_weight, logits.options()));
-      each = torch::nn::functional::binary_cross_entropy_with_logits(z, t0, opts);
-    } else {
-      each = (z - t0).pow(2);
-    }
-    torch::Tensor k = known.to(logits.dtype());
-    total = total + heads[h].weight * (each * k).sum() / k.sum().clamp_min(1);
-  }
-  return total;
-}
-
-torch::Device pick_device(const std::string& devices) {
+// The device of this process: `local_rank` picks among the machine's GPUs (cuda, auto) or the
+// listed ones (cuda:0,1: one process per listed GPU).
+torch::Device pick_device(const std::string& devices, int local_rank) {
   bool cuda = torch::cuda::is_available();
   if (devices == "cpu" || (devices == "auto" && !cuda)) return torch::kCPU;
-  if (devices == "auto") return torch::Device(torch::kCUDA, 0);
   if (!cuda)
     throw StepError("devices: " + devices + " asks for CUDA, but this LibTorch has no CUDA device or support "
                     "(Debian's LibTorch is CPU-only); use devices: cpu or auto");
-  std::string list = devices.size() > 5 ? devices.substr(5) : "0";
-  if (list.find(',') != std::string::npos)
-    throw StepError("devices: " + devices + ": several GPUs need data-parallel processes, not available in this build yet");
-  return torch::Device(torch::kCUDA, int(std::stoi(list)));
+  int count = int(torch::cuda::device_count());
+  if (devices == "auto" || devices == "cuda") return torch::Device(torch::kCUDA, int8_t(local_rank % count));
+  std::vector<std::string> list = split(devices.substr(5), ',');
+  if (size_t(local_rank) >= list.size())
+    throw StepError("devices: " + devices + " lists " + std::to_string(list.size()) + " GPUs, but this is local rank " +
+                    std::to_string(local_rank));
+  int index = std::atoi(list[size_t(local_rank)].c_str());
+  if (index < 0 || index >= count)
+    throw StepError("devices: " + devices + ": there is no GPU " + list[size_t(local_rank)] + " (this machine has " +
+                    std::to_string(count) + ")");
+  return torch::Device(torch::kCUDA, int8_t(index));
 }
 
 class TorchSeqModel : public Model {
@@ -177,26 +153,6 @@ class TorchSeqModel : public Model {
   unsigned nthread_;
 };
 
-std::vector<Head> resolve_heads(const json& step, const SequenceSet& s) {
-  std::vector<Head> heads;
-  json spec = step.contains("heads") ? step["heads"] : json::array({{{"name", s.target_names[0]}}});
-  for (const auto& h : spec) {
-    Head head;
-    head.name = h["name"];
-    head.loss = h.value("loss", "bce");
-    head.weight = h.value("weight", 1.0);
-    head.pos_weight = h.value("pos_weight", 1.0);
-    std::string target = h.value("target", head.name);
-    auto it = std::find(s.target_names.begin(), s.target_names.end(), target);
-    if (it == s.target_names.end())
-      throw StepError("head '" + head.name + "': target '" + target + "' is not among the sequences step's targets (" +
-                      join(s.target_names, ", ") + "); add it to `targets:` there");
-    head.target = int(it - s.target_names.begin());
-    heads.push_back(head);
-  }
-  return heads;
-}
-
 double lr_at(const json& step, int epoch, int epochs, double base) {
   json sch = step.value("schedule", json::object());
   int warm = sch.value("warmup_epochs", 0);
@@ -226,9 +182,8 @@ class TorchSequenceTrainer : public Trainer {
 
   std::unique_ptr<Model> load(const fs::path& file, const json& config) const override {
     SeqNetConfig cfg = SeqNetConfig::from_json(config.at("net"));
-    std::vector<Head> heads;
-    for (const auto& h : config.at("heads")) heads.push_back({h["name"], h["loss"], h["target"], 1, 1});
-    auto m = std::make_unique<TorchSeqModel>(cfg, heads, json::object(), config.value("threads", 1u));
+    auto m = std::make_unique<TorchSeqModel>(cfg, heads_from_json(config.at("heads")), json::object(),
+                                             config.value("threads", 1u));
     m->load_weights(file);
     return m;
   }
@@ -236,8 +191,9 @@ class TorchSequenceTrainer : public Trainer {
   std::unique_ptr<Model> fit_sequences(const json& step, const SequenceSet& s, const std::vector<uint32_t>& train,
                                        const std::vector<uint32_t>& valid, TrainContext& ctx) const override {
     torch::set_num_threads(int(std::max(1u, ctx.nthread)));
-    torch::Device device = pick_device(step.value("devices", "auto"));
+    torch::Device device = pick_device(step.value("devices", "auto"), ctx.local_rank);
     std::vector<Head> heads = resolve_heads(step, s);
+    if (heads[0].loss == "cross_entropy") throw StepError("the first head must be bce or mse (it is what evaluate scores)");
     json m = step.value("model", json::object());
     SeqNetConfig cfg;
     cfg.arch = m.value("arch", "gru");
@@ -250,6 +206,7 @@ class TorchSequenceTrainer : public Trainer {
     cfg.embedding_dim = m.value("embedding_dim", 16);
     cfg.dropout = m.value("dropout", 0.0);
     cfg.heads = int64_t(heads.size());
+    cfg.head_sizes = head_sizes(heads);
     cfg.vocab_sizes.assign(s.vocab_sizes.begin(), s.vocab_sizes.end());
 
     torch::manual_seed(uint64_t(ctx.seed));  // the same initial weights every time
@@ -258,7 +215,7 @@ class TorchSequenceTrainer : public Trainer {
     net->to(device);
     std::unique_ptr<DataParallel> dp;
     if (ctx.world > 1) {
-      dp = std::make_unique<DataParallel>(ctx.rank, ctx.world, ctx.rendezvous);
+      dp = std::make_unique<DataParallel>(ctx, device.is_cuda());
       dp->broadcast_parameters(*net);  // every rank starts from rank 0's weights
     }
     Tensors all(s, heads);
@@ -292,10 +249,13 @@ class TorchSequenceTrainer : public Trainer {
 
     // Resume from the last completed epoch of an interrupted run of this very step.
     fs::path ckpt = ctx.checkpoint_dir / "last.pt";
-    std::string fingerprint = json{{"cfg", cfg.to_json()}, {"step", step}, {"n", s.n}}.dump();
-    if (!dp && !ctx.checkpoint_dir.empty() && fs::exists(ckpt)) {  // (not yet across several ranks)
+    std::string fingerprint = json{{"cfg", cfg.to_json()}, {"step", step}, {"n", s.n}, {"world", ctx.world}}.dump();
+    std::string saved_bytes;
+    if (ctx.rank == 0 && !ctx.checkpoint_dir.empty() && fs::exists(ckpt)) saved_bytes = read_file(ckpt);
+    if (dp) saved_bytes = dp->broadcast_bytes(saved_bytes);  // the other ranks cannot see rank 0's folder
+    if (!saved_bytes.empty()) {
       torch::serialize::InputArchive in;
-      in.load_from(ckpt.string());
+      in.load_from(saved_bytes.data(), saved_bytes.size(), device);
       c10::IValue meta;
       in.read("meta", meta);
       json saved = json::parse(meta.toStringRef());
@@ -313,8 +273,8 @@ class TorchSequenceTrainer : public Trainer {
         history = saved.value("history", json::array());
         std::vector<MetricPoint> again;
         for (const auto& p : history) again.push_back({p[0], p[1], p[2].get<int64_t>(), p[3].get<double>()});
-        if (ctx.record_metrics && !again.empty()) ctx.record_metrics(again);
-        if (ctx.log) ctx.log("resuming training after epoch " + std::to_string(start_epoch));
+        if (ctx.record_metrics && !again.empty() && ctx.rank == 0) ctx.record_metrics(again);
+        if (ctx.log && ctx.rank == 0) ctx.log("resuming training after epoch " + std::to_string(start_epoch));
       }
     }
 
@@ -343,7 +303,7 @@ class TorchSequenceTrainer : public Trainer {
           torch::Tensor idx = index_of(mine);
           torch::Tensor logits = net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
                                               all.mask.index_select(0, idx).to(device));
-          torch::Tensor loss = loss_of(logits, all.y.index_select(0, idx).to(device), heads);
+          torch::Tensor loss = total_loss(logits, all.y.index_select(0, idx).to(device), heads);
           loss.backward();
           l = loss.item<double>();
         }
@@ -373,32 +333,8 @@ class TorchSequenceTrainer : public Trainer {
         }
         torch::Tensor logits = torch::cat(outs, 0);
         torch::Tensor yv = all.y.index_select(0, index_of(valid));
-        points.push_back({"loss", "valid", epoch + 1, loss_of(logits, yv, heads).item<double>()});
-        for (size_t h = 0; h < heads.size(); ++h) {
-          torch::Tensor z = logits.select(1, int64_t(h)), t = yv.select(1, int64_t(h));
-          std::vector<double> yy, pp;
-          for (int64_t i = 0; i < t.size(0); ++i) {
-            float v = t[i].item<float>();
-            if (std::isnan(v)) continue;
-            yy.push_back(v);
-            pp.push_back(heads[h].loss == "bce" ? 1.0 / (1.0 + std::exp(-z[i].item<double>())) : z[i].item<double>());
-          }
-          double head_loss = loss_of(logits.narrow(1, int64_t(h), 1), yv.narrow(1, int64_t(h), 1),
-                                     {Head{heads[h].name, heads[h].loss, 0, 1, heads[h].pos_weight}}).item<double>();
-          points.push_back({heads[h].name + ".loss", "valid", epoch + 1, head_loss});
-          double metric = head_loss;
-          if (heads[h].loss == "bce") {
-            try {
-              metric = roc_auc(yy, pp);
-              points.push_back({heads[h].name + ".auc", "valid", epoch + 1, metric});
-            } catch (const StepError&) {  // one class only in valid: no AUC this epoch
-              metric = NAN;
-            }
-          } else if (!yy.empty()) {
-            points.push_back({heads[h].name + ".rmse", "valid", epoch + 1, rmse(yy, pp)});
-          }
-          if (h == 0) score = metric;
-        }
+        points.push_back({"loss", "valid", epoch + 1, total_loss(logits, yv, heads).item<double>()});
+        score = head_metrics(logits, yv, heads, epoch + 1, points);
       }
       if (ctx.record_metrics) ctx.record_metrics(points);
       for (const auto& p : points) history.push_back({p.key, p.split, *p.iteration, p.value});
@@ -432,8 +368,18 @@ class TorchSequenceTrainer : public Trainer {
       for (auto& b : net->named_buffers()) b.value().copy_(best_state.at(b.key()));
     }
     net->to(torch::kCPU);
+    double samples_per_s = train_seconds > 0 ? double(train_samples) / train_seconds : 0.0;
+    if (dp) {  // rank 0 records every rank's throughput; all ranks must hold the same weights
+      std::vector<double> rates = dp->gather(samples_per_s);
+      bool same = dp->identical(*net);
+      std::vector<MetricPoint> points;
+      for (size_t r = 0; r < rates.size(); ++r) points.push_back({"samples_per_s", "rank" + std::to_string(r), std::nullopt, rates[r]});
+      points.push_back({"ranks_identical", "", std::nullopt, same ? 1.0 : 0.0});
+      if (ctx.record_metrics && ctx.rank == 0) ctx.record_metrics(points);
+      if (!same) throw StepError("data-parallel ranks ended with different weights");
+    }
     json summary = {{"epochs_run", epochs_run}, {"best_epoch", best_epoch},
-                    {"samples_per_s", train_seconds > 0 ? double(train_samples) / train_seconds : 0.0},
+                    {"samples_per_s", samples_per_s},
                     {"device", device.str()}, {"threads", ctx.nthread}, {"processes", ctx.world}};
     if (!std::isnan(best)) summary["valid_" + monitor + "_best"] = best;
     model->set_summary(summary);
