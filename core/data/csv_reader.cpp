@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -92,13 +93,49 @@ std::string field_text(const Field& f) {
   return s;
 }
 
+// Numbers like -1234.5678: up to 19 digits whose value fits in 53 bits and at most 22 decimals
+// convert exactly as m / 10^k (Clinger's fast path: both are exact doubles and one division
+// rounds correctly). Anything else (exponents, long mantissas, inf, nan) goes to from_chars.
+// Returns the end of the number, or null when it is not one.
+inline const char* parse_double(const char* p, const char* end, double& out) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* q = p;
+  bool neg = q < end && *q == '-';
+  q += neg;
+  uint64_t m = 0;
+  int digits = 0, decimals = 0;
+  while (q < end && unsigned(*q - '0') < 10) {
+    m = m * 10 + unsigned(*q++ - '0');
+    ++digits;
+  }
+  bool simple = digits > 0;
+  if (q < end && *q == '.') {
+    const char* f = ++q;
+    while (q < end && unsigned(*q - '0') < 10) {
+      m = m * 10 + unsigned(*q++ - '0');
+      ++digits;
+    }
+    decimals = int(q - f);
+    simple = simple && decimals > 0;
+  }
+  if (simple && digits <= 19 && m <= (uint64_t(1) << 53) && decimals <= 22 &&
+      !(q < end && (*q == 'e' || *q == 'E'))) {
+    double v = double(m);
+    if (decimals) v /= kPow10[decimals];
+    out = neg ? -v : v;
+    return q;
+  }
+  auto r = std::from_chars(p, end, out);
+  return r.ec == std::errc() && r.ptr != p ? r.ptr : nullptr;
+}
+
 inline bool parse_number(const char* b, const char* e, double& out) {
   while (b < e && (*b == ' ' || *b == '\t')) ++b;
   while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
   if (b < e && *b == '+') ++b;
   if (b == e) return false;
-  auto r = std::from_chars(b, e, out);
-  return r.ec == std::errc() && r.ptr == e;
+  return parse_double(b, e, out) == e;
 }
 
 bool is_blank_line(const char* p, const char* end) {
@@ -107,9 +144,12 @@ bool is_blank_line(const char* p, const char* end) {
 
 enum class Mode { kNumeric, kCategorical, kSkip };
 
+// One chunk's results. Numbers go straight into the table's columns from row `first_row` on
+// (room for `capacity` rows, the chunk's newline count + 1); categorical codes stay per chunk
+// until their dictionaries are merged.
 struct ChunkOut {
-  size_t rows = 0;
-  std::vector<std::vector<double>> num;
+  size_t first_row = 0, capacity = 0, rows = 0;
+  std::vector<double*> num;  // per column: where row first_row goes; null unless numeric
   std::vector<std::vector<int32_t>> codes;
   std::vector<std::unordered_map<std::string, int32_t>> index;
   std::vector<std::vector<std::string>> dict;
@@ -118,14 +158,21 @@ struct ChunkOut {
   ParseFailure failure{0, ""};
 };
 
+// Lets the kernel drop file pages already parsed, so the mapped file does not count twice
+// against memory (the pages stay in the page cache; a later read faults them back in).
+void release_pages(const char* from, const char* to) {
+  static const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+  uintptr_t b = (uintptr_t(from) + page - 1) & ~(page - 1), e = uintptr_t(to) & ~(page - 1);
+  if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+}
+
 class Parser {
  public:
   Parser(std::string_view data, const CsvOptions& opt, char delim, size_t ncols,
-         std::vector<Mode> modes)
-      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)) {}
+         std::vector<Mode> modes, bool mapped)
+      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)), mapped_(mapped) {}
 
   void parse_chunk(size_t from, size_t to, ChunkOut& out) const {
-    out.num.assign(ncols_, {});
     out.codes.assign(ncols_, {});
     out.index.assign(ncols_, {});
     out.dict.assign(ncols_, {});
@@ -133,62 +180,45 @@ class Parser {
     const char* base = data_.data();
     const char* p = base + from;
     const char* end = base + to;
+    const char* released = p;
     std::vector<Field> fields;
     fields.reserve(ncols_ + 1);
-    size_t estimate = (to - from) / (ncols_ * 4 + 1);
-    for (size_t c = 0; c < ncols_; ++c)
-      if (modes_[c] == Mode::kNumeric) out.num[c].reserve(estimate);
     while (p < end) {
       if (is_blank_line(p, end)) {
         p += (*p == '\n') ? 1 : 2;
         continue;
       }
-      const char* rec = p;
-      try {
-        p = parse_record(p, base + data_.size(), delim_, fields);
-      } catch (ParseFailure& f) {
+      if (out.rows == out.capacity) {  // cannot happen: capacity counts newlines
         out.failed = true;
-        out.failure = {size_t(rec - base), f.reason};
+        out.failure = {size_t(p - base), "internal error: more records than lines"};
         return;
       }
-      if (fields.size() != ncols_) {
-        out.failed = true;
-        out.failure = {size_t(rec - base), "expected " + std::to_string(ncols_) +
-                                               " fields (as in the header), found " +
-                                               std::to_string(fields.size())};
-        return;
-      }
-      for (size_t c = 0; c < ncols_; ++c) {
-        const Field& f = fields[c];
-        switch (modes_[c]) {
-          case Mode::kSkip:
-            break;
-          case Mode::kNumeric: {
-            double v;
-            if (f.b == f.e) {
-              v = kNaN;
-            } else if (!f.escaped && parse_number(f.b, f.e, v)) {
-            } else {
-              v = kNaN;
-              if (!is_na(field_text(f))) out.saw_text[c] = 1;
-            }
-            out.num[c].push_back(v);
-            break;
-          }
-          case Mode::kCategorical: {
-            std::string s = field_text(f);
-            if (is_na(s)) {
-              out.codes[c].push_back(-1);
-              break;
-            }
-            auto [it, inserted] = out.index[c].try_emplace(s, int32_t(out.dict[c].size()));
-            if (inserted) out.dict[c].push_back(s);
-            out.codes[c].push_back(it->second);
-            break;
-          }
+      const char* next = fast_record(p, end, out);
+      if (!next) {
+        const char* rec = p;
+        try {
+          p = parse_record(p, base + data_.size(), delim_, fields);
+        } catch (ParseFailure& f) {
+          out.failed = true;
+          out.failure = {size_t(rec - base), f.reason};
+          return;
         }
+        if (fields.size() != ncols_) {
+          out.failed = true;
+          out.failure = {size_t(rec - base), "expected " + std::to_string(ncols_) +
+                                                 " fields (as in the header), found " +
+                                                 std::to_string(fields.size())};
+          return;
+        }
+        store_fields(fields, out);
+      } else {
+        p = next;
       }
       ++out.rows;
+      if (release_ && mapped_ && p - released > (16 << 20)) {
+        release_pages(released, p);
+        released = p;
+      }
     }
   }
 
@@ -200,11 +230,107 @@ class Parser {
   }
 
  private:
+  // The common case in one pass: no quotes, every numeric field a plain number. Returns the
+  // next record's start, or null to let the general parser take the record (quotes, blanks,
+  // NA texts, a wrong field count: it reports errors precisely).
+  const char* fast_record(const char* p, const char* end, ChunkOut& out) const {
+    const char* file_end = data_.data() + data_.size();
+    size_t stored = 0;  // categorical codes pushed so far: taken back when the record falls back
+    auto fallback = [&](size_t upto) -> const char* {
+      for (size_t k = 0; k < upto && stored > 0; ++k)
+        if (modes_[k] == Mode::kCategorical) {
+          out.codes[k].pop_back();
+          --stored;
+        }
+      return nullptr;
+    };
+    for (size_t c = 0; c < ncols_; ++c) {
+      const char* b = p;
+      if (modes_[c] == Mode::kNumeric) {
+        double v;
+        const char* r = parse_double(p, file_end, v);
+        if (!r) return fallback(c);
+        p = r;
+        out.num[c][out.rows] = v;
+      } else {
+        while (p < file_end && *p != delim_ && *p != '\n') {
+          if (*p == '"') return fallback(c);
+          ++p;
+        }
+        if (modes_[c] == Mode::kCategorical) {
+          const char* e = (p > b && p[-1] == '\r' && (p == file_end || *p == '\n')) ? p - 1 : p;
+          Field f{b, e, false};
+          store_categorical(c, f, out);
+          ++stored;
+        }
+      }
+      if (c + 1 < ncols_) {
+        if (p >= file_end || *p != delim_) return fallback(c + 1);
+        ++p;
+      }
+    }
+    (void)end;
+    if (p == file_end) return p;
+    if (*p == '\n') return p + 1;
+    if (*p == '\r' && p + 1 < file_end && p[1] == '\n') return p + 2;
+    return fallback(ncols_);
+  }
+
+  void store_categorical(size_t c, const Field& f, ChunkOut& out) const {
+    if (!f.escaped && f.e - f.b < 64) {  // the usual short text: no allocation when seen before
+      std::string_view sv(f.b, size_t(f.e - f.b));
+      if (!sv.empty() && sv.front() != ' ' && sv.back() != ' ') {
+        thread_local std::string key;
+        key.assign(sv);
+        auto it = out.index[c].find(key);
+        if (it != out.index[c].end()) {
+          out.codes[c].push_back(it->second);
+          return;
+        }
+      }
+    }
+    std::string s = field_text(f);
+    if (is_na(s)) {
+      out.codes[c].push_back(-1);
+      return;
+    }
+    auto [it, inserted] = out.index[c].try_emplace(s, int32_t(out.dict[c].size()));
+    if (inserted) out.dict[c].push_back(s);
+    out.codes[c].push_back(it->second);
+  }
+
+  void store_fields(const std::vector<Field>& fields, ChunkOut& out) const {
+    for (size_t c = 0; c < ncols_; ++c) {
+      const Field& f = fields[c];
+      switch (modes_[c]) {
+        case Mode::kSkip:
+          break;
+        case Mode::kNumeric: {
+          double v;
+          if (f.b == f.e) {
+            v = kNaN;
+          } else if (!f.escaped && parse_number(f.b, f.e, v)) {
+          } else {
+            v = kNaN;
+            if (!is_na(field_text(f))) out.saw_text[c] = 1;
+          }
+          out.num[c][out.rows] = v;
+          break;
+        }
+        case Mode::kCategorical:
+          store_categorical(c, f, out);
+          break;
+      }
+    }
+  }
+
   std::string_view data_;
   const CsvOptions& opt_;
   char delim_;
   size_t ncols_;
   std::vector<Mode> modes_;
+  bool mapped_;
+  bool release_ = std::getenv("MLPIPE_CSV_RELEASE") != nullptr;
 };
 
 char guess_delimiter(std::string_view header_line, const std::string& label) {
@@ -225,19 +351,48 @@ size_t line_of(std::string_view data, size_t offset) {
   return 1 + std::count(data.begin(), data.begin() + std::min(offset, data.size()), '\n');
 }
 
+// Counts quotes and newlines in [b, e), a block at a time (the second count hits the cache).
+// Pages are kept: dropping them here would fault them in again for parsing (slow in VMs).
+// memchr (vectorized in glibc) rather than std::count, which GCC does not vectorize at -O2.
+size_t count_byte(const char* p, const char* e, char c) {
+  size_t n = 0;
+  while (p < e && (p = static_cast<const char*>(std::memchr(p, c, size_t(e - p))))) {
+    ++n;
+    ++p;
+  }
+  return n;
+}
+
+void count_bytes(const char* b, const char* e, size_t& quotes, size_t& newlines) {
+  quotes += count_byte(b, e, '"');
+  newlines += count_byte(b, e, '\n');
+}
+
+// Asks for transparent huge pages for a big array: 512x fewer page faults while it fills.
+void advise_huge(std::vector<double>& v, size_t n) {
+  v.reserve(n);
+  constexpr uintptr_t kHuge = 2 << 20;
+  uintptr_t b = (uintptr_t(v.data()) + kHuge - 1) & ~(kHuge - 1), e = (uintptr_t(v.data() + n)) & ~(kHuge - 1);
+  if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
+}
+
+struct Chunks {
+  std::vector<size_t> bounds;    // chunk k is [bounds[k], bounds[k+1])
+  std::vector<size_t> capacity;  // at least its number of records
+};
+
 // Splits [begin, end) into up to n chunks that start at record boundaries.
-std::vector<size_t> chunk_bounds(std::string_view data, size_t begin, size_t n) {
+Chunks chunk_bounds(std::string_view data, size_t begin, size_t n) {
   size_t size = data.size() - begin;
   std::vector<size_t> raw(n + 1);
   for (size_t k = 0; k <= n; ++k) raw[k] = begin + size * k / n;
-  std::vector<size_t> quotes(n);
+  std::vector<size_t> quotes(n, 0), lines(n, 0), tail_lines(n + 1, 0);
   std::vector<std::thread> pool;
   for (size_t k = 0; k < n; ++k)
-    pool.emplace_back([&, k] {
-      quotes[k] = std::count(data.begin() + raw[k], data.begin() + raw[k + 1], '"');
-    });
+    pool.emplace_back([&, k] { count_bytes(data.data() + raw[k], data.data() + raw[k + 1], quotes[k], lines[k]); });
   for (auto& t : pool) t.join();
-  std::vector<size_t> bounds{begin};
+  Chunks out;
+  out.bounds = {begin};
   size_t parity = 0;
   for (size_t k = 1; k < n; ++k) {
     parity += quotes[k - 1];
@@ -247,18 +402,23 @@ std::vector<size_t> chunk_bounds(std::string_view data, size_t begin, size_t n) 
     while (p < data.size()) {
       char c = data[p++];
       if (c == '"') in_quote = !in_quote;
-      else if (c == '\n' && !in_quote) break;
+      else if (c == '\n') {
+        ++tail_lines[k];
+        if (!in_quote) break;
+      }
     }
-    bounds.push_back(std::max(p, bounds.back()));
+    out.bounds.push_back(std::max(p, out.bounds.back()));
   }
-  bounds.push_back(data.size());
-  return bounds;
+  out.bounds.push_back(data.size());
+  // Chunk k lies within raw range k plus the scan past its end: its lines are at most those.
+  for (size_t k = 0; k + 1 < out.bounds.size(); ++k) out.capacity.push_back(lines[k] + tail_lines[k + 1] + 1);
+  return out;
 }
 
 // Error path only: the line of the first record whose column c is neither a number nor missing.
 size_t first_text_line(std::string_view data, size_t body_off, char delim, size_t c,
                        const CsvOptions& opt) {
-  Parser p(data, opt, delim, 0, {});
+  Parser p(data, opt, delim, 0, {}, false);
   const char* base = data.data();
   const char* end = base + data.size();
   const char* cur = base + body_off;
@@ -280,7 +440,9 @@ size_t first_text_line(std::string_view data, size_t body_off, char delim, size_
 
 }  // namespace
 
-Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
+namespace {
+
+Table parse_data(std::string_view data, const std::string& label, const CsvOptions& opt, bool mapped) {
   if (data.size() >= 3 && std::memcmp(data.data(), "\xEF\xBB\xBF", 3) == 0) data.remove_prefix(3);
   if (data.empty() || std::all_of(data.begin(), data.end(), [](char c) {
         return c == '\n' || c == '\r' || c == ' ';
@@ -319,7 +481,8 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
   size_t body_off = body - base;
   unsigned hw = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   size_t nchunks = std::clamp<size_t>((data.size() - body_off) >> 20, 1, hw);
-  std::vector<size_t> bounds = chunk_bounds(data, body_off, nchunks);
+  Chunks chunks = chunk_bounds(data, body_off, nchunks);
+  const std::vector<size_t>& bounds = chunks.bounds;
   nchunks = bounds.size() - 1;
 
   std::vector<Mode> modes(ncols, Mode::kNumeric);
@@ -328,9 +491,22 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
     if (it != opt.types.end() && it->second == ColumnType::kCategorical) modes[c] = Mode::kCategorical;
   }
 
+  // Room for each chunk's rows (records never outnumber lines).
+  const std::vector<size_t>& capacity = chunks.capacity;
+  std::vector<size_t> first_row(nchunks + 1, 0);
+  for (size_t k = 0; k < nchunks; ++k) first_row[k + 1] = first_row[k] + capacity[k];
+  std::vector<std::vector<double>> num(ncols);
+
   auto run = [&](const std::vector<Mode>& m) {
-    Parser parser(data, opt, delim, ncols, m);
+    Parser parser(data, opt, delim, ncols, m, mapped);
     std::vector<ChunkOut> outs(nchunks);
+    for (size_t k = 0; k < nchunks; ++k) {
+      outs[k].first_row = first_row[k];
+      outs[k].capacity = capacity[k];
+      outs[k].num.assign(ncols, nullptr);
+      for (size_t c = 0; c < ncols; ++c)
+        if (m[c] == Mode::kNumeric) outs[k].num[c] = num[c].data() + first_row[k];
+    }
     std::vector<std::thread> pool;
     for (size_t k = 1; k < nchunks; ++k)
       pool.emplace_back([&, k] { parser.parse_chunk(bounds[k], bounds[k + 1], outs[k]); });
@@ -343,7 +519,30 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
     return outs;
   };
 
+  {  // the numeric columns at full size, allocated (and zeroed) by all threads at once
+    std::vector<std::thread> pool;
+    size_t workers = std::min<size_t>(hw, ncols);
+    for (size_t w = 0; w < workers; ++w)
+      pool.emplace_back([&, w] {
+        for (size_t c = w; c < ncols; c += workers)
+          if (modes[c] == Mode::kNumeric) {
+            advise_huge(num[c], first_row[nchunks]);
+            num[c].resize(first_row[nchunks]);
+          }
+      });
+    for (auto& t : pool) t.join();
+  }
   std::vector<ChunkOut> outs = run(modes);
+  // Close the gaps left by blank lines and newlines inside quotes: chunks move down in place.
+  size_t rows = 0;
+  for (size_t k = 0; k < nchunks; ++k) {
+    for (size_t c = 0; c < ncols; ++c)
+      if (modes[c] == Mode::kNumeric && rows != first_row[k])
+        std::memmove(num[c].data() + rows, num[c].data() + first_row[k], outs[k].rows * sizeof(double));
+    rows += outs[k].rows;
+  }
+  for (size_t c = 0; c < ncols; ++c) num[c].resize(modes[c] == Mode::kNumeric ? rows : 0);
+
   // Columns that held text in an inferred column become categorical: parse them once more.
   std::vector<Mode> second(ncols, Mode::kSkip);
   bool need_second = false;
@@ -360,21 +559,19 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
     }
     second[c] = Mode::kCategorical;
     modes[c] = Mode::kCategorical;
+    num[c] = {};
     need_second = true;
   }
   std::vector<ChunkOut> outs2;
   if (need_second) outs2 = run(second);
 
-  size_t rows = 0;
-  for (const auto& o : outs) rows += o.rows;
   Table table;
   for (size_t c = 0; c < ncols; ++c) {
     Column col;
     col.name = names[c];
     if (modes[c] == Mode::kNumeric) {
       col.type = ColumnType::kNumeric;
-      col.num.reserve(rows);
-      for (auto& o : outs) col.num.insert(col.num.end(), o.num[c].begin(), o.num[c].end());
+      col.num = std::move(num[c]);
     } else {
       // Merge per-chunk dictionaries in file order: codes follow first appearance in the file.
       col.type = ColumnType::kCategorical;
@@ -393,6 +590,12 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
     table.add(std::move(col));
   }
   return table;
+}
+
+}  // namespace
+
+Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
+  return parse_data(data, label, opt, false);
 }
 
 namespace {
@@ -417,13 +620,13 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   struct stat st;
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode))
     throw StepError(path.string() + ": not a regular file");
-  if (st.st_size == 0) return parse_csv(std::string_view(), path.string(), opt);
+  if (st.st_size == 0) return parse_data(std::string_view(), path.string(), opt, false);
   Mapping m;
   m.size = size_t(st.st_size);
   m.addr = ::mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, f.fd, 0);
   if (m.addr == MAP_FAILED) throw StepError(path.string() + ": cannot map: " + std::strerror(errno));
   ::madvise(m.addr, m.size, MADV_SEQUENTIAL);
-  return parse_csv(std::string_view(static_cast<const char*>(m.addr), m.size), path.string(), opt);
+  return parse_data(std::string_view(static_cast<const char*>(m.addr), m.size), path.string(), opt, true);
 }
 
 }  // namespace mlpipe

@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""Writes the benchmark's data files with a fixed seed (same bytes every time).
+
+  wide.csv      1,000,000 x 50 numeric columns (~460 MB): CSV ingest
+  binary.csv    200,000 rows: label + 20 features, a known logistic signal: XGBoost end to end
+  events.csv    sequence events: entity, time, 16 features, label: sequence training
+"""
+import os
+import sys
+
+import numpy as np
+
+
+def write_csv(path, header, cols, fmt):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(",".join(header) + "\n")
+        n = len(cols[0])
+        step = 50_000
+        for lo in range(0, n, step):
+            block = np.column_stack([c[lo:lo + step] for c in cols])
+            np.savetxt(f, block, fmt=fmt, delimiter=",")
+    os.replace(tmp, path)
+
+
+def wide(path, rows):
+    rng = np.random.default_rng(42)
+    cols = [rng.normal(0, 1000, rows) for _ in range(50)]
+    write_csv(path, [f"f{i}" for i in range(50)], cols, "%.4f")
+
+
+def binary(path, rows):
+    rng = np.random.default_rng(7)
+    x = [rng.normal(0, 1, rows) for _ in range(20)]
+    logit = 0.8 * x[0] - 0.6 * x[1] + 0.5 * x[2] * x[3] + 0.4 * np.sin(3 * x[4]) - 1.5
+    y = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(float)
+    row = np.arange(rows, dtype=float)  # a time-like column: the holdout is the last 20 %
+    write_csv(path, ["row", "label"] + [f"x{i}" for i in range(20)], [row, y] + x,
+              ["%d", "%d"] + ["%.6f"] * 20)
+
+
+def events(path, entities, per_entity):
+    rng = np.random.default_rng(11)
+    n = entities * per_entity
+    ent = np.repeat(np.arange(entities), per_entity).astype(float)
+    t = np.tile(np.arange(per_entity), entities).astype(float) * 3600 + 1_600_000_000
+    feats = [rng.normal(0, 1, n) for _ in range(16)]
+    y = (rng.random(n) < 1 / (1 + np.exp(-(feats[0] + 0.5 * feats[1] - 2)))).astype(float)
+    write_csv(path, ["entity", "ts"] + [f"v{i}" for i in range(16)] + ["label"], [ent, t] + feats + [y],
+              ["%d", "%d"] + ["%.5f"] * 16 + ["%d"])
+
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else "bench/data"
+    os.makedirs(out, exist_ok=True)
+    jobs = {"wide.csv": lambda p: wide(p, 1_000_000), "binary.csv": lambda p: binary(p, 200_000),
+            "events.csv": lambda p: events(p, 2_000, 60)}
+    for name, make in jobs.items():
+        path = os.path.join(out, name)
+        if not os.path.exists(path):
+            print(f"generating {path}", flush=True)
+            make(path)
