@@ -15,10 +15,13 @@ assert_eq "$(sql $DB "SELECT length(config_hash) FROM runs")" "32" "config hash"
 assert_eq "$(sql $DB "SELECT value FROM params WHERE step = 'train' AND key = 'params.max_depth'")" "3" "param"
 assert_eq "$(sql $DB "SELECT value FROM params WHERE step = '' AND key = 'params.rounds'")" "40" "pipeline param"
 
-# Per-iteration metrics: rounds_run x {train, valid} x {logloss, auc}.
+# Per-iteration metrics: rounds_run x valid x {logloss, auc}; train too with eval_train.
 rounds=$(sql $DB "SELECT value FROM metrics WHERE step = 'train' AND key = 'rounds_run'")
 rounds=${rounds%.0}
-assert_eq "$(sql $DB "SELECT count(*) FROM metrics WHERE step = 'train' AND iteration IS NOT NULL")" "$((rounds * 4))" "curve points"
+assert_eq "$(sql $DB "SELECT count(*) FROM metrics WHERE step = 'train' AND iteration IS NOT NULL")" "$((rounds * 2))" "curve points"
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --workdir both --set steps.train.eval_train=true
+assert_eq "$(sql both/runs.db "SELECT count(*) FROM metrics WHERE step = 'train' AND iteration IS NOT NULL")" "$((rounds * 4))" "train and valid curves"
+cmp .mlpipe/runs/1/train/model.json both/runs/1/train/model.json || fail "eval_train changed the model"
 assert_eq "$(sql $DB "SELECT count(DISTINCT iteration) FROM metrics WHERE step = 'train' AND split = 'valid' AND key = 'auc'")" "$rounds" "valid auc curve"
 sql $DB "SELECT value FROM metrics WHERE step = 'evaluate' AND key = 'auc' AND split = 'test'" | grep -qE '^0\.[6-9]' || fail "test auc"
 

@@ -147,6 +147,7 @@ class XgbTrainer : public Trainer {
         {"params", Kind::kMap, false, {}, "booster parameters passed to XGBoost (objective, eta, max_depth, ...)"},
         {"rounds", Kind::kInt, false, {}, "boosting rounds (default 100)"},
         {"early_stopping", Kind::kInt, false, {}, "stop after N rounds without improvement on valid"},
+        {"eval_train", Kind::kBool, false, {}, "also score the train split every round (default false: it costs as much as a tree)"},
     };
     return s;
   }
@@ -185,15 +186,23 @@ class XgbTrainer : public Trainer {
     xgb::DMatrix dtrain(xt, ctx.nthread);
     dtrain.set_labels(yt);
     std::unique_ptr<xgb::DMatrix> dvalid;
-    std::vector<DMatrixHandle> sets = {dtrain.get()};
-    std::vector<const char*> names = {"train"};
+    // Metrics every round on valid (early stopping, learning curves); on train only when asked:
+    // AUC over the train rows each round costs about as much as growing a tree.
+    std::vector<DMatrixHandle> sets;
+    std::vector<const char*> names;
+    if (step.value("eval_train", false)) {
+      sets.push_back(dtrain.get());
+      names.push_back("train");
+    }
     if (xv) {
       dvalid = std::make_unique<xgb::DMatrix>(*xv, ctx.nthread);
       dvalid->set_labels(*yv);
       sets.push_back(dvalid->get());
       names.push_back("valid");
     }
-    xgb::Booster b(sets);
+    std::vector<DMatrixHandle> cached = {dtrain.get()};
+    if (dvalid) cached.push_back(dvalid->get());
+    xgb::Booster b(cached);
     configure(b, step, ctx.nthread, ctx.seed);
 
     double best = NAN;
@@ -201,10 +210,11 @@ class XgbTrainer : public Trainer {
     std::string stop_metric;
     for (int i = 0; i < rounds; ++i) {
       MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), i, dtrain.get()));
+      rounds_run = i + 1;
+      if (sets.empty()) continue;
       const char* out = nullptr;
       MLPIPE_XGB(XGBoosterEvalOneIter(b.get(), i, sets.data(), names.data(), sets.size(), &out));
       std::vector<MetricPoint> pts = xgb::parse_eval_line(out, i + 1);
-      rounds_run = i + 1;
       if (ctx.record_metrics) ctx.record_metrics(pts);
       if (!xv) continue;
       const MetricPoint* last = nullptr;  // XGBoost's convention: stop on the last metric of valid
