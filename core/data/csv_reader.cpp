@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -144,12 +143,12 @@ bool is_blank_line(const char* p, const char* end) {
 
 enum class Mode { kNumeric, kCategorical, kSkip };
 
-// One chunk's results. Numbers go straight into the table's columns from row `first_row` on
-// (room for `capacity` rows, the chunk's newline count + 1); categorical codes stay per chunk
-// until their dictionaries are merged.
+// One chunk's results. Numbers go straight into the table's columns at the chunk's place (room
+// for `capacity` rows, at least its record count); categorical codes stay per chunk until their
+// dictionaries are merged.
 struct ChunkOut {
-  size_t first_row = 0, capacity = 0, rows = 0;
-  std::vector<double*> num;  // per column: where row first_row goes; null unless numeric
+  size_t capacity = 0, rows = 0;
+  std::vector<double*> num;  // per column: where the chunk's first row goes; null unless numeric
   std::vector<std::vector<int32_t>> codes;
   std::vector<std::unordered_map<std::string, int32_t>> index;
   std::vector<std::vector<std::string>> dict;
@@ -158,19 +157,11 @@ struct ChunkOut {
   ParseFailure failure{0, ""};
 };
 
-// Lets the kernel drop file pages already parsed, so the mapped file does not count twice
-// against memory (the pages stay in the page cache; a later read faults them back in).
-void release_pages(const char* from, const char* to) {
-  static const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
-  uintptr_t b = (uintptr_t(from) + page - 1) & ~(page - 1), e = uintptr_t(to) & ~(page - 1);
-  if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
-}
-
 class Parser {
  public:
   Parser(std::string_view data, const CsvOptions& opt, char delim, size_t ncols,
-         std::vector<Mode> modes, bool mapped)
-      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)), mapped_(mapped) {}
+         std::vector<Mode> modes)
+      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)) {}
 
   void parse_chunk(size_t from, size_t to, ChunkOut& out) const {
     out.codes.assign(ncols_, {});
@@ -180,7 +171,6 @@ class Parser {
     const char* base = data_.data();
     const char* p = base + from;
     const char* end = base + to;
-    const char* released = p;
     std::vector<Field> fields;
     fields.reserve(ncols_ + 1);
     while (p < end) {
@@ -193,7 +183,7 @@ class Parser {
         out.failure = {size_t(p - base), "internal error: more records than lines"};
         return;
       }
-      const char* next = fast_record(p, end, out);
+      const char* next = fast_record(p, out);
       if (!next) {
         const char* rec = p;
         try {
@@ -215,10 +205,6 @@ class Parser {
         p = next;
       }
       ++out.rows;
-      if (release_ && mapped_ && p - released > (16 << 20)) {
-        release_pages(released, p);
-        released = p;
-      }
     }
   }
 
@@ -233,7 +219,7 @@ class Parser {
   // The common case in one pass: no quotes, every numeric field a plain number. Returns the
   // next record's start, or null to let the general parser take the record (quotes, blanks,
   // NA texts, a wrong field count: it reports errors precisely).
-  const char* fast_record(const char* p, const char* end, ChunkOut& out) const {
+  const char* fast_record(const char* p, ChunkOut& out) const {
     const char* file_end = data_.data() + data_.size();
     size_t stored = 0;  // categorical codes pushed so far: taken back when the record falls back
     auto fallback = [&](size_t upto) -> const char* {
@@ -269,7 +255,6 @@ class Parser {
         ++p;
       }
     }
-    (void)end;
     if (p == file_end) return p;
     if (*p == '\n') return p + 1;
     if (*p == '\r' && p + 1 < file_end && p[1] == '\n') return p + 2;
@@ -329,8 +314,6 @@ class Parser {
   char delim_;
   size_t ncols_;
   std::vector<Mode> modes_;
-  bool mapped_;
-  bool release_ = std::getenv("MLPIPE_CSV_RELEASE") != nullptr;
 };
 
 char guess_delimiter(std::string_view header_line, const std::string& label) {
@@ -352,7 +335,6 @@ size_t line_of(std::string_view data, size_t offset) {
 }
 
 // Counts quotes and newlines in [b, e), a block at a time (the second count hits the cache).
-// Pages are kept: dropping them here would fault them in again for parsing (slow in VMs).
 // memchr (vectorized in glibc) rather than std::count, which GCC does not vectorize at -O2.
 size_t count_byte(const char* p, const char* e, char c) {
   size_t n = 0;
@@ -418,7 +400,7 @@ Chunks chunk_bounds(std::string_view data, size_t begin, size_t n) {
 // Error path only: the line of the first record whose column c is neither a number nor missing.
 size_t first_text_line(std::string_view data, size_t body_off, char delim, size_t c,
                        const CsvOptions& opt) {
-  Parser p(data, opt, delim, 0, {}, false);
+  Parser p(data, opt, delim, 0, {});
   const char* base = data.data();
   const char* end = base + data.size();
   const char* cur = base + body_off;
@@ -440,9 +422,7 @@ size_t first_text_line(std::string_view data, size_t body_off, char delim, size_
 
 }  // namespace
 
-namespace {
-
-Table parse_data(std::string_view data, const std::string& label, const CsvOptions& opt, bool mapped) {
+Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
   if (data.size() >= 3 && std::memcmp(data.data(), "\xEF\xBB\xBF", 3) == 0) data.remove_prefix(3);
   if (data.empty() || std::all_of(data.begin(), data.end(), [](char c) {
         return c == '\n' || c == '\r' || c == ' ';
@@ -498,10 +478,9 @@ Table parse_data(std::string_view data, const std::string& label, const CsvOptio
   std::vector<std::vector<double>> num(ncols);
 
   auto run = [&](const std::vector<Mode>& m) {
-    Parser parser(data, opt, delim, ncols, m, mapped);
+    Parser parser(data, opt, delim, ncols, m);
     std::vector<ChunkOut> outs(nchunks);
     for (size_t k = 0; k < nchunks; ++k) {
-      outs[k].first_row = first_row[k];
       outs[k].capacity = capacity[k];
       outs[k].num.assign(ncols, nullptr);
       for (size_t c = 0; c < ncols; ++c)
@@ -592,12 +571,6 @@ Table parse_data(std::string_view data, const std::string& label, const CsvOptio
   return table;
 }
 
-}  // namespace
-
-Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
-  return parse_data(data, label, opt, false);
-}
-
 namespace {
 struct Mapping {
   void* addr = MAP_FAILED;
@@ -620,13 +593,13 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   struct stat st;
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode))
     throw StepError(path.string() + ": not a regular file");
-  if (st.st_size == 0) return parse_data(std::string_view(), path.string(), opt, false);
+  if (st.st_size == 0) return parse_csv(std::string_view(), path.string(), opt);
   Mapping m;
   m.size = size_t(st.st_size);
   m.addr = ::mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, f.fd, 0);
   if (m.addr == MAP_FAILED) throw StepError(path.string() + ": cannot map: " + std::strerror(errno));
   ::madvise(m.addr, m.size, MADV_SEQUENTIAL);
-  return parse_data(std::string_view(static_cast<const char*>(m.addr), m.size), path.string(), opt, true);
+  return parse_csv(std::string_view(static_cast<const char*>(m.addr), m.size), path.string(), opt);
 }
 
 }  // namespace mlpipe
