@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include "core/store/query.h"
+
 namespace mlpipe::cli {
 
 void add_run(CLI::App& app, int& exit_code);
@@ -18,9 +20,13 @@ void add_resume(CLI::App& app, int& exit_code);
 void add_reproduce(CLI::App& app, int& exit_code);
 void add_runs_diff(CLI::App& runs, int& exit_code);
 void add_ddp_worker(CLI::App& app, int& exit_code);
+void add_metrics(CLI::App& app, int& exit_code);
+void add_runs_compare(CLI::App& runs, int& exit_code);
 
 // --db, else $MLPIPE_DB, else .mlpipe/runs.db in the current directory.
 std::filesystem::path default_db(const std::string& flag);
 std::string version_text();
+// A query result as text: table, csv or json.
+std::string format_result(const QueryResult& r, const std::string& format);
 
 }  // namespace mlpipe::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_graph(app, exit_code);
   mlpipe::cli::add_runs(app, exit_code);
   mlpipe::cli::add_query(app, exit_code);
+  mlpipe::cli::add_metrics(app, exit_code);
   mlpipe::cli::add_predict(app, exit_code);
   mlpipe::cli::add_steps(app, exit_code);
   mlpipe::cli::add_resume(app, exit_code);

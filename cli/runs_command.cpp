@@ -9,6 +9,7 @@ void add_runs(CLI::App& app, int& exit_code) {
   CLI::App* runs = app.add_subcommand("runs", "List and inspect recorded runs");
   runs->require_subcommand(1);
   add_runs_diff(*runs, exit_code);
+  add_runs_compare(*runs, exit_code);
 
   struct ListOpts {
     std::string db, pipeline;

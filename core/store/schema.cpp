@@ -142,6 +142,96 @@ CREATE TABLE file_hashes (
 
 ALTER TABLE runs ADD COLUMN reproduces_run INTEGER REFERENCES runs(run_id);
 )sql",
+      // v3: analyst views over the history, and the model registry (versions are immutable,
+      // aliases move, every registration and promotion is an event).
+      R"sql(
+-- The last recorded value of every metric series of every run: the final value (iteration
+-- NULL) or the point of the highest iteration of a curve.
+CREATE VIEW latest_metrics AS
+  SELECT m.run_id, r.pipeline, m.step, m.split, m.key, m.iteration, m.value, m.recorded_at
+  FROM metrics m JOIN runs r USING (run_id)
+  WHERE m.rowid = (SELECT m2.rowid FROM metrics m2
+                   WHERE m2.run_id = m.run_id AND m2.step = m.step AND m2.key = m.key
+                     AND m2.split IS m.split
+                   ORDER BY m2.iteration IS NULL DESC, m2.iteration DESC, m2.rowid DESC LIMIT 1);
+
+-- Every point of every per-iteration curve (boosting rounds, epochs, batches).
+CREATE VIEW metric_history AS
+  SELECT m.run_id, r.pipeline, m.step, m.split, m.key, m.iteration, m.value, m.recorded_at
+  FROM metrics m JOIN runs r USING (run_id)
+  WHERE m.iteration IS NOT NULL;
+
+-- One row per run. The evaluation metrics are columns, taken from the run's evaluate step
+-- (the first by name when there are several); `metrics` holds every final value as JSON,
+-- keyed "step.split.key".
+CREATE VIEW run_summary AS
+  WITH ev AS (
+    SELECT run_id, min(step) AS step FROM steps WHERE type = 'evaluate' GROUP BY run_id),
+  evm AS (
+    SELECT l.run_id, l.split, l.key, l.value FROM latest_metrics l JOIN ev
+      ON ev.run_id = l.run_id AND ev.step = l.step)
+  SELECT r.run_id, r.pipeline, r.status, r.started_at, r.ended_at, r.duration_s, r.exit_code,
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id AND s.status = 'ok') AS steps_ran,
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id AND s.status = 'reused') AS steps_reused,
+    (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id) AS steps_total,
+    r.git_commit, r.git_dirty, r.config_hash, r.seed, r.user, r.host, r.reproduces_run,
+    (SELECT step FROM ev WHERE ev.run_id = r.run_id) AS evaluate_step,
+    (SELECT split FROM evm WHERE evm.run_id = r.run_id AND key = 'rows') AS evaluated_on,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'auc') AS auc,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'pr_auc') AS pr_auc,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'logloss') AS logloss,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'ks') AS ks,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'brier') AS brier,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'accuracy') AS accuracy,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'f1') AS f1,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'rmse') AS rmse,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'mae') AS mae,
+    (SELECT value FROM evm WHERE evm.run_id = r.run_id AND key = 'r2') AS r2,
+    (SELECT json_group_object(l.step || '.' || coalesce(l.split || '.', '') || l.key, l.value)
+       FROM latest_metrics l WHERE l.run_id = r.run_id) AS metrics,
+    r.error
+  FROM runs r;
+
+CREATE TABLE models (
+  name         TEXT NOT NULL,
+  version      INTEGER NOT NULL CHECK (version >= 1),
+  run_id       INTEGER NOT NULL REFERENCES runs(run_id),
+  step         TEXT NOT NULL,       -- the export step that registered it
+  path         TEXT NOT NULL,       -- the registry's own copy of the bundle (absolute)
+  content_hash TEXT NOT NULL,       -- of the bundle's files (model, preprocessing), not the manifest
+  metrics      TEXT NOT NULL,       -- JSON: the evaluation it was exported with
+  evaluated_on TEXT,                -- the split those metrics were computed on
+  created_at   TEXT NOT NULL,
+  created_by   TEXT NOT NULL,
+  PRIMARY KEY (name, version)
+) STRICT;
+CREATE TRIGGER models_are_immutable BEFORE UPDATE ON models
+  BEGIN SELECT RAISE(ABORT, 'model versions are immutable; register a new version'); END;
+
+CREATE TABLE model_aliases (
+  name    TEXT NOT NULL,
+  alias   TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  set_at  TEXT NOT NULL,
+  set_by  TEXT NOT NULL,
+  PRIMARY KEY (name, alias),
+  FOREIGN KEY (name, version) REFERENCES models(name, version)
+) STRICT;
+
+CREATE TABLE model_events (
+  event_id         INTEGER PRIMARY KEY,
+  name             TEXT NOT NULL,
+  version          INTEGER NOT NULL,
+  action           TEXT NOT NULL CHECK (action IN ('register', 'promote')),
+  alias            TEXT,
+  previous_version INTEGER,          -- the version the alias pointed to before
+  at               TEXT NOT NULL,
+  by               TEXT NOT NULL,
+  run_id           INTEGER,          -- the run that registered or promoted it, NULL from the CLI
+  metrics          TEXT NOT NULL,    -- JSON: the version's metrics when the event happened
+  note             TEXT
+) STRICT;
+)sql",
   };
   return m;
 }
