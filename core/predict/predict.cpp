@@ -13,13 +13,13 @@
 
 namespace mlpipe {
 
-PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
-                            const std::filesystem::path& out) {
-  LoadedBundle b = load_bundle(bundle);
+std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path& data, size_t* unseen,
+                              std::vector<std::string>* ids) {
   PreparedData prepared = prepare_for_prediction(data, b.preprocess);
+  if (unseen) *unseen = prepared.unseen_categories;
   Frame f;
   f.table = std::move(prepared.table);
-  std::vector<uint32_t> rows;
+  std::vector<uint32_t> rows = f.rows_of(Split::kTrain);  // no split: every row
   std::vector<double> scores;
   if (b.manifest.value("sequence", false)) {
     // One score per event, from the window of its entity's events at or before it.
@@ -27,28 +27,38 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
     std::vector<uint32_t> samples(s.n);
     for (size_t i = 0; i < s.n; ++i) samples[i] = uint32_t(i);
     std::vector<double> by_sample = b.model->predict_sequences(s, samples);
-    std::vector<double> by_row(f.table.rows(), std::nan(""));
-    for (size_t i = 0; i < s.n; ++i) by_row[size_t(s.rows[i])] = by_sample[i];
-    rows = f.rows_of(Split::kTrain);
-    scores = by_row;
+    scores.assign(f.table.rows(), std::nan(""));
+    for (size_t i = 0; i < s.n; ++i) scores[size_t(s.rows[i])] = by_sample[i];
   } else {
     std::vector<std::string> features = b.manifest["features"].get<std::vector<std::string>>();
-    rows = f.rows_of(Split::kTrain);  // no split: every row
     FeatureMatrix x = build_matrix(f, features, rows);
     scores = b.model->predict(x);
   }
+  if (ids) {
+    std::string id = b.manifest.value("id", "");
+    ids->clear();
+    if (!id.empty() && f.table.find(id) >= 0)
+      for (size_t r = 0; r < rows.size(); ++r) ids->push_back(f.table.at(id).text(r));
+  }
+  return scores;
+}
 
+PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
+                            const std::filesystem::path& out) {
+  LoadedBundle b = load_bundle(bundle);
+  size_t unseen = 0;
+  std::vector<std::string> ids;
+  std::vector<double> scores = score_csv(b, data, &unseen, &ids);
   std::string id = b.manifest.value("id", "");
-  const Column* idcol = !id.empty() && f.table.find(id) >= 0 ? &f.table.at(id) : nullptr;
-  CsvWriter w({idcol ? id : "row", "score"});
-  for (size_t r = 0; r < rows.size(); ++r)
-    w.row({idcol ? idcol->text(r) : std::to_string(r + 1), format_double(scores[r])});
+  CsvWriter w({ids.empty() ? "row" : id, "score"});
+  for (size_t r = 0; r < scores.size(); ++r)
+    w.row({ids.empty() ? std::to_string(r + 1) : ids[r], format_double(scores[r])});
   if (out.empty()) {
     std::cout << w.text();
   } else {
     w.save(out);
   }
-  return {rows.size(), prepared.unseen_categories};
+  return {scores.size(), unseen};
 }
 
 }  // namespace mlpipe

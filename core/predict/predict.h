@@ -2,6 +2,9 @@
 // `mlpipe predict`: applies a model bundle to a CSV file.
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "core/predict/bundle.h"
 
 namespace mlpipe {
 
@@ -9,6 +12,11 @@ struct PredictSummary {
   size_t rows = 0;
   size_t unseen_categories = 0;
 };
+
+// The bundle's score for every data row of `csv`, in file order (NaN for an event a sequence
+// model has no window for). `ids` receives the id column's text when the bundle has one.
+std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path& csv,
+                              size_t* unseen_categories = nullptr, std::vector<std::string>* ids = nullptr);
 
 // Writes "<id>,score" (or "row,score" without an id) to `out`, or to stdout when `out` is empty.
 PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,

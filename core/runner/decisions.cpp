@@ -52,6 +52,8 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
       }
     parts.versions["mlpipe"] = MLPIPE_VERSION;
     if (type.runtime) parts.runtime = type.runtime(s, nthread);
+    if (type.store_state)
+      if (json st = type.store_state(s, p, store); !st.is_null()) parts.runtime["registry"] = st;
     d[i].parts = parts.to_json();
     d[i].fingerprint = parts.hash();
   }

@@ -1,10 +1,14 @@
 // evaluate: scores one split with the trained model, records metrics, checks gates (exit 3).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "core/data/csv_writer.h"
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
+#include "core/predict/predict.h"
+#include "core/registry/model_registry.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -25,12 +29,76 @@ const Schema& evaluate_schema() {
       {"on", Kind::kString, false, {"train", "valid", "test"}, "the split to score (default test)"},
       {"metrics", Kind::kStrings, false, {}, "metric names (default by task)"},
       {"threshold", Kind::kNumber, false, {}, "score cut-off for accuracy/precision/recall/f1 (0.5)"},
-      {"gate", Kind::kMap, false, {}, "metric: \"CONDITION\", e.g. auc: \">= 0.75\"; a miss exits 3"},
+      {"gate", Kind::kMap, false, {}, "metric: \"CONDITION\", e.g. auc: \">= 0.75\" or \">= champion - 0.005\"; a miss exits 3"},
+      {"champion", Kind::kString, false, {}, "registered model whose champion the champion gates score on the same rows (default: the name an export step after this one registers)"},
   });
   return s;
 }
 
-void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+bool has_champion_gate(const json& cfg) {
+  if (cfg.contains("gate") && cfg["gate"].is_object())
+    for (const auto& [metric, cond] : cfg["gate"].items())
+      if (cond.is_string())
+        if (auto g = parse_gate(cond.get<std::string>()); g && g->champion) return true;
+  return false;
+}
+
+// The registered model whose champion the gates compare with: `champion:`, else the one name
+// that export steps after this one register; "" when neither says.
+std::string champion_name(const StepSpec& spec, const Pipeline& p) {
+  if (spec.config.contains("champion")) return spec.config["champion"].get<std::string>();
+  std::set<std::string> names;
+  for (const StepSpec* s : downstream_steps(p, spec.name))
+    if (s->type == "export" && s->config.contains("register") && s->config["register"].is_string())
+      names.insert(s->config["register"].get<std::string>());
+  return names.size() == 1 ? *names.begin() : "";
+}
+
+std::optional<ModelVersion> current_champion(RunStore& store, const std::string& name) {
+  return store.locked([&](Db& db) -> std::optional<ModelVersion> {
+    try {
+      return find_model(db, name, "champion");
+    } catch (const ConfigError&) {  // nothing registered under this name yet
+      return std::nullopt;
+    }
+  });
+}
+
+// Changes of the champion make a cached evaluation stale: they enter the fingerprint.
+json champion_state(const StepSpec& spec, const Pipeline& p, RunStore& store) {
+  if (!has_champion_gate(spec.config)) return nullptr;
+  std::string name = champion_name(spec, p);
+  std::optional<ModelVersion> m = current_champion(store, name);
+  if (!m) return {{"champion", name}, {"version", nullptr}};
+  return {{"champion", name}, {"version", m->version}, {"manifest", m->manifest_hash}};
+}
+
+// The champion's scores for the evaluated rows: it reads the ingest step's source file through
+// its own preprocessing, as `mlpipe predict` would.
+std::vector<double> score_with_champion(const StepContext& ctx, const ModelVersion& m, const Frame& f,
+                                        const std::vector<uint32_t>& rows) {
+  std::string where = "champion " + m.name + " v" + std::to_string(m.version);
+  const StepSpec* ingest = nullptr;
+  for (const StepSpec* s : upstream_steps(ctx.pipeline, ctx.spec.name))
+    if (s->type == "ingest" && !ingest) ingest = s;
+  if (!ingest) throw StepError("cannot score the " + where + ": no ingest step upstream to read the data from");
+  LoadedBundle b = load_bundle(verified_bundle_path(m));
+  std::vector<double> all = score_csv(b, ctx.resolve(ingest->config["source"].get<std::string>()));
+  if (all.size() != f.table.rows())
+    throw StepError("cannot score the " + where + ": it read " + std::to_string(all.size()) + " rows, this run has " +
+                    std::to_string(f.table.rows()));
+  std::vector<double> out;
+  out.reserve(rows.size());
+  for (uint32_t r : rows) {
+    if (std::isnan(all[r]))
+      throw StepError("the " + where + " gives no score for data row " + std::to_string(r + 1) +
+                      " (a sequence model needs the same event labelling)");
+    out.push_back(all[r]);
+  }
+  return out;
+}
+
+void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, evaluate_schema());
   const json& cfg = spec.config;
   std::vector<std::string> known = all_metric_names();
@@ -44,14 +112,23 @@ void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipe
   }
   if (cfg.contains("gate") && cfg["gate"].is_object())
     for (const auto& [metric, cond] : cfg["gate"].items()) {
-      std::string p = child_path(child_path(spec.path, "gate"), metric);
+      std::string gp = child_path(child_path(spec.path, "gate"), metric);
       if (std::find(known.begin(), known.end(), metric) == known.end())
-        check.fail_key(p, "gate on unknown metric '" + metric + "'" + did_you_mean(metric, known));
+        check.fail_key(gp, "gate on unknown metric '" + metric + "'" + did_you_mean(metric, known));
       std::string text = cond.is_string() ? cond.get<std::string>() : cond.dump();
       if (!cond.is_string() || !parse_gate(text))
-        check.fail_value(p, "gate condition must be text like \">= 0.75\" (operators >=, >, <=, <, ==), got " +
+        check.fail_value(gp, "gate condition must be text like \">= 0.75\" or \">= champion - 0.005\" (operators >=, >, <=, <, ==), got " +
                                 describe(cond));
     }
+  if (cfg.contains("champion")) try {
+      check_model_name(cfg["champion"].get<std::string>(), "champion");
+    } catch (const ConfigError& e) {
+      check.fail_value(child_path(spec.path, "champion"), e.what());
+    }
+  if (has_champion_gate(cfg) && champion_name(spec, p).empty())
+    check.fail_key(child_path(spec.path, "gate"),
+                   "a gate compares with the champion, but which registered model's? Add `champion: NAME` to "
+                   "this step, or `register: NAME` to one export step after it");
 }
 
 Flow run_evaluate(StepContext& ctx) {
@@ -124,16 +201,40 @@ Flow run_evaluate(StepContext& ctx) {
   ctx.flush_metrics();
 
   ctx.outcome_metrics = ev->metrics;
+  std::optional<ModelVersion> champion;
+  std::vector<double> champion_score;
+  if (has_champion_gate(ctx.cfg) && ctx.store()) {
+    std::string name = champion_name(ctx.spec, ctx.pipeline);
+    champion = current_champion(*ctx.store(), name);
+    if (champion) {
+      champion_score = score_with_champion(ctx, *champion, f, rows);
+      ctx.metric("champion_version", double(champion->version), on);
+      line += "  (champion " + name + " v" + std::to_string(champion->version) + ")";
+    } else {
+      ctx.log("no champion of '" + name + "' yet: gates relative to the champion pass");
+      line += "  (no champion yet)";
+    }
+  }
   std::vector<std::string> failures;
   if (ctx.cfg.contains("gate"))
     for (const auto& [metric, cond] : ctx.cfg["gate"].items()) {
       GateCondition g = *parse_gate(cond.get<std::string>());
       double v = ev->metrics.contains(metric) ? ev->metrics[metric].get<double>()
                                               : compute_metric(metric, y, score, threshold);
-      bool ok = g.passes(v);
+      bool ok = true;
+      std::string against;
+      if (!g.champion) {
+        ok = g.passes(v);
+      } else if (champion) {
+        double cv = compute_metric(metric, y, champion_score, threshold);
+        ctx.metric("champion." + metric, cv, on);
+        ok = g.passes(v, cv);
+        against = " = " + format_fixed(g.bound(cv), 4) + " (champion " + champion->name + " v" +
+                  std::to_string(champion->version) + " has " + format_fixed(cv, 4) + " on the same rows)";
+      }
       ctx.metric("gate." + metric, ok ? 1.0 : 0.0, on);
       if (!ok)
-        failures.push_back(metric + " = " + format_fixed(v, 4) + " on " + on + ", required " + g.text());
+        failures.push_back(metric + " = " + format_fixed(v, 4) + " on " + on + ", required " + g.text() + against);
     }
   ctx.flush_metrics();
   ctx.summary(on + ": " + line);
@@ -147,7 +248,7 @@ Flow run_evaluate(StepContext& ctx) {
 
 StepType evaluate_step_type() {
   return {"evaluate", "score a split with the trained model; metrics and gates (a failed gate exits 3)",
-          check_evaluate, run_evaluate, evaluate_schema()};
+          check_evaluate, run_evaluate, evaluate_schema(), nullptr, nullptr, champion_state};
 }
 
 }  // namespace mlpipe

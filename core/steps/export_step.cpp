@@ -2,11 +2,14 @@
 #include <filesystem>
 
 #include "core/predict/bundle.h"
+#include "core/registry/model_registry.h"
+#include "core/runner/environment.h"
 #include "core/steps/steps.h"
 #include "core/util/build_info.h"
 #include "core/util/clock.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/strings.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -17,12 +20,62 @@ namespace {
 const Schema& export_schema() {
   static const Schema s = with_common_keys({
       {"dir", Kind::kString, false, {}, "bundle folder, relative to the pipeline file (default .mlpipe/models/<pipeline>)"},
+      {"register", Kind::kString, false, {}, "register the bundle in the model registry as the next version of this name"},
+      {"promote", Kind::kString, false, {}, "then point this alias (e.g. champion) at it; needs register and a gated evaluate upstream"},
   });
   return s;
 }
 
-void check_export(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+void check_export(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, export_schema());
+  const json& cfg = spec.config;
+  for (const char* key : {"register", "promote"})
+    if (cfg.contains(key)) try {
+        check_model_name(cfg[key].get<std::string>(), key);
+      } catch (const ConfigError& e) {
+        check.fail_value(child_path(spec.path, key), e.what());
+      }
+  if (cfg.contains("promote")) {
+    if (!cfg.contains("register"))
+      check.fail_key(child_path(spec.path, "promote"), "promote needs `register: NAME` in the same step (what to promote)");
+    bool gated = false;
+    for (const StepSpec* up : upstream_steps(p, spec.name))
+      gated = gated || (up->type == "evaluate" && up->config.contains("gate") && !up->config["gate"].empty());
+    if (!gated)
+      check.fail_key(child_path(spec.path, "promote"),
+                     "promote needs an evaluate step with a `gate:` among this step's needs, so that a model is "
+                     "promoted only when it passed its gate");
+  }
+}
+
+// Registers the bundle (and promotes it when asked); returns the summary's addition.
+std::string register_bundle(StepContext& ctx, const fs::path& dir) {
+  std::string name = ctx.cfg["register"].get<std::string>();
+  std::string alias = get_string(ctx.cfg, "promote", "");
+  json metrics = ctx.input.evaluation ? ctx.input.evaluation->metrics : json::object();
+  std::string on = ctx.input.evaluation ? ctx.input.evaluation->on : "";
+  std::string by = user_name();
+  std::string out;
+  ModelVersion m = ctx.store()->locked([&](Db& db) {
+    Registration r = register_model(db, name, dir, ctx.run_id, ctx.spec.name, metrics, on, by);
+    out = r.created ? "; registered " + name + " v" + std::to_string(r.model.version)
+                    : "; same model as " + name + " v" + std::to_string(r.model.version) + ", not registered again";
+    if (!alias.empty()) {
+      std::optional<ModelVersion> current = find_model(db, name, alias);
+      if (current && current->version == r.model.version) {
+        out += " (already " + alias + ")";
+      } else {
+        promote_model(db, name, r.model.version, alias, by, ctx.run_id,
+                      "promoted by run " + std::to_string(ctx.run_id) + " after its gates passed");
+        out += ", promoted to " + alias + (current ? " (was v" + std::to_string(current->version) + ")" : "");
+      }
+    }
+    return r.model;
+  });
+  ctx.metric("model_version", double(m.version));
+  ctx.flush_metrics();
+  ctx.outside_outputs[(fs::path(m.path) / "manifest.json").string()] = m.manifest_hash;
+  return out;
 }
 
 Flow run_export(StepContext& ctx) {
@@ -58,7 +111,9 @@ Flow run_export(StepContext& ctx) {
   }
   ctx.artifact("manifest.json", dir / "manifest.json");
   ctx.outside_outputs[(dir / "manifest.json").string()] = hash_file(dir / "manifest.json");
-  ctx.summary("bundle written to " + dir.string());
+  std::string summary = "bundle written to " + dir.string();
+  if (ctx.cfg.contains("register") && ctx.store()) summary += register_bundle(ctx, dir);
+  ctx.summary(summary);
   return {};
 }
 

@@ -56,6 +56,8 @@ class StepContext {
   // Files written outside the workdir (an export bundle): path -> content hash. A cached result
   // of this step is trusted only while these are unchanged.
   nlohmann::json outside_outputs = nlohmann::json::object();
+  // The run store, for steps that read or write the model registry; null in unit tests.
+  RunStore* store() const { return store_; }
 
  private:
   RunStore* store_;
@@ -77,6 +79,9 @@ struct StepType {
   std::function<std::vector<std::string>(const StepSpec&)> reads = nullptr;
   // Other things the result depends on (library versions, thread counts), for the fingerprint.
   std::function<nlohmann::json(const StepSpec&, unsigned nthread)> runtime = nullptr;
+  // What the result depends on in the run store (the registry's current champion), for the
+  // fingerprint; null when nothing.
+  std::function<nlohmann::json(const StepSpec&, const Pipeline&, RunStore&)> store_state = nullptr;
 };
 
 const std::vector<StepType>& step_types();
@@ -94,5 +99,9 @@ std::vector<uint32_t> fit_rows(const StepContext& ctx, const Frame& f);
 std::string get_string(const nlohmann::json& cfg, const std::string& key, const std::string& def);
 double get_number(const nlohmann::json& cfg, const std::string& key, double def);
 long long get_int(const nlohmann::json& cfg, const std::string& key, long long def);
+// Steps that `name` needs, directly or through others (in pipeline order).
+std::vector<const StepSpec*> upstream_steps(const Pipeline& p, const std::string& name);
+// Steps that need `name`, directly or through others (in pipeline order).
+std::vector<const StepSpec*> downstream_steps(const Pipeline& p, const std::string& name);
 
 }  // namespace mlpipe

@@ -1,5 +1,7 @@
 #include "core/steps/step.h"
 
+#include <set>
+
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/strings.h"
@@ -82,6 +84,34 @@ Schema with_common_keys(Schema s) {
                        {"needs", Kind::kStrings, false, {}, "steps that must finish first"},
                        {"description", Kind::kString, false, {}, "free text"}});
   return s;
+}
+
+std::vector<const StepSpec*> upstream_steps(const Pipeline& p, const std::string& name) {
+  std::set<std::string> seen;
+  std::vector<std::string> todo = {name};
+  while (!todo.empty()) {
+    std::string cur = todo.back();
+    todo.pop_back();
+    for (const auto& s : p.steps)
+      if (s.name == cur)
+        for (const auto& n : s.needs)
+          if (seen.insert(n).second) todo.push_back(n);
+  }
+  std::vector<const StepSpec*> out;
+  for (const auto& s : p.steps)
+    if (seen.count(s.name)) out.push_back(&s);
+  return out;
+}
+
+std::vector<const StepSpec*> downstream_steps(const Pipeline& p, const std::string& name) {
+  std::vector<const StepSpec*> out;
+  for (const auto& s : p.steps)
+    for (const StepSpec* up : upstream_steps(p, s.name))
+      if (up->name == name) {
+        out.push_back(&s);
+        break;
+      }
+  return out;
 }
 
 }  // namespace mlpipe

@@ -82,6 +82,12 @@ class RunStore {
                           int64_t ctime_ns, int64_t inode, const std::string& hash);
 
   Db& db() { return db_; }
+  // Runs `f` on the connection while holding the store's lock (other threads write through it).
+  template <class F>
+  auto locked(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(db_);
+  }
 
  private:
   std::mutex mu_;

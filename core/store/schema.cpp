@@ -198,7 +198,8 @@ CREATE TABLE models (
   run_id       INTEGER NOT NULL REFERENCES runs(run_id),
   step         TEXT NOT NULL,       -- the export step that registered it
   path         TEXT NOT NULL,       -- the registry's own copy of the bundle (absolute)
-  content_hash TEXT NOT NULL,       -- of the bundle's files (model, preprocessing), not the manifest
+  content_hash TEXT NOT NULL,       -- of the bundle's files (model, preprocessing): the model's identity
+  manifest_hash TEXT NOT NULL,      -- of the copy's manifest.json: a changed copy is refused
   metrics      TEXT NOT NULL,       -- JSON: the evaluation it was exported with
   evaluated_on TEXT,                -- the split those metrics were computed on
   created_at   TEXT NOT NULL,

@@ -100,7 +100,7 @@ TEST_CASE("steps keep the order they are written in") {
 
 TEST_CASE("gate conditions and metric names are checked before running") {
   CHECK(error_of("pipeline: x\nsteps:\n  e: {type: evaluate, gate: {auc: 'at least 0.7'}}\n") ==
-        "p.yaml:3:35: step 'e': gate condition must be text like \">= 0.75\" (operators >=, >, <=, <, ==), got string 'at least 0.7'");
+        "p.yaml:3:35: step 'e': gate condition must be text like \">= 0.75\" or \">= champion - 0.005\" (operators >=, >, <=, <, ==), got string 'at least 0.7'");
   CHECK(error_of("pipeline: x\nsteps:\n  e: {type: evaluate, metrics: [auc, acuracy]}\n") ==
         "p.yaml:3:38: step 'e': unknown metric 'acuracy' (did you mean 'accuracy'?); known metrics: "
         "auc, pr_auc, logloss, ks, brier, accuracy, precision, recall, f1, rmse, mae, r2");

@@ -56,4 +56,19 @@ TEST_CASE("gate conditions") {
   CHECK(parse_gate("<0.5")->passes(0.4));
   CHECK_FALSE(parse_gate("about 0.5"));
   CHECK_FALSE(parse_gate(">= x"));
+  CHECK_FALSE(parse_gate(">= inf"));
+}
+
+TEST_CASE("gate conditions relative to the champion") {
+  auto g = parse_gate(">= champion - 0.005");
+  REQUIRE(g);
+  CHECK(g->champion);
+  CHECK(g->passes(0.795, 0.80));
+  CHECK_FALSE(g->passes(0.7949, 0.80));
+  CHECK(g->text() == ">= champion - 0.005");
+  CHECK(parse_gate("<= champion")->passes(0.3, 0.3));
+  CHECK(parse_gate("> champion+0.01")->bound(0.5) == doctest::Approx(0.51));
+  CHECK_FALSE(parse_gate(">= champion * 2"));
+  CHECK_FALSE(parse_gate(">= champion - -1"));
+  CHECK_FALSE(parse_gate(">= champion -"));
 }

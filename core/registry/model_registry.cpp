@@ -1,0 +1,289 @@
+#include "core/registry/model_registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/util/atomic_file.h"
+#include "core/util/clock.h"
+#include "core/util/error.h"
+#include "core/util/hash.h"
+#include "core/util/strings.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+ModelVersion read_version(Stmt& s) {
+  ModelVersion m;
+  m.name = s.text(0);
+  m.version = s.int64(1);
+  m.run_id = s.int64(2);
+  m.step = s.text(3);
+  m.path = s.text(4);
+  m.content_hash = s.text(5);
+  m.manifest_hash = s.text(6);
+  m.metrics = json::parse(s.text(7));
+  m.evaluated_on = s.is_null(8) ? "" : s.text(8);
+  m.created_at = s.text(9);
+  m.created_by = s.text(10);
+  return m;
+}
+
+const char* kVersionColumns =
+    "SELECT name, version, run_id, step, path, content_hash, manifest_hash, metrics, evaluated_on,"
+    " created_at, created_by FROM models";
+
+std::optional<ModelVersion> version_where(Db& db, const std::string& where, const std::string& name,
+                                          std::optional<int64_t> version = std::nullopt) {
+  Stmt s = db.prepare(std::string(kVersionColumns) + " WHERE " + where);
+  s.bind(1, name);
+  if (version) s.bind(2, *version);
+  if (!s.step()) return std::nullopt;
+  return read_version(s);
+}
+
+// The model's identity: its files' hashes, without the manifest (which names the run and time).
+std::string bundle_content_hash(const json& manifest) {
+  std::string ids;
+  for (const auto& [file, info] : manifest.at("files").items()) ids += file + ":" + info.at("sha").get<std::string>() + "\n";
+  return hash_bytes(ids);
+}
+
+void log_event(Db& db, const std::string& name, int64_t version, const std::string& action,
+               const std::optional<std::string>& alias, std::optional<int64_t> previous,
+               const std::string& by, std::optional<int64_t> run_id, const std::string& metrics,
+               const std::string& note) {
+  db.prepare("INSERT INTO model_events(name, version, action, alias, previous_version, at, by, run_id,"
+             " metrics, note) VALUES (?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, name).bind(2, version).bind(3, action).bind(4, alias).bind(5, previous)
+      .bind(6, now_iso()).bind(7, by).bind(8, run_id).bind(9, metrics)
+      .bind(10, note.empty() ? std::optional<std::string>() : std::optional<std::string>(note))
+      .run();
+}
+
+void require_model(Db& db, const std::string& name) {
+  Stmt s = db.prepare("SELECT 1 FROM models WHERE name = ?");
+  s.bind(1, name);
+  if (s.step()) return;
+  std::vector<std::string> names;
+  Stmt all = db.prepare("SELECT DISTINCT name FROM models ORDER BY name");
+  while (all.step()) names.push_back(all.text(0));
+  throw ConfigError("no registered model '" + name + "' in " + db.path().string() + did_you_mean(name, names) +
+                    (names.empty() ? " (nothing is registered yet: add `register: NAME` to an export step)"
+                                   : "; registered: " + join(names, ", ")));
+}
+
+}  // namespace
+
+void check_model_name(const std::string& name, const std::string& what) {
+  bool ok = !name.empty() && name.size() <= 100 && std::isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+  if (!ok)
+    throw ConfigError(what + ": '" + name + "' is not a valid name: use letters, digits, '.', '_' and '-', "
+                      "starting with a letter or digit");
+}
+
+fs::path registry_root(const Db& db) {
+  return fs::absolute(db.path()).lexically_normal().parent_path() / "registry";
+}
+
+Registration register_model(Db& db, const std::string& name, const fs::path& bundle_dir, int64_t run_id,
+                            const std::string& step, const json& metrics, const std::string& evaluated_on,
+                            const std::string& by) {
+  check_model_name(name, "register");
+  json manifest = json::parse(read_file(bundle_dir / "manifest.json"));
+  std::string content = bundle_content_hash(manifest);
+  {
+    Stmt s = db.prepare(std::string(kVersionColumns) + " WHERE name = ? AND content_hash = ? ORDER BY version DESC LIMIT 1");
+    s.bind(1, name).bind(2, content);
+    if (s.step()) return {read_version(s), false};
+  }
+
+  // Copy first (slow, outside the lock), then number and rename inside one write transaction.
+  fs::path root = registry_root(db) / name;
+  fs::create_directories(root);
+  fs::path staged = temp_sibling(root / "incoming");
+  fs::create_directories(staged);
+  try {
+    for (const auto& e : fs::directory_iterator(bundle_dir))
+      if (e.is_regular_file()) fs::copy_file(e.path(), staged / e.path().filename());
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staged, ec);
+    throw;
+  }
+  ModelVersion m;
+  m.name = name;
+  m.run_id = run_id;
+  m.step = step;
+  m.content_hash = content;
+  m.manifest_hash = hash_file(staged / "manifest.json");
+  m.metrics = metrics.is_null() ? json::object() : metrics;
+  m.evaluated_on = evaluated_on;
+  m.created_at = now_iso();
+  m.created_by = by;
+  Transaction tx(db);
+  {
+    Stmt s = db.prepare("SELECT coalesce(max(version), 0) + 1 FROM models WHERE name = ?");
+    s.bind(1, name);
+    s.step();
+    m.version = s.int64(0);
+  }
+  fs::path dest = root / ("v" + std::to_string(m.version));
+  std::error_code ec;
+  fs::remove_all(dest, ec);  // left by a registration that crashed before its commit
+  fs::rename(staged, dest);
+  m.path = dest.string();
+  try {
+    db.prepare("INSERT INTO models(name, version, run_id, step, path, content_hash, manifest_hash, metrics,"
+               " evaluated_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+        .bind(1, name).bind(2, m.version).bind(3, run_id).bind(4, step).bind(5, m.path)
+        .bind(6, m.content_hash).bind(7, m.manifest_hash).bind(8, m.metrics.dump())
+        .bind(9, evaluated_on.empty() ? std::optional<std::string>() : std::optional<std::string>(evaluated_on))
+        .bind(10, m.created_at).bind(11, by)
+        .run();
+    log_event(db, name, m.version, "register", std::nullopt, std::nullopt, by, run_id, m.metrics.dump(), "");
+    tx.commit();
+  } catch (...) {
+    fs::remove_all(dest, ec);
+    throw;
+  }
+  return {m, true};
+}
+
+std::optional<int64_t> promote_model(Db& db, const std::string& name, int64_t version, const std::string& alias,
+                                     const std::string& by, std::optional<int64_t> run_id, const std::string& note) {
+  check_model_name(alias, "alias");
+  if (alias == "latest" || std::isdigit(static_cast<unsigned char>(alias[0])) || (alias[0] == 'v' && alias.size() > 1 &&
+                                                                                std::isdigit(static_cast<unsigned char>(alias[1]))))
+    throw ConfigError("alias '" + alias + "' would be read as a version; choose a name such as champion or staging");
+  Transaction tx(db);
+  require_model(db, name);
+  std::optional<ModelVersion> m = version_where(db, "name = ?1 AND version = ?2", name, version);
+  if (!m) {
+    Stmt s = db.prepare("SELECT max(version) FROM models WHERE name = ?");
+    s.bind(1, name);
+    s.step();
+    throw ConfigError("model '" + name + "' has no version " + std::to_string(version) + " (versions 1 to " +
+                      std::to_string(s.int64(0)) + ")");
+  }
+  std::optional<int64_t> previous;
+  {
+    Stmt s = db.prepare("SELECT version FROM model_aliases WHERE name = ? AND alias = ?");
+    s.bind(1, name).bind(2, alias);
+    if (s.step()) previous = s.int64(0);
+  }
+  db.prepare("INSERT INTO model_aliases(name, alias, version, set_at, set_by) VALUES (?,?,?,?,?)"
+             " ON CONFLICT(name, alias) DO UPDATE SET version = excluded.version, set_at = excluded.set_at,"
+             " set_by = excluded.set_by")
+      .bind(1, name).bind(2, alias).bind(3, version).bind(4, now_iso()).bind(5, by)
+      .run();
+  log_event(db, name, version, "promote", alias, previous, by, run_id, m->metrics.dump(), note);
+  tx.commit();
+  return previous;
+}
+
+std::optional<ModelVersion> find_model(Db& db, const std::string& name, const std::string& ref) {
+  require_model(db, name);
+  std::string r = ref;
+  if (r.size() > 1 && r[0] == 'v' && std::isdigit(static_cast<unsigned char>(r[1]))) r = r.substr(1);
+  if (r == "latest") return version_where(db, "name = ?1 ORDER BY version DESC LIMIT 1", name);
+  if (!r.empty() && std::all_of(r.begin(), r.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    auto m = version_where(db, "name = ?1 AND version = ?2", name, std::stoll(r));
+    if (!m) throw ConfigError("model '" + name + "' has no version " + r);
+    return m;
+  }
+  Stmt s = db.prepare(std::string(kVersionColumns) +
+                      " WHERE name = ?1 AND version = (SELECT version FROM model_aliases WHERE name = ?1 AND alias = ?2)");
+  s.bind(1, name).bind(2, r);
+  if (!s.step()) return std::nullopt;
+  return read_version(s);
+}
+
+fs::path verified_bundle_path(const ModelVersion& m) {
+  fs::path p = m.path;
+  fs::path manifest = p / "manifest.json";
+  if (!fs::is_regular_file(manifest))
+    throw ConfigError("model " + m.name + " v" + std::to_string(m.version) + ": its bundle " + p.string() + " is missing");
+  std::string h = hash_file(manifest);
+  if (h != m.manifest_hash)
+    throw ConfigError(manifest.string() + ": content hash " + h + " does not match the registry (" + m.manifest_hash +
+                      "); the registered bundle was modified, refusing to use it");
+  return p;
+}
+
+QueryResult list_models(Db& db) {
+  return run_readonly_query(db,
+      "SELECT m.name, max(m.version) AS latest, count(*) AS versions,"
+      " coalesce((SELECT group_concat(a.alias || '=v' || a.version, ' ') FROM model_aliases a WHERE a.name = m.name), '')"
+      " AS aliases,"
+      " (SELECT created_at FROM models x WHERE x.name = m.name ORDER BY version DESC LIMIT 1) AS updated_at,"
+      " (SELECT run_id FROM models x WHERE x.name = m.name ORDER BY version DESC LIMIT 1) AS latest_run"
+      " FROM models m GROUP BY m.name ORDER BY m.name");
+}
+
+json show_model(Db& db, const std::string& name) {
+  require_model(db, name);
+  json out = {{"name", name}, {"versions", json::array()}, {"aliases", json::object()}, {"events", json::array()}};
+  Stmt a = db.prepare("SELECT alias, version, set_at, set_by FROM model_aliases WHERE name = ? ORDER BY alias");
+  a.bind(1, name);
+  while (a.step()) out["aliases"][a.text(0)] = {{"version", a.int64(1)}, {"set_at", a.text(2)}, {"set_by", a.text(3)}};
+  Stmt v = db.prepare(std::string(kVersionColumns) + " WHERE name = ? ORDER BY version");
+  v.bind(1, name);
+  while (v.step()) {
+    ModelVersion m = read_version(v);
+    json aliases = json::array();
+    for (const auto& [alias, info] : out["aliases"].items())
+      if (info["version"] == m.version) aliases.push_back(alias);
+    out["versions"].push_back({{"version", m.version}, {"run_id", m.run_id}, {"step", m.step}, {"path", m.path},
+                               {"content_hash", m.content_hash}, {"metrics", m.metrics},
+                               {"evaluated_on", m.evaluated_on}, {"created_at", m.created_at},
+                               {"created_by", m.created_by}, {"aliases", aliases}});
+  }
+  Stmt e = db.prepare("SELECT at, action, version, alias, previous_version, by, run_id, note FROM model_events"
+                      " WHERE name = ? ORDER BY event_id");
+  e.bind(1, name);
+  while (e.step()) {
+    json ev = {{"at", e.text(0)}, {"action", e.text(1)}, {"version", e.int64(2)}, {"by", e.text(5)}};
+    if (!e.is_null(3)) ev["alias"] = e.text(3);
+    if (!e.is_null(4)) ev["previous_version"] = e.int64(4);
+    if (!e.is_null(6)) ev["run_id"] = e.int64(6);
+    if (!e.is_null(7)) ev["note"] = e.text(7);
+    out["events"].push_back(ev);
+  }
+  return out;
+}
+
+std::string format_model(const json& d) {
+  auto metric_text = [](const json& metrics) {
+    std::string s;
+    for (const auto& [k, v] : metrics.items())
+      if (v.is_number() && k != "rows") s += (s.empty() ? "" : "  ") + k + " " + format_fixed(v.get<double>(), 4);
+    return s;
+  };
+  std::string out = "model " + d["name"].get<std::string>() + "\n\nversions\n";
+  for (const auto& v : d["versions"]) {
+    std::string aliases;
+    for (const auto& a : v["aliases"]) aliases += (aliases.empty() ? "" : ",") + a.get<std::string>();
+    out += "  v" + std::to_string(v["version"].get<int64_t>()) + "  run " + std::to_string(v["run_id"].get<int64_t>()) +
+           "  " + v["created_at"].get<std::string>() + "  " + v["created_by"].get<std::string>() +
+           (aliases.empty() ? "" : "  [" + aliases + "]") + "\n      " +
+           (v["evaluated_on"].get<std::string>().empty() ? "" : v["evaluated_on"].get<std::string>() + ": ") +
+           metric_text(v["metrics"]) + "\n      " + v["path"].get<std::string>() + "\n";
+  }
+  out += "\nhistory\n";
+  for (const auto& e : d["events"]) {
+    out += "  " + e["at"].get<std::string>() + "  " + e["by"].get<std::string>() + "  " + e["action"].get<std::string>() +
+           " v" + std::to_string(e["version"].get<int64_t>());
+    if (e.contains("alias")) out += " as " + e["alias"].get<std::string>();
+    if (e.contains("previous_version")) out += " (was v" + std::to_string(e["previous_version"].get<int64_t>()) + ")";
+    if (e.contains("run_id")) out += "  by run " + std::to_string(e["run_id"].get<int64_t>());
+    if (e.contains("note")) out += "  \"" + e["note"].get<std::string>() + "\"";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace mlpipe

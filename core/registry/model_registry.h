@@ -1,0 +1,62 @@
+#pragma once
+// The model registry, kept in the run store: named models with immutable numbered versions
+// (each an own copy of an export bundle, beside the database under registry/NAME/vN), aliases
+// such as "champion" that move between versions, and an event log of every registration and
+// promotion (who, when, with which metrics).
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store/query.h"
+#include "core/store/sqlite.h"
+
+namespace mlpipe {
+
+struct ModelVersion {
+  std::string name;
+  int64_t version = 0;
+  int64_t run_id = 0;
+  std::string step, path, content_hash, manifest_hash, evaluated_on, created_at, created_by;
+  nlohmann::json metrics = nlohmann::json::object();
+};
+
+struct Registration {
+  ModelVersion model;
+  bool created = false;  // false: this exact model was already registered (that version)
+};
+
+// Letters, digits, '.', '_' and '-', starting with a letter or digit; throws ConfigError naming
+// `what` otherwise (names become folder names).
+void check_model_name(const std::string& name, const std::string& what);
+
+// Copies the bundle in `bundle_dir` into the registry as the next version of `name` and logs the
+// event. A model whose files equal an existing version's is not registered twice.
+Registration register_model(Db& db, const std::string& name, const std::filesystem::path& bundle_dir,
+                            int64_t run_id, const std::string& step, const nlohmann::json& metrics,
+                            const std::string& evaluated_on, const std::string& by);
+
+// Points `alias` at `version` and logs who did it; returns the version it pointed to before.
+std::optional<int64_t> promote_model(Db& db, const std::string& name, int64_t version,
+                                     const std::string& alias, const std::string& by,
+                                     std::optional<int64_t> run_id, const std::string& note);
+
+// "3", "v3", "latest", or an alias ("champion"); nullopt when the alias is not set yet.
+// Throws ConfigError for an unknown model or version.
+std::optional<ModelVersion> find_model(Db& db, const std::string& name, const std::string& ref);
+
+// The bundle folder of a registered version, after checking its manifest against the registry.
+std::filesystem::path verified_bundle_path(const ModelVersion& m);
+
+// `mlpipe models list`: one row per model (latest version, aliases, versions count).
+QueryResult list_models(Db& db);
+// `mlpipe models show NAME`: versions, aliases and events.
+nlohmann::json show_model(Db& db, const std::string& name);
+std::string format_model(const nlohmann::json& shown);
+
+// The registry folder for a database: registry/ beside it.
+std::filesystem::path registry_root(const Db& db);
+
+}  // namespace mlpipe
