@@ -23,11 +23,16 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
     std::string model_file = c.model->file_name();
     c.model->save(staged / model_file);
     write_file_atomic(staged / "preprocess.json", c.preprocess.dump(2) + "\n");
+    std::vector<std::string> files = {model_file, "preprocess.json"};
+    for (const auto& [name, content] : c.extra_files) {
+      write_file_atomic(staged / name, content.dump() + "\n");
+      files.push_back(name);
+    }
     json manifest = c.manifest;
     manifest["format"] = kBundleFormat;
     manifest["model_config"] = c.model->config();
     manifest["model_file"] = model_file;
-    for (const std::string& name : {model_file, std::string("preprocess.json")})
+    for (const std::string& name : files)
       manifest["files"][name] = {{"sha", hash_file(staged / name)},
                                  {"bytes", fs::file_size(staged / name)}};
     manifest["files_hash_algorithm"] = "xxh3-128";

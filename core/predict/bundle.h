@@ -2,6 +2,7 @@
 // A model bundle on disk: model file + preprocess.json + manifest.json (with content hashes).
 // Written to a staging folder and renamed into place, so a crash never leaves half a bundle.
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,6 +17,8 @@ struct BundleContents {
   const Model* model = nullptr;
   nlohmann::json preprocess;  // ingest schema + fitted transforms
   nlohmann::json manifest;    // everything but "files", which write_bundle fills in
+  // More JSON files, e.g. reference.json (the training data's profile for drift checks).
+  std::map<std::string, nlohmann::json> extra_files;
 };
 
 // Writes the bundle into `dir` atomically; returns the final manifest.

@@ -1,6 +1,7 @@
 // export: writes a self-contained model bundle (model, preprocessing, manifest with hashes).
 #include <filesystem>
 
+#include "core/metrics/drift.h"
 #include "core/predict/bundle.h"
 #include "core/registry/model_registry.h"
 #include "core/runner/environment.h"
@@ -46,6 +47,28 @@ void check_export(const StepSpec& spec, const ConfigChecker& check, const Pipeli
                      "promote needs an evaluate step with a `gate:` among this step's needs, so that a model is "
                      "promoted only when it passed its gate");
   }
+}
+
+// The training rows' distributions, shipped in the bundle for drift checks against new data:
+// each model input, and the model's score. (A sequence model scores its training windows only
+// when registered: that is where drift checks look, and it takes a pass over the data.)
+json reference_profile(const StepContext& ctx, const TrainedModel& tm) {
+  const Frame& f = *ctx.input.frame;
+  std::vector<uint32_t> rows = f.rows_of(Split::kTrain);
+  json features = json::object();
+  for (const auto& name : tm.features)
+    if (f.table.find(name) >= 0) features[name] = profile_column(f.table.at(name), rows);
+  json out = {{"format", "mlpipe-reference/1"}, {"split", f.has_split() ? "train" : "all"},
+              {"rows", rows.size()}, {"features", features}};
+  std::vector<double> scores;
+  if (!tm.sequence) {
+    scores = tm.model->predict(build_matrix(f, tm.features, rows));
+  } else if (ctx.input.sequences && ctx.cfg.contains("register")) {
+    const SequenceSet& seq = *ctx.input.sequences;
+    scores = tm.model->predict_sequences(seq, seq.samples_of(uint8_t(Split::kTrain)));
+  }
+  if (!scores.empty()) out["score"] = profile_numeric(scores);
+  return out;
 }
 
 // Registers the bundle (and promotes it when asked); returns the summary's addition.
@@ -104,6 +127,7 @@ Flow run_export(StepContext& ctx) {
                 {"sequence", tm.sequence}};
   if (ctx.input.evaluation)
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
+  if (ctx.input.frame) c.extra_files["reference.json"] = reference_profile(ctx, tm);
   json manifest = write_bundle(dir, c);
   for (const auto& [name, info] : manifest["files"].items()) {
     ctx.artifact(name, dir / name);

@@ -11,5 +11,6 @@ StepType train_step_type();
 StepType evaluate_step_type();
 StepType export_step_type();
 StepType sequences_step_type();
+StepType drift_step_type();
 
 }  // namespace mlpipe
