@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_runs(app, exit_code);
   mlpipe::cli::add_query(app, exit_code);
   mlpipe::cli::add_metrics(app, exit_code);
+  mlpipe::cli::add_report(app, exit_code);
   mlpipe::cli::add_predict(app, exit_code);
   mlpipe::cli::add_models(app, exit_code);
   mlpipe::cli::add_steps(app, exit_code);

@@ -118,6 +118,21 @@ class XgbModel : public Model {
     return std::vector<double>(result, result + x.rows);
   }
 
+  // XGBoost's "gain" importance (average gain of the splits on a feature), by feature name;
+  // features never split on are left out, as XGBoost does.
+  std::vector<std::pair<std::string, double>> gain_importance(const std::vector<std::string>& names) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    json cfg = {{"importance_type", "gain"}, {"feature_map", ""}, {"feature_names", names}};
+    bst_ulong n = 0, dim = 0;
+    const char** features = nullptr;
+    const bst_ulong* shape = nullptr;
+    const float* scores = nullptr;
+    MLPIPE_XGB(XGBoosterFeatureScore(booster_.get(), cfg.dump().c_str(), &n, &features, &dim, &shape, &scores));
+    std::vector<std::pair<std::string, double>> out;
+    for (bst_ulong i = 0; i < n; ++i) out.emplace_back(features[i], scores[i]);
+    return out;
+  }
+
   void save(const fs::path& file) const override {
     std::lock_guard<std::mutex> lock(mu_);
     write_file_atomic(file, booster_.save_json());
@@ -237,13 +252,21 @@ class XgbTrainer : public Trainer {
     summary["early_stopped"] = early;
     if (!stop_metric.empty()) summary["valid_" + stop_metric + "_best"] = best;
     // The final model keeps the best rounds only, and none of the training matrices.
+    std::unique_ptr<XgbModel> model;
     if (early) {
       BoosterHandle sliced = nullptr;
       MLPIPE_XGB(XGBoosterSlice(b.get(), 0, best_round, 1, &sliced));
       xgb::Booster owned = xgb::Booster::adopt(sliced);
-      return std::make_unique<XgbModel>(xgb::Booster::from_json(owned.save_json()), task(step), summary);
+      model = std::make_unique<XgbModel>(xgb::Booster::from_json(owned.save_json()), task(step), summary);
+    } else {
+      model = std::make_unique<XgbModel>(xgb::Booster::from_json(b.save_json()), task(step), summary);
     }
-    return std::make_unique<XgbModel>(xgb::Booster::from_json(b.save_json()), task(step), summary);
+    if (ctx.record_metrics && !xt.names.empty()) {  // for reports and SQL: importance.gain.<feature>
+      std::vector<MetricPoint> pts;
+      for (const auto& [name, gain] : model->gain_importance(xt.names)) pts.push_back({"importance.gain." + name, "", std::nullopt, gain});
+      ctx.record_metrics(pts);
+    }
+    return model;
   }
 
   std::unique_ptr<Model> load(const fs::path& file, const json&) const override {

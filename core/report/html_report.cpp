@@ -1,0 +1,307 @@
+#include "core/report/html_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "core/data/csv_reader.h"
+#include "core/metrics/curves.h"
+#include "core/metrics/metrics.h"
+#include "core/report/svg_chart.h"
+#include "core/store/run_compare.h"
+#include "core/util/hash.h"
+#include "core/util/strings.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace mlpipe {
+namespace {
+
+const char* kStyle = R"css(
+body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1500px; }
+h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 28px; }
+h3 { font-size: 15px; margin: 14px 0 6px; }
+table { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.differs td { background: #fff6db; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; }
+.chart { border: 1px solid #eee; background: #fff; }
+.status-ok { color: #1a7f37; } .status-failed, .status-gate_failed, .status-interrupted { color: #c62828; }
+pre { background: #f7f7f7; padding: 8px; font-size: 12px; overflow-x: auto; }
+.note { color: #777; font-size: 12px; }
+)css";
+
+std::string cell_text(const json& v) {
+  if (v.is_null()) return "";
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return format_double(v.get<double>());
+  return v.dump();
+}
+
+std::string run_label(int64_t run) { return "run " + std::to_string(run); }
+
+std::string table_html(const QueryResult& r, size_t skip_column = SIZE_MAX) {
+  std::string out = "<table><tr>";
+  for (size_t c = 0; c < r.columns.size(); ++c)
+    if (c != skip_column) out += "<th>" + html_escape(r.columns[c]) + "</th>";
+  out += "</tr>";
+  for (const auto& row : r.rows) {
+    bool differs = skip_column == SIZE_MAX && row.size() > 1 && row[1] == "*";
+    out += differs ? "<tr class=\"differs\">" : "<tr>";
+    for (size_t c = 0; c < row.size(); ++c)
+      if (c != skip_column)
+        out += std::string(row[c].is_number() ? "<td class=\"num\">" : "<td>") + html_escape(cell_text(row[c])) + "</td>";
+    out += "</tr>";
+  }
+  return out + "</table>";
+}
+
+QueryResult query(Db& db, const std::string& sql, int64_t run) {
+  Stmt s = db.prepare(sql);
+  s.bind(1, run);
+  QueryResult r;
+  for (int i = 0; i < s.columns(); ++i) r.columns.push_back(s.column_name(i));
+  while (s.step()) {
+    std::vector<json> row;
+    for (int i = 0; i < s.columns(); ++i)
+      row.push_back(s.is_null(i) ? json() : s.type(i) == 1 ? json(s.int64(i)) : s.type(i) == 2 ? json(s.real(i)) : json(s.text(i)));
+    r.rows.push_back(row);
+  }
+  return r;
+}
+
+// Learning curves: one chart per (step, metric), a line per split (and per run when comparing).
+std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
+  struct Key {
+    std::string step, key;
+    bool operator<(const Key& o) const { return std::tie(step, key) < std::tie(o.step, o.key); }
+  };
+  std::map<Key, std::vector<ChartSeries>> charts;
+  for (size_t ri = 0; ri < runs.size(); ++ri) {
+    Stmt s = db.prepare("SELECT step, key, coalesce(split, ''), iteration, value FROM metric_history WHERE run_id = ?"
+                        " ORDER BY step, key, split, iteration");
+    s.bind(1, runs[ri]);
+    std::map<std::tuple<std::string, std::string, std::string>, ChartSeries> series;
+    while (s.step()) {
+      auto& cs = series[{s.text(0), s.text(1), s.text(2)}];
+      cs.x.push_back(double(s.int64(3)));
+      cs.y.push_back(s.real(4));
+    }
+    for (auto& [k, cs] : series) {
+      const auto& [step, key, split] = k;
+      cs.name = (runs.size() > 1 ? run_label(runs[ri]) + " " : std::string()) + (split.empty() ? key : split);
+      cs.dashed = split == "train";
+      static const char* run_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+      if (runs.size() > 1) cs.color = run_colors[ri % 6];
+      else cs.color = split == "train" ? "#1f77b4" : split == "valid" ? "#d62728" : "";
+      charts[{step, key}].push_back(std::move(cs));
+    }
+  }
+  if (charts.empty()) return "<p class=\"note\">No per-iteration metrics were recorded.</p>";
+  std::string out = "<div class=\"charts\">";
+  for (auto& [k, series] : charts) {
+    ChartSpec spec;
+    spec.title = k.step + ": " + k.key;
+    spec.x_label = "iteration";
+    spec.y_label = k.key;
+    for (auto& s : series) s = ChartSeries{s.name, thin(Curve{s.x, s.y}, 400).x, thin(Curve{s.x, s.y}, 400).y, s.color, s.dashed};
+    out += line_chart(spec, series);
+  }
+  return out + "</div>";
+}
+
+struct Scored {
+  int64_t run = 0;
+  std::string step, split, note;
+  std::vector<double> y, score;
+};
+
+// The evaluate steps' predictions.csv files, checked against their recorded hashes.
+std::vector<Scored> evaluated(Db& db, int64_t run) {
+  std::vector<Scored> out;
+  Stmt s = db.prepare("SELECT a.step, a.path, a.content_hash, (SELECT split FROM metrics m WHERE m.run_id = a.run_id"
+                      " AND m.step = a.step AND m.key = 'rows' LIMIT 1) FROM artifacts a JOIN steps st"
+                      " ON st.run_id = a.run_id AND st.step = a.step"
+                      " WHERE a.run_id = ? AND a.name = 'predictions.csv' AND st.type = 'evaluate' ORDER BY a.step");
+  s.bind(1, run);
+  while (s.step()) {
+    Scored sc;
+    sc.run = run;
+    sc.step = s.text(0);
+    sc.split = s.is_null(3) ? "" : s.text(3);
+    fs::path path = s.text(1);
+    if (!fs::is_regular_file(path)) {
+      sc.note = "its predictions file is gone: " + path.string();
+    } else if (hash_file(path) != s.text(2)) {
+      sc.note = "its predictions file changed since the run: " + path.string();
+    } else {
+      Table t = read_csv(path, CsvOptions{});
+      if (t.cols() >= 2) {
+        const Column& label = t.col(t.cols() - 2);
+        const Column& score = t.col(t.cols() - 1);
+        for (size_t r = 0; r < t.rows(); ++r) {
+          sc.y.push_back(label.as_double(r));
+          sc.score.push_back(score.as_double(r));
+        }
+      }
+    }
+    out.push_back(std::move(sc));
+  }
+  return out;
+}
+
+bool is_binary(const std::vector<double>& y) {
+  bool pos = false, neg = false;
+  for (double v : y) {
+    if (v != 0 && v != 1) return false;
+    (v == 1 ? pos : neg) = true;
+  }
+  return pos && neg;
+}
+
+std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
+  std::vector<Scored> all;
+  std::string notes;
+  for (int64_t run : runs)
+    for (auto& sc : evaluated(db, run)) {
+      if (!sc.note.empty()) notes += "<p class=\"note\">" + html_escape(run_label(run) + ", step " + sc.step + ": " + sc.note) + "</p>";
+      else all.push_back(std::move(sc));
+    }
+  if (all.empty()) return notes + "<p class=\"note\">No evaluate step with predictions in " +
+                         std::string(runs.size() > 1 ? "these runs" : "this run") + ".</p>";
+  std::vector<ChartSeries> roc, pr, cal;
+  std::string hists, regress;
+  for (const auto& sc : all) {
+    std::string name = (runs.size() > 1 ? run_label(sc.run) + " " : std::string()) + sc.step +
+                       (sc.split.empty() ? "" : " (" + sc.split + ")");
+    if (!is_binary(sc.y)) {
+      ChartSpec spec{"predicted against actual: " + name, "actual", "predicted"};
+      spec.diagonal = true;
+      Curve sample = thin(Curve{sc.y, sc.score}, 1500);
+      ChartSeries pts{name, sample.x, sample.y, "", false};
+      pts.scatter = true;
+      regress += line_chart(spec, {pts});
+      continue;
+    }
+    Curve r = thin(roc_curve(sc.y, sc.score), 500), p = thin(pr_curve(sc.y, sc.score), 500);
+    roc.push_back({name + "  AUC " + format_fixed(roc_auc(sc.y, sc.score), 4), r.x, r.y, "", false});
+    pr.push_back({name + "  AP " + format_fixed(pr_auc(sc.y, sc.score), 4), p.x, p.y, "", false});
+    Curve c = calibration_curve(sc.y, sc.score, 10);
+    cal.push_back({name, c.x, c.y, "", false});
+    ClassHistogram h = score_histogram(sc.y, sc.score, 30);
+    ChartSpec hs{"score by class: " + name, "score", "share"};
+    hists += histogram_chart(hs, h.edges, {ChartSeries{"negative (0)", {}, h.negative, "#1f77b4", false},
+                                           ChartSeries{"positive (1)", {}, h.positive, "#d62728", false}});
+  }
+  std::string out = notes + "<div class=\"charts\">";
+  if (!roc.empty()) {
+    ChartSpec rs{"ROC", "false positive rate", "true positive rate", 0.0, 1.0, 0.0, 1.0, true};
+    out += line_chart(rs, roc);
+    ChartSpec ps{"precision-recall", "recall", "precision", 0.0, 1.0, 0.0, 1.0, false};
+    out += line_chart(ps, pr);
+    ChartSpec cs{"calibration (10 bins)", "mean predicted probability", "observed rate", 0.0, 1.0, 0.0, 1.0, true};
+    out += line_chart(cs, cal);
+  }
+  return out + hists + regress + "</div>";
+}
+
+std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {
+  std::string out;
+  for (int64_t run : runs) {
+    Stmt s = db.prepare("SELECT step, substr(key, 17), value FROM latest_metrics WHERE run_id = ?"
+                        " AND key LIKE 'importance.gain.%' ORDER BY step, value DESC");
+    s.bind(1, run);
+    std::map<std::string, std::vector<std::pair<std::string, double>>> by_step;
+    while (s.step()) by_step[s.text(0)].emplace_back(s.text(1), s.real(2));
+    for (auto& [step, bars] : by_step) {
+      size_t total = bars.size();
+      if (bars.size() > 25) bars.resize(25);
+      out += bar_chart((runs.size() > 1 ? run_label(run) + " " : std::string()) + step + ": gain" +
+                           (total > bars.size() ? " (top 25 of " + std::to_string(total) + ")" : ""),
+                       "average gain of the splits on the feature", bars);
+    }
+  }
+  if (out.empty()) return "<p class=\"note\">No feature importance recorded (XGBoost train steps record it).</p>";
+  return "<div class=\"charts\">" + out + "</div>";
+}
+
+}  // namespace
+
+std::string build_report(Db& db, const std::vector<int64_t>& runs) {
+  std::string title;
+  {
+    Stmt s = db.prepare("SELECT pipeline FROM runs WHERE run_id = ?");
+    s.bind(1, runs.front());
+    s.step();
+    title = runs.size() == 1 ? "mlpipe report: " + s.text(0) + ", run " + std::to_string(runs.front())
+                             : "mlpipe report: runs ";
+    if (runs.size() > 1)
+      for (size_t i = 0; i < runs.size(); ++i) title += (i ? ", " : "") + std::to_string(runs[i]);
+  }
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
+                    "</title><style>" + kStyle + "</style></head><body>\n<h1>" + html_escape(title) + "</h1>\n";
+
+  out += "<h2>Runs</h2>";
+  QueryResult summary;
+  summary.columns = {""};
+  std::vector<std::string> fields = {"pipeline", "status", "started_at", "duration_s", "exit_code", "git", "config_hash",
+                                     "seed", "user", "host", "mlpipe_version", "error"};
+  for (int64_t run : runs) summary.columns.push_back(run_label(run));
+  std::vector<QueryResult> per_run;
+  for (int64_t run : runs)
+    per_run.push_back(query(db,
+        "SELECT pipeline, status, started_at, round(duration_s, 2), exit_code,"
+        " coalesce(substr(git_commit, 1, 10) || CASE WHEN git_dirty THEN '+dirty' ELSE '' END, ''),"
+        " config_hash, seed, user, host, mlpipe_version, coalesce(error, '') FROM runs WHERE run_id = ?", run));
+  for (size_t f = 0; f < fields.size(); ++f) {
+    std::vector<json> row = {fields[f]};
+    for (const auto& r : per_run) row.push_back(r.rows.empty() ? json() : r.rows[0][f]);
+    summary.rows.push_back(row);
+  }
+  out += table_html(summary);
+
+  out += "<h2>Steps</h2>";
+  for (int64_t run : runs) {
+    if (runs.size() > 1) out += "<h3>" + run_label(run) + "</h3>";
+    out += table_html(query(db, "SELECT step, type, status, round(duration_s, 3) AS seconds, coalesce(reused_from_run, '')"
+                                " AS reused_from_run, coalesce(error, '') AS error FROM steps WHERE run_id = ?"
+                                " ORDER BY coalesce(started_at, '9'), rowid", run));
+  }
+
+  out += std::string("<h2>") + (runs.size() > 1 ? "Config differences and final metrics" : "Final metrics") + "</h2>";
+  QueryResult cmp = compare_runs(db, runs, false);
+  // Drop the run-description rows (shown above) and importance (charted below).
+  QueryResult metrics_only;
+  metrics_only.columns = cmp.columns;
+  for (auto& row : cmp.rows) {
+    std::string key = cell_text(row[0]);
+    bool describe = key == "pipeline" || key == "status" || key == "started_at" || key == "duration_s" || key == "git" ||
+                    key == "config_hash" || key == "overrides";
+    if (!describe && key.find(".importance.gain.") == std::string::npos) metrics_only.rows.push_back(row);
+  }
+  out += table_html(metrics_only, runs.size() == 1 ? 1 : SIZE_MAX);
+
+  out += "<h2>Learning curves</h2>" + learning_curves(db, runs);
+  out += "<h2>Evaluation</h2>" + evaluation_charts(db, runs);
+  out += "<h2>Feature importance</h2>" + importance_charts(db, runs);
+
+  out += "<h2>Config and environment</h2>";
+  for (int64_t run : runs) {
+    QueryResult cfg = query(db, "SELECT config_yaml, overrides FROM runs WHERE run_id = ?", run);
+    std::string yaml = cfg.rows.empty() ? "" : cell_text(cfg.rows[0][0]);
+    std::string overrides = cfg.rows.empty() ? "[]" : cell_text(cfg.rows[0][1]);
+    out += "<details" + std::string(runs.size() == 1 ? " open" : "") + "><summary>" + run_label(run) +
+           ": pipeline file as written" + (overrides == "[]" ? "" : ", with --set " + html_escape(overrides)) +
+           "</summary><pre>" + html_escape(yaml) + "</pre></details>";
+    out += "<details><summary>" + run_label(run) + ": environment</summary>" +
+           table_html(query(db, "SELECT key, value FROM environment WHERE run_id = ? ORDER BY key", run)) + "</details>";
+  }
+  out += "<p class=\"note\">Written by mlpipe from the run store " + html_escape(fs::absolute(db.path()).lexically_normal().string()) +
+         ". Self-contained: no scripts, no network.</p>\n</body></html>\n";
+  return out;
+}
+
+}  // namespace mlpipe
