@@ -26,6 +26,7 @@ void add_resume(CLI::App& app, int& exit_code) {
     base.jobs = o->jobs;
     base.nthread = o->threads;
     base.log = o->quiet ? nullptr : &std::cerr;
+    base.progress = detect_progress_style(2);
     RunOutcome out = resume_run(default_db(o->db), o->run, base);
     if (o->json) std::cout << out.to_json().dump(2) << "\n";
     // Quiet drops progress lines, never the reason a run failed.
@@ -52,6 +53,7 @@ void add_reproduce(CLI::App& app, int& exit_code) {
     RunOptions base;
     base.nthread = o->threads;
     base.log = o->quiet ? nullptr : &std::cerr;
+    base.progress = detect_progress_style(2);
     ReproduceReport r = reproduce_run(default_db(o->db), o->run, base);
     if (o->json)
       std::cout << nlohmann::json{{"original", r.original}, {"rerun", r.rerun.run_id},

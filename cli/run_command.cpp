@@ -41,6 +41,7 @@ void add_run(CLI::App& app, int& exit_code) {
     ro.jobs = o->jobs;
     ro.nthread = o->threads;
     ro.log = o->quiet ? nullptr : &std::cerr;
+    ro.progress = detect_progress_style(2);
     if (o->dry_run && !o->json) ro.log = &std::cout;  // the plan is what a dry run produces
     ro.explain = o->explain;
     ro.dry_run = o->dry_run;

@@ -236,16 +236,18 @@ RunOutcome run_pipeline(const RunOptions& given) {
   size_t finished = 0;
   std::vector<std::thread> threads;
 
+  std::optional<ProgressDisplay> display;
+  if (opt.log) display.emplace(*opt.log, opt.progress);
   auto report = [&](size_t i) {  // called with mu held
     if (!opt.log) return;
     const StepOutcome& s = out.steps[i];
     std::string line = "  [" + std::to_string(finished) + "/" + std::to_string(n) + "] " + s.name;
-    line += std::string(line.size() < 22 ? 22 - line.size() : 1, ' ') + s.status;
+    line += std::string(line.size() < 22 ? 22 - line.size() : 1, ' ') + display->paint(s.status);
     line += std::string(s.status.size() < 12 ? 12 - s.status.size() : 1, ' ');
     line += format_fixed(s.duration_s, 2) + "s";
     if (!s.summary.empty()) line += "  " + s.summary;
     if (!s.error.empty()) line += "\n      " + s.error;
-    *opt.log << line << "\n" << std::flush;
+    display->line(line);
   };
 
   // Loads a step's cached outputs; on success records the reuse and returns true.
@@ -276,11 +278,12 @@ RunOutcome run_pipeline(const RunOptions& given) {
     for (size_t j : dag.needs(i)) input.fill_from(flows[j]);
     fs::path outdir = out.workdir / "runs" / std::to_string(run) / spec.name;
     StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, nthread);
-    if (opt.log)
-      ctx.log_sink = [&](const std::string& line) {
-        std::lock_guard<std::mutex> lock(mu);
-        *opt.log << "      " << spec.name << ": " << line << "\n" << std::flush;
+    if (opt.log) {
+      ctx.log_sink = [&](const std::string& line) { display->line("      " + spec.name + ": " + line); };
+      ctx.progress_sink = [&](double done, double total, const std::string& unit, const std::string& note) {
+        display->update(spec.name, done, total, unit, note);
       };
+    }
     auto start = std::chrono::steady_clock::now();
     std::string status = "ok", error, summary, reason = decisions[i].reason;
     ExitCode code = ExitCode::kOk;
@@ -294,10 +297,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
         if (!reused) {
           reason = "cached outputs unusable: " + why;
           if (decisions[i].keep_from_resumed_run) store.clear_step_records(run, spec.name);
-          if (opt.log && opt.explain) {
-            std::lock_guard<std::mutex> lock(mu);
-            *opt.log << "  " << spec.name << ": " << reason << "; running it\n";
-          }
+          if (opt.log && opt.explain) display->line("  " + spec.name + ": " + reason + "; running it");
         }
       }
       if (reused) {
@@ -305,6 +305,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
       } else {
         store.step_started(run, spec.name);
         const StepType& type = step_type_for(spec, p.map);
+        if (display) display->started(spec.name);
         result = type.run(ctx);
         result.fill_from(input);
         summary = ctx.summary();
@@ -328,6 +329,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
       code = ExitCode::kStepFailed;
     }
     double dur = seconds_since(start);
+    if (display) display->stopped(spec.name);
     if (summary.empty()) summary = ctx.summary();  // kept for failed gates too: shows the metrics
     try {
       ctx.flush_metrics();

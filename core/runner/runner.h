@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/runner/progress.h"
+
 namespace mlpipe {
 
 struct RunOptions {
@@ -18,6 +20,7 @@ struct RunOptions {
   unsigned jobs = 0;     // steps at once; 0 = number of cores
   unsigned nthread = 0;  // threads per step (XGBoost nthread, CSV parsing); 0 = number of cores
   std::ostream* log = nullptr;  // progress lines; nullptr = quiet
+  ProgressStyle progress;       // live bars and colors on a terminal (detect_progress_style)
 
   // Cache control. A step whose fingerprint matches an earlier successful step reuses its outputs.
   bool force_all = false;                // --force: run every step

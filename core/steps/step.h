@@ -51,6 +51,11 @@ class StepContext {
     if (log_sink) log_sink(line);
   }
   std::function<void(const std::string&)> log_sink;
+  // How far a long step is: `done` of `total` units ("iteration", "epoch"), and the latest metric.
+  void progress(double done, double total, const std::string& unit, const std::string& note) const {
+    if (progress_sink) progress_sink(done, total, unit, note);
+  }
+  std::function<void(double, double, const std::string&, const std::string&)> progress_sink;
   // Final metrics to show in the run's outcome (kept even when the step then fails a gate).
   nlohmann::json outcome_metrics;
   // Files written outside the workdir (an export bundle): path -> content hash. A cached result

@@ -12,6 +12,24 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
+// Records a trainer's metric points and reports its progress: the highest iteration among the
+// per-iteration points (per-batch points excluded) out of `total`, with the latest valid metric.
+std::function<void(const std::vector<MetricPoint>&)> recorder(StepContext& ctx, double total, std::string unit) {
+  return [&ctx, total, unit](const std::vector<MetricPoint>& pts) {
+    ctx.metrics(pts);
+    double done = 0;
+    const MetricPoint* shown = nullptr;
+    for (const auto& p : pts) {
+      if (!p.iteration || starts_with(p.key, "batch")) continue;
+      done = std::max(done, double(*p.iteration));
+      if (!shown || (p.split == "valid" && shown->split != "valid") || p.split == shown->split) shown = &p;
+    }
+    if (done > 0)
+      ctx.progress(done, total, unit,
+                   shown ? (shown->split.empty() ? "" : shown->split + " ") + shown->key + " " + format_fixed(shown->value, 4) : "");
+  };
+}
+
 const Schema& common_train_keys() {
   static const Schema s = with_common_keys({
       {"trainer", Kind::kString, true, {}, "which trainer fits the model (mlpipe trainers lists them)"},
@@ -92,7 +110,7 @@ Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
   tc.checkpoint_dir = ctx.outdir / "checkpoints";
   tc.rendezvous_key = ctx.spec.name;
-  tc.record_metrics = [&](const std::vector<MetricPoint>& pts) { ctx.metrics(pts); };
+  tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "epochs", 10)), "epoch");
   tc.log = [&](const std::string& line) { ctx.log(line); };
   std::unique_ptr<Model> model = trainer.fit_sequences(ctx.cfg, s, train, valid, tc);
   auto tm = saved_model(ctx, trainer, *model);
@@ -131,7 +149,7 @@ Flow run_train(StepContext& ctx) {
   TrainContext tc;
   tc.seed = ctx.seed;
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
-  tc.record_metrics = [&](const std::vector<MetricPoint>& pts) { ctx.metrics(pts); };
+  tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "rounds", 100)), "iteration");
   tc.log = [](const std::string&) {};
   std::unique_ptr<Model> model = trainer.fit(ctx.cfg, xt, yt, valid_rows.empty() ? nullptr : &xv,
                                              valid_rows.empty() ? nullptr : &yv, tc);
