@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "core/store/run_compare.h"
 #include "core/store/run_views.h"
+#include "core/util/error.h"
 
 namespace mlpipe::cli {
 
@@ -37,12 +38,13 @@ void add_metrics(CLI::App& app, int& exit_code) {
 void add_runs_compare(CLI::App& runs, int& exit_code) {
   struct Opts {
     std::vector<std::string> runs;
-    std::string db, format = "table";
+    std::string db, format = "table", children;
     bool all = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("compare", "Runs side by side: config values that differ and final metrics");
-  cmd->add_option("runs", o->runs, "Two or more run ids ('latest' for the newest)")->required()->expected(2, -1);
+  cmd->add_option("runs", o->runs, "Two or more run ids ('latest' for the newest)")->expected(0, -1);
+  cmd->add_option("--children", o->children, "Also the trial runs of this sweep run");
   cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
   cmd->add_flag("--all", o->all, "Show every config value, not only those that differ");
   cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
@@ -50,6 +52,15 @@ void add_runs_compare(CLI::App& runs, int& exit_code) {
     Db db = open_store_readonly(default_db(o->db));
     std::vector<int64_t> ids;
     for (const auto& r : o->runs) ids.push_back(resolve_run_id(db, r));
+    if (!o->children.empty()) {
+      int64_t parent = resolve_run_id(db, o->children);
+      Stmt s = db.prepare("SELECT run_id FROM runs WHERE parent_run = ? ORDER BY run_id");
+      s.bind(1, parent);
+      size_t before = ids.size();
+      while (s.step()) ids.push_back(s.int64(0));
+      if (ids.size() == before) throw ConfigError("run " + o->children + " has no child runs (it ran no sweep)");
+    }
+    if (ids.size() < 2) throw ConfigError("runs compare: give two or more runs, or --children RUN");
     std::cout << format_result(compare_runs(db, ids, o->all), o->format);
     exit_code = 0;
   });

@@ -43,6 +43,7 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
     parts.type = s.type;
     parts.config = s.config;
     parts.config.erase("description");
+    parts.config.erase("sweep");  // how trials are chosen, not what this one computes
     parts.seed = p.seed;
     for (size_t j : dag.needs(i)) parts.upstream[p.steps[j].name] = d[j].fingerprint;
     if (type.reads)
@@ -76,6 +77,13 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
       }
     }
   }
+  // A sweep trial needs its metric's step and what that step needs (run or reused); no more.
+  std::set<size_t> needed;
+  if (!opt.until_step.empty()) {
+    size_t until = step_index(plan, opt.until_step, "sweep metric");
+    needed.insert(until);
+    for (size_t j : dag.ancestors(until)) needed.insert(j);
+  }
   std::set<size_t> only_upstream;
   size_t only = SIZE_MAX;
   if (!opt.only_step.empty()) {
@@ -87,6 +95,11 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
     const std::string& name = p.steps[i].name;
     Decision& di = d[i];
     auto res = resumed.find(name);
+    if (!opt.until_step.empty() && !needed.count(i)) {
+      di.action = Action::kSkip;
+      di.reason = "not needed for the sweep's metric (step " + opt.until_step + ")";
+      continue;
+    }
     if (only != SIZE_MAX && i != only && !only_upstream.count(i)) {
       di.action = Action::kSkip;
       di.reason = "not selected (--only " + opt.only_step + ")";

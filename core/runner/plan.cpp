@@ -1,13 +1,22 @@
 #include "core/runner/plan.h"
 
+#include "core/runner/sweep.h"
 #include "core/steps/step.h"
 
 namespace mlpipe {
 
 void check_steps(const Pipeline& p) {
+  std::string swept;
   for (const auto& s : p.steps) {
     const StepType& t = step_type_for(s, p.map);
-    t.check(s, ConfigChecker(p.map, "step '" + s.name + "'"), p);
+    ConfigChecker check(p.map, "step '" + s.name + "'");
+    t.check(s, check, p);
+    if (s.config.contains("sweep")) {
+      if (!swept.empty())
+        check.fail_key(child_path(s.path, "sweep"), "only one step may sweep; step '" + swept + "' already does");
+      swept = s.name;
+      check_sweep(s, check, p);
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 #include "core/runner/environment.h"
 #include "core/runner/launch_env.h"
 #include "core/runner/plan.h"
+#include "core/runner/sweep.h"
 #include "core/steps/step.h"
 #include "core/store/run_store.h"
 #include "core/util/build_info.h"
@@ -171,6 +172,7 @@ json RunOutcome::to_json() const {
             {"exit_code", exit_code}, {"duration_s", duration_s}, {"db", db.string()},
             {"workdir", workdir.string()}, {"steps", steps_json}, {"metrics", metrics}};
   if (!error.empty()) j["error"] = error;
+  if (!sweep.is_null()) j["sweep"] = sweep;
   return j;
 }
 
@@ -178,6 +180,9 @@ RunOutcome run_pipeline(const RunOptions& given) {
   auto t0 = std::chrono::steady_clock::now();
   RunOptions opt = given;
   Plan plan = make_plan(opt);
+  // A sweep runs its trials as child runs first; resume and reproduce replay the chosen values.
+  if (!opt.sweep_trial && !opt.resume_run && !opt.reproduces_run && !opt.dry_run)
+    if (std::optional<SweepSpec> s = find_sweep(plan.pipeline)) return run_sweep(opt, *s, plan.pipeline.seed);
   std::optional<OutsideLaunch> launch = outside_launch();
   if (launch && launch->rank > 0) work_as_follower(opt, plan, *launch);
   const Pipeline& p = plan.pipeline;

@@ -37,6 +37,8 @@ struct RunOptions {
   std::optional<int64_t> resume_run;           // continue this run, keeping its finished steps
   std::optional<int64_t> reproduces_run;       // recorded in runs.reproduces_run
   std::optional<std::filesystem::path> export_root;  // export steps write under here instead
+  std::string until_step;    // run only this step and what it needs (a sweep trial's metric)
+  bool sweep_trial = false;  // a sweep's trial (or its final run): its `sweep:` is not expanded again
 };
 
 struct StepOutcome {
@@ -56,6 +58,7 @@ struct RunOutcome {
   std::filesystem::path db, workdir;
   std::vector<StepOutcome> steps;
   nlohmann::json metrics = nlohmann::json::object();  // step -> {key: final value}
+  nlohmann::json sweep;  // a sweep's trials and choice; null without one
 
   nlohmann::json to_json() const;
 };

@@ -247,6 +247,13 @@ void RunStore::set_reproduces(int64_t run, int64_t original) {
   db_.prepare("UPDATE runs SET reproduces_run=? WHERE run_id=?").bind(1, original).bind(2, run).run();
 }
 
+void RunStore::set_parent(const std::vector<int64_t>& children, int64_t parent) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Transaction tx(db_);
+  for (int64_t c : children) db_.prepare("UPDATE runs SET parent_run=? WHERE run_id=?").bind(1, parent).bind(2, c).run();
+  tx.commit();
+}
+
 std::optional<std::string> RunStore::cached_file_hash(const std::string& path, int64_t bytes,
                                                       int64_t mtime_ns, int64_t ctime_ns, int64_t inode) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -73,6 +73,8 @@ class RunStore {
   // Re-opens a finished or interrupted run for `mlpipe resume`.
   void reopen_run(int64_t run, int64_t pid, const std::string& host);
   void set_reproduces(int64_t run, int64_t original);
+  // Links a sweep's trial runs to the run that used the best of them.
+  void set_parent(const std::vector<int64_t>& children, int64_t parent);
 
   // Stat cache for content hashes: the hash recorded for this exact (path, size, mtime, ctime,
   // inode), or nullopt.

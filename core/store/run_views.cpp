@@ -92,7 +92,7 @@ QueryResult list_runs(Db& db, const std::string& pipeline, int limit) {
       " (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id AND s.status IN ('ok','reused')) || '/' ||"
       " (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id) AS steps_ok,"
       " coalesce(substr(r.git_commit, 1, 10) || CASE WHEN r.git_dirty THEN '+dirty' ELSE '' END, '') AS git,"
-      " coalesce(r.error, '') AS error FROM runs r";
+      " coalesce(r.parent_run, '') AS parent, coalesce(r.error, '') AS error FROM runs r";
   if (!pipeline.empty()) sql += " WHERE r.pipeline = '" + [&] {
       std::string q;
       for (char c : pipeline) q += c == '\'' ? std::string("''") : std::string(1, c);

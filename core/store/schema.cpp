@@ -142,9 +142,12 @@ CREATE TABLE file_hashes (
 
 ALTER TABLE runs ADD COLUMN reproduces_run INTEGER REFERENCES runs(run_id);
 )sql",
-      // v3: analyst views over the history, and the model registry (versions are immutable,
-      // aliases move, every registration and promotion is an event).
+      // v3: analyst views over the history, the model registry (versions are immutable,
+      // aliases move, every registration and promotion is an event), and sweeps' child runs.
       R"sql(
+ALTER TABLE runs ADD COLUMN parent_run INTEGER REFERENCES runs(run_id);
+CREATE INDEX runs_by_parent ON runs(parent_run);
+
 -- The last recorded value of every metric series of every run: the final value (iteration
 -- NULL) or the point of the highest iteration of a curve.
 CREATE VIEW latest_metrics AS
