@@ -228,6 +228,43 @@ std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {
   return "<div class=\"charts\">" + out + "</div>";
 }
 
+// Drift steps: PSI (and KS) per model input and on the score, against the reference's training data.
+std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
+  std::string out;
+  for (int64_t run : runs) {
+    Stmt steps = db.prepare("SELECT step FROM steps WHERE run_id = ? AND type = 'drift' ORDER BY step");
+    steps.bind(1, run);
+    while (steps.step()) {
+      std::string step = steps.text(0);
+      std::string title = (runs.size() > 1 ? run_label(run) + " " : std::string()) + step;
+      Stmt s = db.prepare("SELECT substr(p.key, 5) AS feature, p.value AS psi,"
+                          " (SELECT k.value FROM latest_metrics k WHERE k.run_id = p.run_id AND k.step = p.step"
+                          "  AND k.key = 'ks.' || substr(p.key, 5)) AS ks"
+                          " FROM latest_metrics p WHERE p.run_id = ? AND p.step = ? AND p.key LIKE 'psi.%'"
+                          " ORDER BY p.value DESC");
+      s.bind(1, run).bind(2, step);
+      std::vector<std::pair<std::string, double>> bars;
+      QueryResult table;
+      table.columns = {"feature", "PSI", "KS"};
+      while (s.step()) {
+        bars.emplace_back(s.text(0), s.real(1));
+        table.rows.push_back({s.text(0), s.real(1), s.is_null(2) ? json() : json(s.real(2))});
+      }
+      Stmt ref = db.prepare("SELECT value FROM latest_metrics WHERE run_id = ? AND step = ? AND key = 'reference_version'");
+      ref.bind(1, run).bind(2, step);
+      out += "<h3>" + html_escape(title) + (ref.step() ? " (against reference version " + std::to_string(int64_t(ref.real(0))) + ")" : "") + "</h3>";
+      if (bars.empty()) {
+        out += "<p class=\"note\">Nothing measured: there was no reference yet.</p>";
+        continue;
+      }
+      if (bars.size() > 25) bars.resize(25);
+      out += "<div class=\"charts\">" + bar_chart(title + ": PSI", "population stability index (0.1 moderate, 0.25 large)", bars) +
+             "</div>" + table_html(table);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string build_report(Db& db, const std::vector<int64_t>& runs) {
@@ -287,6 +324,7 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   out += "<h2>Learning curves</h2>" + learning_curves(db, runs);
   out += "<h2>Evaluation</h2>" + evaluation_charts(db, runs);
   out += "<h2>Feature importance</h2>" + importance_charts(db, runs);
+  if (std::string drift = drift_section(db, runs); !drift.empty()) out += "<h2>Drift</h2>" + drift;
 
   out += "<h2>Config and environment</h2>";
   for (int64_t run : runs) {

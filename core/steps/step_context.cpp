@@ -82,8 +82,8 @@ long long get_int(const nlohmann::json& cfg, const std::string& key, long long d
 Schema with_common_keys(Schema s) {
   s.insert(s.begin(), {{"type", Kind::kString, true, {}, "the kind of step"},
                        {"needs", Kind::kStrings, false, {}, "steps that must finish first"},
-                       {"description", Kind::kString, false, {}, "free text"},
-                       {"sweep", Kind::kMap, false, {}, "grid or random search over this step's keys, each trial a child run"}});
+                       {"description", Kind::kString, false, {}, "free text"}});
+  s.push_back({"sweep", Kind::kMap, false, {}, "grid or random search over this step's keys, each trial a child run"});
   return s;
 }
 

@@ -25,6 +25,11 @@ assert_eq "$(sql $db "SELECT status FROM runs WHERE run_id=3")" gate_failed "sta
 assert_eq "$(sql $db "SELECT status FROM steps WHERE run_id=3 AND step='train'")" skipped "train skipped"
 art=$(sql $db "SELECT path FROM artifacts WHERE run_id=3 AND name='drift.csv'")
 grep -q '^income,numeric,.*,yes$' "$art" || { cat "$art"; fail "drift.csv"; }
+# The report shows the drift: PSI per feature, against which version.
+expect_exit 0 "$MLPIPE" report 3 --db $db -o drift.html
+assert_contains drift.html "<h2>Drift</h2>"
+assert_contains drift.html "drift (against reference version 1)"
+assert_contains drift.html ">drift: PSI<"
 
 # on_drift: warn records and goes on.
 sed -i 's/    psi: 0.2/    psi: 0.2\n    on_drift: warn/' pipeline.yaml

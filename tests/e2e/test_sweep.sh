@@ -22,7 +22,8 @@ expect_exit 0 "$MLPIPE" runs list --db $db
 grep -Eq '^1 .* 7 +$' "$OUT" || { cat "$OUT"; fail "runs list shows the parent"; }
 # A second run of the same sweep reuses every trial's cached steps and chooses the same.
 expect_exit 0 "$MLPIPE" run pipeline.yaml
-assert_eq "$(sql $db "SELECT value FROM params WHERE run_id=14 AND step='' AND key='sweep.best_run'")" "$((best + 7))" "same choice"
+assert_eq "$(sql $db "SELECT value FROM params WHERE run_id=14 AND step='' AND key='sweep.best_values'")" \
+          "$(sql $db "SELECT value FROM params WHERE run_id=7 AND step='' AND key='sweep.best_values'")" "same choice"
 assert_eq "$(sql $db "SELECT count(*) FROM steps WHERE run_id BETWEEN 8 AND 13 AND step = 'train' AND status = 'reused'")" 6 "trials reused"
 
 # Random search: deterministic for a seed, inside the ranges, minimizing a loss.
