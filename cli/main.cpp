@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", mlpipe::cli::version_text());
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 ok, 1 a step failed, 2 bad config or usage, 3 a gate failed.\n"
+      "Exit codes: 0 ok, 1 a step failed, 2 bad config or usage, 3 a gate or drift check failed.\n"
       "Run 'mlpipe COMMAND --help' for the options of one command.");
   int exit_code = 0;
   mlpipe::cli::add_run(app, exit_code);

@@ -206,11 +206,14 @@ fs::path verified_bundle_path(const ModelVersion& m) {
   fs::path p = m.path;
   fs::path manifest = p / "manifest.json";
   if (!fs::is_regular_file(manifest))
-    throw ConfigError("model " + m.name + " v" + std::to_string(m.version) + ": its bundle " + p.string() + " is missing");
+    throw ConfigError(m.name + (m.version ? " v" + std::to_string(m.version) : std::string()) + ": its bundle " +
+                      p.string() + " is missing");
   std::string h = hash_file(manifest);
   if (h != m.manifest_hash)
-    throw ConfigError(manifest.string() + ": content hash " + h + " does not match the registry (" + m.manifest_hash +
-                      "); the registered bundle was modified, refusing to use it");
+    throw ConfigError(manifest.string() + ": content hash " + h + " does not match the " +
+                      (m.version ? "registry (" + m.manifest_hash + "); the registered bundle was modified, refusing to use it"
+                                 : "one " + m.name + " recorded (" + m.manifest_hash +
+                                       "); a later export replaced or changed it (register models to keep them)"));
   return p;
 }
 

@@ -22,7 +22,7 @@ namespace {
 
 const Schema& drift_schema() {
   static const Schema s = with_common_keys({
-      {"reference", Kind::kString, false, {}, "NAME, NAME@ALIAS or NAME@VERSION in the registry (default: the name an export step registers, @champion)"},
+      {"reference", Kind::kString, false, {}, "NAME, NAME@ALIAS or NAME@VERSION in the registry, or run:ID (the bundle that run exported); default: the name an export step registers, @champion"},
       {"features", Kind::kStrings, false, {}, "model inputs to check (default: all)"},
       {"psi", Kind::kNumber, false, {}, "largest PSI allowed per feature (default 0.2)"},
       {"ks", Kind::kNumber, false, {}, "largest KS distance allowed per numeric feature (default: not checked)"},
@@ -35,6 +35,8 @@ const Schema& drift_schema() {
 
 struct Reference {
   std::string name, ref;
+  int64_t run = 0;  // run:ID: the bundle that run exported
+  std::string text() const { return run ? "run:" + std::to_string(run) : name + "@" + ref; }
 };
 
 // `reference:` split at '@' (alias champion by default), or the one registered name.
@@ -48,6 +50,17 @@ Reference reference_of(const StepSpec& spec, const Pipeline& p) {
     if (names.size() != 1) return {};
     text = *names.begin();
   }
+  if (starts_with(text, "run:")) {
+    Reference r;
+    try {
+      size_t used = 0;
+      r.run = std::stoll(text.substr(4), &used);
+      if (used != text.size() - 4 || r.run < 1) r.run = 0;
+    } catch (const std::exception&) {
+    }
+    if (!r.run) r.name = "?";  // reported by check_drift
+    return r;
+  }
   auto at = text.find('@');
   if (at == std::string::npos) return {text, "champion"};
   return {text.substr(0, at), text.substr(at + 1)};
@@ -56,12 +69,13 @@ Reference reference_of(const StepSpec& spec, const Pipeline& p) {
 void check_drift(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, drift_schema());
   Reference r = reference_of(spec, p);
-  if (r.name.empty())
+  if (r.name.empty() && !r.run)
     check.fail_key(spec.path, "which model's training data is the reference? Add `reference: NAME` (or NAME@ALIAS, "
                               "NAME@VERSION), or `register: NAME` to one export step");
   try {
-    check_model_name(r.name, "reference");
-    if (r.ref.empty()) throw ConfigError("reference: nothing after '@' (an alias such as champion, or a version)");
+    if (r.name == "?") throw ConfigError("reference: expected run:ID with a run number, e.g. run:12");
+    if (!r.run) check_model_name(r.name, "reference");
+    if (!r.run && r.ref.empty()) throw ConfigError("reference: nothing after '@' (an alias such as champion, or a version)");
   } catch (const ConfigError& e) {
     check.fail_value(child_path(spec.path, "reference"), e.what());
   }
@@ -74,6 +88,18 @@ void check_drift(const StepSpec& spec, const ConfigChecker& check, const Pipelin
 }
 
 std::optional<ModelVersion> find_reference(RunStore& store, const Reference& r) {
+  if (r.run)  // the bundle as that run's export step recorded it; a later export may have replaced it
+    return store.locked([&](Db& db) -> std::optional<ModelVersion> {
+      Stmt s = db.prepare("SELECT path, content_hash FROM artifacts WHERE run_id = ? AND name = 'manifest.json'");
+      s.bind(1, r.run);
+      if (!s.step()) throw ConfigError("reference: run " + std::to_string(r.run) + " exported no model bundle");
+      ModelVersion m;
+      m.name = "run " + std::to_string(r.run);
+      m.run_id = r.run;
+      m.path = fs::path(s.text(0)).parent_path().string();
+      m.manifest_hash = s.text(1);
+      return m;
+    });
   return store.locked([&](Db& db) -> std::optional<ModelVersion> {
     Stmt s = db.prepare("SELECT 1 FROM models WHERE name = ?");
     s.bind(1, r.name);
@@ -85,19 +111,19 @@ std::optional<ModelVersion> find_reference(RunStore& store, const Reference& r) 
 json drift_state(const StepSpec& spec, const Pipeline& p, RunStore& store) {
   Reference r = reference_of(spec, p);
   std::optional<ModelVersion> m = find_reference(store, r);
-  if (!m) return {{"reference", r.name + "@" + r.ref}, {"version", nullptr}};
-  return {{"reference", r.name + "@" + r.ref}, {"version", m->version}, {"manifest", m->manifest_hash}};
+  if (!m) return {{"reference", r.text()}, {"version", nullptr}};
+  return {{"reference", r.text()}, {"version", m->version}, {"manifest", m->manifest_hash}};
 }
 
 Flow run_drift(StepContext& ctx) {
   Reference r = reference_of(ctx.spec, ctx.pipeline);
   std::optional<ModelVersion> m = ctx.store() ? find_reference(*ctx.store(), r) : std::nullopt;
   if (!m) {
-    ctx.log("no " + r.name + "@" + r.ref + " in the registry yet: nothing to compare with");
-    ctx.summary("no reference yet (" + r.name + "@" + r.ref + "): nothing to compare");
+    ctx.log("no " + r.text() + " in the registry yet: nothing to compare with");
+    ctx.summary("no reference yet (" + r.text() + "): nothing to compare");
     return {};
   }
-  std::string who = r.name + " v" + std::to_string(m->version);
+  std::string who = r.run ? m->name : r.name + " v" + std::to_string(m->version);
   fs::path dir = verified_bundle_path(*m);
   LoadedBundle b = load_bundle(dir);  // checks every file, reference.json included
   if (!b.manifest["files"].contains("reference.json"))
@@ -166,7 +192,8 @@ Flow run_drift(StepContext& ctx) {
   }
   ctx.metric("psi_max", worst_psi);
   ctx.metric("features_drifted", double(drifted));
-  ctx.metric("reference_version", double(m->version));
+  if (r.run) ctx.metric("reference_run", double(r.run));
+  else ctx.metric("reference_version", double(m->version));
   ctx.metric("rows", double(data.table.rows()));
   ctx.flush_metrics();
   fs::create_directories(ctx.outdir);

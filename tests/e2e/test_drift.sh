@@ -36,6 +36,19 @@ sed -i 's/    psi: 0.2/    psi: 0.2\n    on_drift: warn/' pipeline.yaml
 expect_exit 0 "$MLPIPE" run pipeline.yaml
 assert_contains "$ERR" "warning: drift against tiny v1"
 
+# The reference can be the bundle a run exported (run 4 just wrote out/bundle).
+cp pipeline.yaml byrun.yaml
+sed -i 's/    on_drift: warn/    on_drift: warn\n    reference: run:4/' byrun.yaml
+expect_exit 0 "$MLPIPE" run byrun.yaml
+assert_contains "$ERR" "vs run 4: 0 of 8 features drifted"
+# Run 1's bundle was replaced by run 4's export: refused, with the reason.
+sed -i 's/reference: run:4/reference: run:1/' byrun.yaml
+expect_exit 2 "$MLPIPE" run byrun.yaml
+assert_contains "$ERR" "a later export replaced or changed it"
+sed -i 's/reference: run:1/reference: run:x/' byrun.yaml
+expect_exit 2 "$MLPIPE" validate byrun.yaml
+assert_contains "$ERR" "expected run:ID with a run number"
+
 # Config errors.
 sed -i 's/    on_drift: warn/    on_drift: warn\n    features: [incme]/' pipeline.yaml
 expect_exit 2 "$MLPIPE" run pipeline.yaml
