@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/util/interrupt.h"
 #include "core/runner/recorded_runs.h"
 #include "core/store/run_diff.h"
 #include "core/store/run_views.h"
@@ -27,6 +28,7 @@ void add_resume(CLI::App& app, int& exit_code) {
     base.nthread = o->threads;
     base.log = o->quiet ? nullptr : &std::cerr;
     base.progress = detect_progress_style(2);
+    install_interrupt_handlers();
     RunOutcome out = resume_run(default_db(o->db), o->run, base);
     if (o->json) std::cout << out.to_json().dump(2) << "\n";
     // Quiet drops progress lines, never the reason a run failed.
@@ -54,6 +56,7 @@ void add_reproduce(CLI::App& app, int& exit_code) {
     base.nthread = o->threads;
     base.log = o->quiet ? nullptr : &std::cerr;
     base.progress = detect_progress_style(2);
+    install_interrupt_handlers();
     ReproduceReport r = reproduce_run(default_db(o->db), o->run, base);
     if (o->json)
       std::cout << nlohmann::json{{"original", r.original}, {"rerun", r.rerun.run_id},

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/util/interrupt.h"
 #include "core/runner/runner.h"
 
 namespace mlpipe::cli {
@@ -42,6 +43,7 @@ void add_run(CLI::App& app, int& exit_code) {
     ro.nthread = o->threads;
     ro.log = o->quiet ? nullptr : &std::cerr;
     ro.progress = detect_progress_style(2);
+    install_interrupt_handlers();
     if (o->dry_run && !o->json) ro.log = &std::cout;  // the plan is what a dry run produces
     ro.explain = o->explain;
     ro.dry_run = o->dry_run;

@@ -40,6 +40,8 @@ struct TrainContext {
   unsigned nthread = 1;
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
   std::function<void(const std::string&)> log;
+  // Throws when the run was asked to stop (Ctrl-C, SIGTERM); trainers call it between steps.
+  std::function<void()> check_stop;
 };
 
 class Model {

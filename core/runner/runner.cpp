@@ -20,6 +20,7 @@
 #include "core/util/clock.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/interrupt.h"
 #include "core/util/strings.h"
 
 namespace fs = std::filesystem;
@@ -319,6 +320,10 @@ RunOutcome run_pipeline(const RunOptions& given) {
       status = "gate_failed";
       error = e.what();
       code = e.code();
+    } catch (const InterruptedError& e) {
+      status = "interrupted";
+      error = e.what();
+      code = e.code();
     } catch (const Error& e) {
       status = "failed";
       error = e.what();
@@ -334,6 +339,11 @@ RunOutcome run_pipeline(const RunOptions& given) {
       code = ExitCode::kStepFailed;
     }
     double dur = seconds_since(start);
+    if (status == "failed" && interrupt_requested()) {
+      status = "interrupted";
+      error = "interrupted by " + interrupt_name() + " (" + error + ")";
+      code = ExitCode::kInterrupted;
+    }
     if (display) display->stopped(spec.name);
     if (summary.empty()) summary = ctx.summary();  // kept for failed gates too: shows the metrics
     try {
@@ -385,6 +395,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
           }
           if (state[j] != State::kOk) ready = false;
         }
+        if (blocked && interrupt_requested()) continue;  // stays pending: resume runs it
         if (decisions[i].action == Action::kSkip || blocked) {
           state[i] = State::kSkipped;
           out.steps[i].status = "skipped";
@@ -396,7 +407,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
           report(i);
           continue;
         }
-        if (ready && running < jobs) {
+        if (ready && running < jobs && !interrupt_requested()) {
           state[i] = State::kRunning;
           ++running;
           threads.emplace_back(execute, i);
@@ -405,31 +416,36 @@ RunOutcome run_pipeline(const RunOptions& given) {
         waiting = true;
       }
       if (!waiting && running == 0) break;
-      cv.wait(lock);
+      if (interrupt_requested() && running == 0) break;  // waiting steps stay pending for resume
+      // Signals cannot notify a condition variable: look again now and then.
+      cv.wait_for(lock, std::chrono::milliseconds(200));
     }
   }
   for (auto& t : threads) t.join();
 
   // The run's exit code: a config problem found mid-run (2) over a failure (1) over a gate (3).
-  bool any_config = false, any_failed = false, any_gate = false;
+  bool any_config = false, any_failed = false, any_gate = false, any_interrupted = interrupt_requested();
   for (size_t i = 0; i < n; ++i) {
+    any_interrupted = any_interrupted || codes[i] == ExitCode::kInterrupted;
     any_config = any_config || codes[i] == ExitCode::kBadConfig;
     any_failed = any_failed || codes[i] == ExitCode::kStepFailed;
     any_gate = any_gate || codes[i] == ExitCode::kGateFailed;
     if (!out.steps[i].error.empty() && out.error.empty() && out.steps[i].status != "skipped")
       out.error = "step '" + out.steps[i].name + "': " + out.steps[i].error;
   }
-  out.exit_code = int(any_config ? ExitCode::kBadConfig
+  out.exit_code = int(any_interrupted ? ExitCode::kInterrupted
+                      : any_config ? ExitCode::kBadConfig
                       : any_failed ? ExitCode::kStepFailed
                       : any_gate   ? ExitCode::kGateFailed
                                    : ExitCode::kOk);
-  out.status = any_config || any_failed ? "failed" : any_gate ? "gate_failed" : "ok";
+  out.status = any_interrupted ? "interrupted" : any_config || any_failed ? "failed" : any_gate ? "gate_failed" : "ok";
+  if (any_interrupted && out.error.empty()) out.error = "interrupted by " + interrupt_name();
   out.duration_s = seconds_since(t0);
   store.finish_run(run, out.status, out.exit_code, out.error, out.duration_s);
   if (opt.log)
     *opt.log << "mlpipe: run " << run << " " << out.status << " in "
              << format_fixed(out.duration_s, 2) << "s" << (out.error.empty() ? "" : ": " + out.error)
-             << "\n";
+             << "\n" << (out.status == "interrupted" ? "mlpipe: continue it with: mlpipe resume " + std::to_string(run) + "\n" : "");
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "core/steps/step.h"
 #include "core/store/run_store.h"
 #include "core/util/error.h"
+#include "core/util/interrupt.h"
 #include "core/util/strings.h"
 
 namespace fs = std::filesystem;
@@ -259,9 +260,12 @@ RunOutcome run_sweep(const RunOptions& opt, const SweepSpec& s, long long seed) 
   std::vector<std::thread> pool;
   for (size_t w = 0; w < parallel; ++w)
     pool.emplace_back([&] {
-      for (size_t t; (t = next++) < trials.size();) run_trial(t);
+      for (size_t t; !interrupt_requested() && (t = next++) < trials.size();) run_trial(t);
     });
   for (auto& th : pool) th.join();
+  if (interrupt_requested())
+    throw InterruptedError("sweep of step '" + s.step + "' interrupted by " + interrupt_name() + " after " +
+                           std::to_string(done.load()) + " of " + std::to_string(trials.size()) + " trials");
 
   std::optional<size_t> best;
   for (size_t t = 0; t < trials.size(); ++t) {

@@ -5,6 +5,7 @@
 #include "core/runner/launch_env.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
+#include "core/util/interrupt.h"
 #include "core/util/strings.h"
 
 using nlohmann::json;
@@ -112,6 +113,7 @@ Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   tc.rendezvous_key = ctx.spec.name;
   tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "epochs", 10)), "epoch");
   tc.log = [&](const std::string& line) { ctx.log(line); };
+  tc.check_stop = [] { throw_if_interrupted(); };
   std::unique_ptr<Model> model = trainer.fit_sequences(ctx.cfg, s, train, valid, tc);
   auto tm = saved_model(ctx, trainer, *model);
   json summary = tm->summary;
@@ -151,6 +153,7 @@ Flow run_train(StepContext& ctx) {
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
   tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "rounds", 100)), "iteration");
   tc.log = [](const std::string&) {};
+  tc.check_stop = [] { throw_if_interrupted(); };
   std::unique_ptr<Model> model = trainer.fit(ctx.cfg, xt, yt, valid_rows.empty() ? nullptr : &xv,
                                              valid_rows.empty() ? nullptr : &yv, tc);
   auto tm = saved_model(ctx, trainer, *model);

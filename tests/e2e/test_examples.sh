@@ -7,6 +7,10 @@ for pipeline in "$REPO"/examples/*/pipeline*.yaml; do
     echo "SKIP $name/$(basename "$pipeline"): built without LibTorch"
     continue
   fi
+  if [ -f "$(dirname "$pipeline")/nightly.sh" ]; then
+    echo "SKIP $name: driven by its nightly.sh on generated slices (tests/e2e/test_nightly_retrain.sh)"
+    continue
+  fi
   rm -rf "$WORK/ex"
   cp -r "$(dirname "$pipeline")" "$WORK/ex"
   rm -rf "$WORK/ex/.mlpipe" "$WORK/ex/models"

@@ -293,6 +293,7 @@ class TorchSequenceTrainer : public Trainer {
       size_t batches = 0;
       std::vector<MetricPoint> points;
       for (size_t b = 0; b < order.size(); b += size_t(batch)) {
+        if (ctx.check_stop) ctx.check_stop();
         std::vector<uint32_t> part(order.begin() + b, order.begin() + std::min(order.size(), b + size_t(batch)));
         // With several ranks, each takes its slice of the same global batch (same order everywhere).
         size_t lo = part.size() * size_t(ctx.rank) / size_t(ctx.world), hi = part.size() * size_t(ctx.rank + 1) / size_t(ctx.world);

@@ -224,6 +224,7 @@ class XgbTrainer : public Trainer {
     int best_round = 0, rounds_run = 0;
     std::string stop_metric;
     for (int i = 0; i < rounds; ++i) {
+      if (ctx.check_stop) ctx.check_stop();
       MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), i, dtrain.get()));
       rounds_run = i + 1;
       if (sets.empty()) continue;

@@ -1,0 +1,51 @@
+# Ctrl-C / SIGTERM during training: the run stops at the next boosting round, is recorded
+# `interrupted` with exit code 130, nothing half-written is left, and `resume` completes it with
+# the same model as an uninterrupted run.
+source "$(dirname "$0")/lib.sh"
+sed -i '/    early_stopping: 10/d' pipeline.yaml   # train every round: a few seconds
+db=.mlpipe/runs.db
+
+wait_for_training() {  # polls the run store until the train step runs
+  for _ in $(seq 200); do
+    [ "$(sql $db "SELECT status FROM steps WHERE step='train' ORDER BY run_id DESC LIMIT 1" 2>/dev/null)" = running ] && return 0
+    sleep 0.05
+  done
+  fail "training never started"
+}
+
+"$MLPIPE" run pipeline.yaml --set params.rounds=4000 >run.out 2>run.err &
+pid=$!
+wait_for_training
+sleep 0.3
+kill -INT $pid
+set +e; wait $pid; rc=$?; set -e
+assert_eq "$rc" 130 "exit code after SIGINT"
+assert_contains run.err "interrupted by SIGINT"
+assert_contains run.err "continue it with: mlpipe resume 1"
+assert_eq "$(sql $db "SELECT status, exit_code FROM runs WHERE run_id=1")" "interrupted|130" "run record"
+assert_eq "$(sql $db "SELECT group_concat(step || '=' || status, ' ') FROM (SELECT * FROM steps WHERE run_id=1 AND step IN ('train','evaluate','export') ORDER BY step DESC)")" \
+          "train=interrupted export=pending evaluate=pending" "step records"
+assert_eq "$(sql $db "PRAGMA integrity_check")" ok "integrity"
+[ ! -e out/bundle ] || fail "a bundle was written by an interrupted run"
+ls .mlpipe/runs/1/train 2>/dev/null | grep -q model.json && fail "a model file left under its final name"
+
+expect_exit 0 "$MLPIPE" resume 1
+assert_eq "$(sql $db "SELECT status, exit_code FROM runs WHERE run_id=1")" "ok|0" "resumed"
+# The same model as a run that was never interrupted.
+expect_exit 0 "$MLPIPE" run pipeline.yaml --set params.rounds=4000 --workdir clean --db clean.db --set steps.export.dir=clean-bundle
+cmp out/bundle/model.json clean-bundle/model.json || fail "resumed model differs from an uninterrupted one"
+
+# SIGTERM (a CI job cancelled) behaves the same.
+"$MLPIPE" run pipeline.yaml --set params.rounds=4001 >term.out 2>term.err &
+pid=$!
+wait_for_training
+kill -TERM $pid
+set +e; wait $pid; rc=$?; set -e
+assert_eq "$rc" 130 "exit code after SIGTERM"
+assert_contains term.err "interrupted by SIGTERM"
+assert_eq "$(sql $db "SELECT status FROM runs ORDER BY run_id DESC LIMIT 1")" interrupted "SIGTERM recorded"
+
+# `runs list` never shows the interrupted run as running.
+expect_exit 0 "$MLPIPE" runs list --db $db
+grep -q running "$OUT" && fail "a run is shown running"
+echo ok
