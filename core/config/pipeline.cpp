@@ -149,6 +149,19 @@ std::vector<std::string> Pipeline::step_names() const {
   return out;
 }
 
+// `key:` with no value (or --set key=) means "not given": the key is left out, at any depth.
+void drop_nulls(json& v) {
+  if (!v.is_object()) return;
+  for (auto it = v.begin(); it != v.end();) {
+    if (it->is_null()) {
+      it = v.erase(it);
+    } else {
+      drop_nulls(*it);
+      ++it;
+    }
+  }
+}
+
 Pipeline parse_pipeline(const std::string& text, const std::string& label, const fs::path& base_dir,
                         const std::vector<std::string>& overrides) {
   Pipeline p;
@@ -190,6 +203,7 @@ Pipeline parse_pipeline(const std::string& text, const std::string& label, const
       s.needs = as_strings(cfg["needs"]);
     }
     s.config = cfg;
+    drop_nulls(s.config);
     p.steps.push_back(std::move(s));
   }
   // JSON objects are sorted by key; users expect steps in the order they wrote them.

@@ -14,7 +14,28 @@ using nlohmann::json;
 
 namespace mlpipe {
 
+namespace {
+
+// Replacing a folder deletes the old one: only ever an earlier bundle, or an empty folder.
+void check_replaceable(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::is_directory(dir, ec))
+    throw ConfigError(dir.string() + " exists and is not a folder; refusing to replace it with a model bundle");
+  if (fs::is_empty(dir, ec)) return;
+  fs::path m = dir / "manifest.json";
+  if (fs::is_regular_file(m, ec)) try {
+      if (json::parse(read_file(m)).value("format", "") == kBundleFormat) return;
+    } catch (const std::exception&) {
+    }
+  throw ConfigError(dir.string() + " exists and is not an mlpipe model bundle (no mlpipe manifest.json); refusing "
+                    "to replace it: choose a new or empty folder for the export step's `dir:`");
+}
+
+}  // namespace
+
 json write_bundle(const fs::path& dir, const BundleContents& c) {
+  check_replaceable(dir);
   fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   fs::create_directories(parent);
   fs::path staged = temp_sibling(dir);

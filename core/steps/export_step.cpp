@@ -30,6 +30,15 @@ const Schema& export_schema() {
 void check_export(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, export_schema());
   const json& cfg = spec.config;
+  // A pipeline file cannot reach out of its folder with ../ (an absolute path is an explicit choice).
+  if (cfg.contains("dir")) {
+    fs::path d = cfg["dir"].get<std::string>();
+    fs::path norm = d.lexically_normal();
+    if (d.empty() || (d.is_relative() && (norm == "." || norm.empty() || *norm.begin() == "..")))
+      check.fail_value(child_path(spec.path, "dir"),
+                       "dir '" + d.string() + "' " + (norm == "." || norm.empty() ? "is the pipeline's own folder" : "leaves the pipeline's folder") +
+                           ": use a new folder inside it (e.g. models/" + p.name + ") or an absolute path");
+  }
   for (const char* key : {"register", "promote"})
     if (cfg.contains(key)) try {
         check_model_name(cfg[key].get<std::string>(), key);

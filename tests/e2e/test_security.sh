@@ -1,0 +1,39 @@
+# What a hostile or careless pipeline file cannot do: write outside its folder with ../, replace
+# a folder that is not a model bundle, run shell commands, or write through `mlpipe query`.
+source "$(dirname "$0")/lib.sh"
+for d in ../escaped a/../../escaped . "./"; do
+  expect_exit 2 "$MLPIPE" validate pipeline.yaml --set "steps.export.dir=$d"
+  grep -Eq "leaves the pipeline's folder|is the pipeline's own folder" "$ERR" || { cat "$ERR"; fail "dir '$d' accepted"; }
+done
+[ ! -e ../escaped ] || fail "something was written outside"
+
+# An existing folder that is not a bundle is never replaced (replacing deletes the old one).
+mkdir -p precious && echo "keep me" >precious/notes.txt
+expect_exit 2 "$MLPIPE" run pipeline.yaml --set steps.export.dir=precious
+assert_contains "$ERR" "precious exists and is not an mlpipe model bundle"
+assert_eq "$(cat precious/notes.txt)" "keep me" "folder untouched"
+# A bundle folder is replaced (the next export of the same pipeline).
+expect_exit 0 "$MLPIPE" run pipeline.yaml --set steps.export.dir=models/a
+expect_exit 0 "$MLPIPE" run pipeline.yaml --set steps.export.dir=models/a --set params.depth=2
+grep -q '"run_id": 3' models/a/manifest.json || fail "the bundle was not replaced"
+
+# Step names become folder names: no separators or dots.
+sed 's/^  features:/  ..\/up:/; s/needs: features/needs: ..\/up/' pipeline.yaml >evil.yaml
+expect_exit 2 "$MLPIPE" validate evil.yaml
+assert_contains "$ERR" "step names may use letters, digits, '_' and '-' only"
+
+# No step type runs a shell command.
+expect_exit 0 "$MLPIPE" steps
+grep -Eiq '^ *(command|shell|exec|script)\b' "$OUT" && fail "a step type runs commands"
+sed 's/    type: ingest/    type: shell\n    run: "touch pwned"/' pipeline.yaml >shell.yaml
+expect_exit 2 "$MLPIPE" validate shell.yaml
+assert_contains "$ERR" "unknown step type 'shell'"
+[ ! -e pwned ] || fail "a command ran"
+
+# The query command cannot write, attach or change settings (also in test_query_and_runs).
+for stmt in "DELETE FROM runs" "ATTACH DATABASE 'x.db' AS x" "PRAGMA journal_mode=DELETE" "VACUUM INTO 'copy.db'"; do
+  expect_exit 2 "$MLPIPE" query "$stmt" --db .mlpipe/runs.db
+done
+[ ! -e x.db ] && [ ! -e copy.db ] || fail "query created a file"
+assert_eq "$(sql .mlpipe/runs.db "SELECT count(*) FROM runs")" 3 "runs intact"
+echo ok
