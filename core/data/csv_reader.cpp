@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -420,6 +421,33 @@ size_t first_text_line(std::string_view data, size_t body_off, char delim, size_
   return 0;
 }
 
+// Offset of the first byte that breaks UTF-8 in `s`, or npos.
+size_t invalid_utf8_at(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return i;
+    for (size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+// Texts end up in JSON (bundles, the run store): they must be UTF-8. Names the line of the
+// first offending value and what to do.
+void check_utf8(std::string_view data, const std::string& label, const std::string& column, const std::string& value) {
+  size_t bad = invalid_utf8_at(value);
+  if (bad == std::string_view::npos) return;
+  size_t at = data.find(value);
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(value[bad]));
+  throw StepError(label + (at == std::string_view::npos ? std::string() : ":" + std::to_string(line_of(data, at))) +
+                  ": column '" + column + "' holds text that is not UTF-8 (byte " + hex +
+                  "); convert the file, e.g. iconv -f latin1 -t utf-8");
+}
+
 }  // namespace
 
 Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
@@ -428,6 +456,10 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
         return c == '\n' || c == '\r' || c == ' ';
       }))
     throw StepError(label + ": the file is empty (expected a header line)");
+  // Binary files (images, archives, sparse files) show a NUL byte early; say so at once.
+  if (const void* nul = std::memchr(data.data(), '\0', std::min<size_t>(data.size(), 1 << 16)))
+    throw StepError(label + ":" + std::to_string(line_of(data, size_t(static_cast<const char*>(nul) - data.data()))) +
+                    ": binary data (a NUL byte), expected CSV or TSV text");
 
   const char* base = data.data();
   const char* end = base + data.size();
@@ -446,6 +478,8 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
   for (size_t i = 0; i < header_fields.size(); ++i) {
     std::string n(trim(field_text(header_fields[i])));
     if (n.empty()) n = "column_" + std::to_string(i + 1);
+    if (size_t bad = invalid_utf8_at(n); bad != std::string_view::npos)
+      throw StepError(label + ":1: column name " + std::to_string(i + 1) + " is not UTF-8 text; convert the file, e.g. iconv -f latin1 -t utf-8");
     for (size_t j = 0; j < names.size(); ++j)
       if (names[j] == n)
         throw StepError(label + ":1: duplicate column name '" + n + "' (columns " +
@@ -560,7 +594,10 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
         std::vector<int32_t> remap(o.dict[c].size());
         for (size_t k = 0; k < o.dict[c].size(); ++k) {
           auto [it, inserted] = global.try_emplace(o.dict[c][k], int32_t(col.dict.size()));
-          if (inserted) col.dict.push_back(o.dict[c][k]);
+          if (inserted) {
+            check_utf8(data, label, names[c], o.dict[c][k]);
+            col.dict.push_back(o.dict[c][k]);
+          }
           remap[k] = it->second;
         }
         for (int32_t code : o.codes[c]) col.codes.push_back(code < 0 ? -1 : remap[code]);

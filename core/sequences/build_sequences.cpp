@@ -155,6 +155,18 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
   if (need_targets && !tcols[0]) throw StepError("no target column '" + targets[0] + "'");
   s.targets.assign(targets.size(), {});
   bool entity_level = fit["label_level"] == "entity";
+  if (need_targets && tcols[0]) {  // a labelled event without entity or time would silently vanish
+    const Column& e = f.table.at(fit["entity"].get<std::string>());
+    size_t lost = 0, first = 0;
+    for (uint32_t r = 0; r < rows; ++r)
+      if (!std::isnan(tcols[0]->num[r]) && (e.missing(r) || std::isnan(order.time[r])))
+        if (lost++ == 0) first = r;
+    if (lost)
+      throw StepError(std::to_string(lost) + " labelled event" + (lost > 1 ? "s have" : " has") + " no " +
+                      fit["entity"].get<std::string>() + " (entity) or no " + fit["time"].get<std::string>() +
+                      " (time), first at data row " + std::to_string(first + 1) +
+                      ": it has no history to learn from; fill these values or drop the rows");
+  }
 
   auto add_sample = [&](const std::vector<uint32_t>& g, size_t k) {
     uint32_t row = g[k];

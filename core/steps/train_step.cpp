@@ -142,6 +142,11 @@ Flow run_train(StepContext& ctx) {
   std::vector<uint32_t> valid_rows = f.has_split() ? f.rows_of(Split::kValid) : std::vector<uint32_t>{};
   FeatureMatrix xt = build_matrix(f, features, train_rows);
   std::vector<float> yt = label_values(f, train_rows);
+  if (trainer.task(ctx.cfg) == Task::kBinary && !yt.empty() &&
+      std::all_of(yt.begin(), yt.end(), [&](float v) { return v == yt[0]; }))
+    throw StepError("label '" + f.label + "' has one class only (" + format_double(yt[0]) + ") in the " +
+                    (f.has_split() ? std::string("train split") : std::string("data")) + " (" +
+                    std::to_string(yt.size()) + " rows): a binary model needs both 0 and 1");
   FeatureMatrix xv;
   std::vector<float> yv;
   if (!valid_rows.empty()) {
