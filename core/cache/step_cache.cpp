@@ -5,6 +5,7 @@
 #include "core/cache/npy.h"
 #include "core/sequences/sequence_io.h"
 #include "core/util/atomic_file.h"
+#include "core/util/crash_point.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 
@@ -111,6 +112,7 @@ void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, con
     write_file_atomic(tmp / "manifest.json", manifest.dump(2) + "\n");
     // Replaces an entry that failed verification; a concurrent writer of the same fingerprint
     // wrote the same content, so either copy is good.
+    crash_point("cache");
     replace_directory(tmp, final_dir);
   } catch (...) {
     std::error_code ec;

@@ -5,6 +5,7 @@
 #include "core/data/csv_reader.h"
 #include "core/features/transforms.h"
 #include "core/util/atomic_file.h"
+#include "core/util/crash_point.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/strings.h"
@@ -58,6 +59,7 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
                                  {"bytes", fs::file_size(staged / name)}};
     manifest["files_hash_algorithm"] = "xxh3-128";
     write_file_atomic(staged / "manifest.json", manifest.dump(2) + "\n");
+    crash_point("bundle");  // complete, not yet in place
     replace_directory(staged, dir);
     return manifest;
   } catch (...) {

@@ -3,6 +3,7 @@
 
 #include "core/data/csv_reader.h"
 #include "core/steps/steps.h"
+#include "core/util/crash_point.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -71,6 +72,7 @@ Flow run_ingest(StepContext& ctx) {
   if (opt.threads == 0) opt.threads = ctx.nthread;
   auto frame = std::make_shared<Frame>();
   frame->table = read_csv(path, opt);
+  crash_point("ingest");
   Table& t = frame->table;
   std::string where = path.string();  // the runner names the step
   for (const auto& col : as_strings(cfg.value("drop", json())))

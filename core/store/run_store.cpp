@@ -1,5 +1,7 @@
 #include "core/store/run_store.h"
 
+#include "core/util/crash_point.h"
+
 #include <signal.h>
 
 #include <cerrno>
@@ -100,7 +102,9 @@ void RunStore::add_metrics(int64_t run, const std::string& step,
       "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
       " VALUES (?,?,?,?,?,?,?)");
   std::string now = now_iso();
-  for (const auto& p : points) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    const MetricPoint& p = points[i];
+    if (i == points.size() / 2) crash_point("metrics");  // half a batch inserted, not committed
     s.bind(1, run).bind(2, step).bind(3, p.key);
     if (p.split.empty()) s.bind_null(4); else s.bind(4, p.split);
     s.bind(5, p.iteration).bind(6, p.value).bind(7, now).run();

@@ -1,6 +1,9 @@
 #include "core/util/atomic_file.h"
 
+#include "core/util/crash_point.h"
+
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <atomic>
@@ -40,17 +43,29 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
   }
   ::fsync(fd);
   ::close(fd);
+  crash_point("write");  // written in full, not yet under its name
   fs::rename(tmp, path);
 }
 
 void replace_directory(const fs::path& staged, const fs::path& dest) {
-  fs::path old;
-  if (fs::exists(dest)) {
-    old = temp_sibling(dest);
-    fs::rename(dest, old);
+  crash_point("replace");
+  if (!fs::exists(dest)) {
+    fs::rename(staged, dest);
+    return;
   }
+  // Swap both names in one step: `dest` is always either the old folder or the new one.
+  if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(staged);  // now the old folder
+    return;
+  }
+  if (errno != EINVAL && errno != ENOSYS)
+    throw StepError("cannot replace " + dest.string() + ": " + std::strerror(errno));
+  // A file system without the exchange: move the old folder aside first (a crash in between
+  // leaves it beside `dest`, never half of either).
+  fs::path old = temp_sibling(dest);
+  fs::rename(dest, old);
   fs::rename(staged, dest);
-  if (!old.empty()) fs::remove_all(old);
+  fs::remove_all(old);
 }
 
 std::string read_file(const fs::path& path) {

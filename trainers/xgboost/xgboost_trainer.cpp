@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/util/atomic_file.h"
+#include "core/util/crash_point.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "trainers/xgboost/eval_log.h"
@@ -225,6 +226,7 @@ class XgbTrainer : public Trainer {
     std::string stop_metric;
     for (int i = 0; i < rounds; ++i) {
       if (ctx.check_stop) ctx.check_stop();
+      crash_point("round");
       MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), i, dtrain.get()));
       rounds_run = i + 1;
       if (sets.empty()) continue;
