@@ -43,7 +43,8 @@ std::pair<double, double> class_counts(const std::vector<double>& y) {
 
 double roc_auc(const std::vector<double>& y, const std::vector<double>& s) {
   check_sizes(y, s);
-  auto [pos, neg] = class_counts(y);
+  const auto counts = class_counts(y);
+  const double pos = counts.first, neg = counts.second;
   if (pos == 0 || neg == 0) throw StepError("auc is undefined: the labels hold only one class");
   // Mann-Whitney U with average ranks for ties.
   std::vector<size_t> idx(s.size());
@@ -63,7 +64,8 @@ double roc_auc(const std::vector<double>& y, const std::vector<double>& s) {
 
 double pr_auc(const std::vector<double>& y, const std::vector<double>& s) {
   check_sizes(y, s);
-  auto [pos, neg] = class_counts(y);
+  const auto counts = class_counts(y);
+  const double pos = counts.first, neg = counts.second;
   if (pos == 0) throw StepError("pr_auc is undefined: there are no positive labels");
   double ap = 0, prev_recall = 0;
   walk_thresholds(y, s, [&](double tp, double fp) {
@@ -87,7 +89,8 @@ double log_loss(const std::vector<double>& y, const std::vector<double>& p) {
 
 double ks_statistic(const std::vector<double>& y, const std::vector<double>& s) {
   check_sizes(y, s);
-  auto [pos, neg] = class_counts(y);
+  const auto counts = class_counts(y);
+  const double pos = counts.first, neg = counts.second;
   if (pos == 0 || neg == 0) throw StepError("ks is undefined: the labels hold only one class");
   double best = 0;
   walk_thresholds(y, s, [&](double tp, double fp) { best = std::max(best, std::fabs(tp / pos - fp / neg)); });

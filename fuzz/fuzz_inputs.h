@@ -1,0 +1,15 @@
+#pragma once
+// What the fuzz targets (and their regression test) feed hostile bytes to. Each returns
+// normally or throws mlpipe::Error (a clear message for the user); anything else (another
+// exception, a crash, a sanitizer report) is a bug.
+#include <cstddef>
+#include <cstdint>
+
+namespace mlpipe::fuzz {
+
+// A pipeline file: YAML parsing, keys and kinds, ${...} references, step checks, the DAG.
+void load_config(const uint8_t* data, size_t size);
+// A CSV/TSV file: header, delimiters, quotes, types, missing values, one and several threads.
+void read_csv_bytes(const uint8_t* data, size_t size);
+
+}  // namespace mlpipe::fuzz
