@@ -121,8 +121,21 @@ void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, con
   }
 }
 
+namespace {
+std::shared_ptr<const Evaluation> load_evaluation(const fs::path& file) {
+  json ev = json::parse(read_file(file));
+  auto e = std::make_shared<Evaluation>();
+  e->on = ev["on"];
+  e->metrics = ev["metrics"];
+  e->predictions_path = ev["predictions_path"];
+  return e;
+}
+}  // namespace
+
 std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::string& why,
-                                    json& meta) const {
+                                    json& meta, bool light,
+                                    const std::function<std::string(const fs::path&)>& hash) const {
+  auto content_hash = [&](const fs::path& p) { return hash ? hash(p) : hash_file(p); };
   fs::path dir = dir_ / fp;
   if (!has(fp)) {
     why = "no cached outputs";
@@ -137,7 +150,7 @@ std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::
         why = "cached output " + rel + " is missing";
         return std::nullopt;
       }
-      if (hash_file(p) != h.get<std::string>()) {
+      if (content_hash(p) != h.get<std::string>()) {
         why = "cached output " + rel + " is corrupted (its hash changed)";
         return std::nullopt;
       }
@@ -145,13 +158,19 @@ std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::
     // Files outside the cache that the step's result stands for (an export bundle).
     if (meta.contains("outside"))
       for (const auto& [path, h] : meta["outside"].items()) {
-        if (!fs::is_regular_file(path) || hash_file(path) != h.get<std::string>()) {
+        if (!fs::is_regular_file(path) || content_hash(path) != h.get<std::string>()) {
           why = "output " + path + " was changed or removed";
           return std::nullopt;
         }
       }
     const json& parts = manifest["parts"];
     Flow out;
+    if (light) {
+      if (parts.contains("preprocess"))
+        out.preprocess = std::make_shared<json>(json::parse(read_file(dir / "preprocess.json")));
+      if (parts.contains("evaluation")) out.evaluation = load_evaluation(dir / "evaluation.json");
+      return out;
+    }
     if (parts.contains("frame")) out.frame = load_frame(dir / "frame");
     if (parts.contains("preprocess"))
       out.preprocess = std::make_shared<json>(json::parse(read_file(dir / "preprocess.json")));
@@ -171,14 +190,7 @@ std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::
       out.model = m;
     }
     if (parts.contains("sequences")) out.sequences = load_sequences(dir / "sequences");
-    if (parts.contains("evaluation")) {
-      json ev = json::parse(read_file(dir / "evaluation.json"));
-      auto e = std::make_shared<Evaluation>();
-      e->on = ev["on"];
-      e->metrics = ev["metrics"];
-      e->predictions_path = ev["predictions_path"];
-      out.evaluation = e;
-    }
+    if (parts.contains("evaluation")) out.evaluation = load_evaluation(dir / "evaluation.json");
     out.fill_from(in);
     return out;
   } catch (const std::exception& e) {

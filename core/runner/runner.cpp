@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "core/cache/file_hasher.h"
 #include "core/cache/step_cache.h"
 #include "core/runner/decisions.h"
 #include "core/runner/environment.h"
@@ -98,7 +100,7 @@ void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) 
 }
 
 int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread,
-                   unsigned jobs) {
+                   unsigned jobs, std::optional<GitState> git) {
   RunInfo info;
   info.pipeline = p.name;
   info.pipeline_file = fs::absolute(p.file).lexically_normal().string();
@@ -107,7 +109,6 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
   info.config_hash = hash_bytes(info.config_json);
   info.overrides_json = json(p.overrides).dump();
   info.seed = p.seed;
-  std::optional<GitState> git = git_state(p.base_dir);
   if (git) {
     info.git_commit = git->commit;
     info.git_dirty = git->dirty ? 1 : 0;
@@ -188,6 +189,8 @@ RunOutcome run_pipeline(const RunOptions& given) {
   if (launch && launch->rank > 0) work_as_follower(opt, plan, *launch);
   const Pipeline& p = plan.pipeline;
   const Dag& dag = plan.dag;
+  // git runs in the background (three processes; slow in big repositories) while we plan.
+  std::future<std::optional<GitState>> git = std::async(std::launch::async, git_state, p.base_dir);
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned nthread = opt.nthread ? opt.nthread : cores;
   unsigned jobs = opt.jobs ? opt.jobs : cores;
@@ -222,7 +225,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
     for (size_t i = 0; i < n; ++i)
       if (!decisions[i].keep_from_resumed_run) store.clear_step_records(run, p.steps[i].name);
   } else {
-    run = create_run(store, p, out, nthread, jobs);
+    run = create_run(store, p, out, nthread, jobs, git.get());
     if (opt.reproduces_run) store.set_reproduces(run, *opt.reproduces_run);
   }
   out.run_id = run;
@@ -257,14 +260,46 @@ RunOutcome run_pipeline(const RunOptions& given) {
   };
 
   // Loads a step's cached outputs; on success records the reuse and returns true.
+  // Outputs of reused steps are loaded only when a step that runs needs them: a run where
+  // everything is up to date reads no tables or models at all.
+  std::vector<bool> loaded(n, true);
+  auto stat_cached_hash = [&](const fs::path& f) { return hash_input_file(&store, f); };
+  std::recursive_mutex load_mu;
+  std::function<void(size_t)> ensure_loaded = [&](size_t k) {
+    std::lock_guard<std::recursive_mutex> lock(load_mu);
+    if (loaded[k]) return;
+    Flow in;
+    for (size_t j : dag.needs(k)) {
+      ensure_loaded(j);
+      in.fill_from(flows[j]);
+    }
+    std::string why;
+    json meta;
+    auto full = cache.load(decisions[k].fingerprint, in, why, meta, false, stat_cached_hash);
+    if (!full)
+      throw StepError("the cached outputs of step '" + p.steps[k].name + "' are needed but unusable (" + why +
+                      "); run again with --force " + p.steps[k].name);
+    Flow merged = *full;
+    merged.fill_from(flows[k]);
+    flows[k] = merged;
+    loaded[k] = true;
+  };
+  auto needed_by_a_running_step = [&](size_t i) {
+    for (size_t j = 0; j < n; ++j) {
+      const auto& needs = dag.needs(j);
+      if (decisions[j].action == Action::kRun && std::find(needs.begin(), needs.end(), i) != needs.end()) return true;
+    }
+    return false;
+  };
+
   auto try_reuse = [&](size_t i, const Flow& input, Flow& result, std::string& summary,
-                       int64_t& origin, std::string& why) {
+                       int64_t& origin, std::string& why, bool light) {
     const StepSpec& spec = p.steps[i];
     const Decision& d = decisions[i];
     json meta;
-    auto loaded = cache.load(d.fingerprint, input, why, meta);
-    if (!loaded) return false;
-    result = *loaded;
+    auto got = cache.load(d.fingerprint, input, why, meta, light, stat_cached_hash);
+    if (!got) return false;
+    result = *got;
     if (d.keep_from_resumed_run) {
       origin = run;
       summary = "kept from before the interruption";
@@ -280,8 +315,18 @@ RunOutcome run_pipeline(const RunOptions& given) {
 
   auto execute = [&](size_t i) {
     const StepSpec& spec = p.steps[i];
+    bool light = decisions[i].action == Action::kReuse && !needed_by_a_running_step(i);
     Flow input;
-    for (size_t j : dag.needs(i)) input.fill_from(flows[j]);
+    std::string load_error;
+    try {
+      if (!light)
+        for (size_t j : dag.needs(i)) {
+          ensure_loaded(j);
+          input.fill_from(flows[j]);
+        }
+    } catch (const std::exception& e) {
+      load_error = e.what();
+    }
     fs::path outdir = out.workdir / "runs" / std::to_string(run) / spec.name;
     StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, nthread);
     if (opt.log) {
@@ -296,10 +341,18 @@ RunOutcome run_pipeline(const RunOptions& given) {
     int64_t origin = 0;
     Flow result;
     try {
+      if (!load_error.empty()) throw StepError(load_error);
       bool reused = false;
       if (decisions[i].action == Action::kReuse) {
         std::string why;
-        reused = try_reuse(i, input, result, summary, origin, why);
+        reused = try_reuse(i, input, result, summary, origin, why, light);
+        if (!reused && light) {  // it runs after all: it needs its inputs now
+          for (size_t j : dag.needs(i)) {
+            ensure_loaded(j);
+            input.fill_from(flows[j]);
+          }
+          ctx.input = input;
+        }
         if (!reused) {
           reason = "cached outputs unusable: " + why;
           if (decisions[i].keep_from_resumed_run) store.clear_step_records(run, spec.name);
@@ -361,7 +414,11 @@ RunOutcome run_pipeline(const RunOptions& given) {
       }
     }
     std::lock_guard<std::mutex> lock(mu);
-    flows[i] = std::move(result);
+    {
+      std::lock_guard<std::recursive_mutex> load_lock(load_mu);
+      flows[i] = std::move(result);
+      loaded[i] = !(light && status == "reused") && !(light && status == "ok" && origin == run);
+    }
     state[i] = (status == "ok" || status == "reused") ? State::kOk : State::kFailed;
     codes[i] = code;
     StepOutcome& so = out.steps[i];
