@@ -3,7 +3,8 @@
 
   wide.csv      1,000,000 x 50 numeric columns (~460 MB): CSV ingest
   binary.csv    200,000 rows: label + 20 features, a known logistic signal: XGBoost end to end
-  events.csv    sequence events: entity, time, 16 features, label: sequence training
+  events.csv    sequence events: entity, time, 16 features, label
+  seq_events.csv  400 entities x 32 events: 12,800 windows = 50 batches of 256 (bench 3)
 """
 import os
 import sys
@@ -54,7 +55,7 @@ if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "bench/data"
     os.makedirs(out, exist_ok=True)
     jobs = {"wide.csv": lambda p: wide(p, 1_000_000), "binary.csv": lambda p: binary(p, 200_000),
-            "events.csv": lambda p: events(p, 2_000, 60)}
+            "events.csv": lambda p: events(p, 2_000, 60), "seq_events.csv": lambda p: events(p, 400, 32)}
     for name, make in jobs.items():
         path = os.path.join(out, name)
         if not os.path.exists(path):

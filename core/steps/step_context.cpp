@@ -25,13 +25,13 @@ fs::path StepContext::resolve(const std::string& path) const {
 void StepContext::metric(const std::string& key, double value, const std::string& split,
                          std::optional<int64_t> iteration) {
   pending_.push_back({key, split, iteration, value});
-  if (pending_.size() >= 4096 || std::chrono::steady_clock::now() - last_flush_ > std::chrono::seconds(2)) flush_metrics();
+  if (pending_.size() >= kMetricBatch || std::chrono::steady_clock::now() - last_flush_ > std::chrono::seconds(2)) flush_metrics();
 }
 
 void StepContext::metrics(const std::vector<MetricPoint>& points) {
   pending_.insert(pending_.end(), points.begin(), points.end());
   // Batched for speed, but never held longer than 2 s: a live run shows in the store.
-  if (pending_.size() >= 4096 || std::chrono::steady_clock::now() - last_flush_ > std::chrono::seconds(2)) flush_metrics();
+  if (pending_.size() >= kMetricBatch || std::chrono::steady_clock::now() - last_flush_ > std::chrono::seconds(2)) flush_metrics();
 }
 
 void StepContext::flush_metrics() {

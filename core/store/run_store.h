@@ -31,6 +31,10 @@ struct MetricPoint {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
+// Metric points per add_metrics transaction that steps aim for (they also flush every 2 s):
+// fewer, larger commits are what makes recording cheap (bench/cpp/metric_record_bench.cpp).
+inline constexpr size_t kMetricBatch = 16384;
+
 class RunStore {
  public:
   // Opens or creates the database (and its directory) and applies migrations.

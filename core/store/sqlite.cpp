@@ -33,6 +33,10 @@ Stmt& Stmt::bind(int i, const std::string& v) {
   sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
   return *this;
 }
+Stmt& Stmt::bind_static(int i, const std::string& v) {
+  sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_STATIC);
+  return *this;
+}
 Stmt& Stmt::bind_null(int i) {
   sqlite3_bind_null(st_, i);
   return *this;

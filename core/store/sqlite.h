@@ -25,6 +25,8 @@ class Stmt {
   Stmt& bind(int i, const std::string& v);
   Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
   Stmt& bind_null(int i);
+  // Text that stays alive and unchanged until the statement is stepped: not copied.
+  Stmt& bind_static(int i, const std::string& v);
   Stmt& bind(int i, const std::optional<int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
   Stmt& bind(int i, const std::optional<double>& v) { return v ? bind(i, *v) : bind_null(i); }
   Stmt& bind(int i, const std::optional<std::string>& v) { return v ? bind(i, *v) : bind_null(i); }
