@@ -161,7 +161,8 @@ def main():
 
             def seq_rates(outputs, arch=arch, rates=rates):
                 ours = _json.loads(outputs["mlpipe run (sequence trainer)"])
-                rates["mlpipe"].append(ours["metrics"]["train"]["samples_per_s"])
+                train = [st for st in ours["steps"] if st["name"] == "train"][0]
+                rates["mlpipe"].append(float(train["summary"].split(";")[-1].split()[0]))  # "...; 9630 samples/s"
                 rates["pytorch"].append(float(outputs["python: PyTorch, same model"].split()[-1]))
             r = measure(f"3. Sequence training: {arch}, batch 256, 50 steps, 16 features, hidden 64, 2 threads", [
                 ("mlpipe run (sequence trainer)", [MLPIPE, "run", os.path.join(pipes, "seq.yaml"), "-q", "--no-cache", "--json",
