@@ -17,8 +17,12 @@ std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path
                               std::vector<std::string>* ids) {
   PreparedData prepared = prepare_for_prediction(data, b.preprocess);
   if (unseen) *unseen = prepared.unseen_categories;
+  return score_prepared(b, std::move(prepared.table), ids);
+}
+
+std::vector<double> score_prepared(const LoadedBundle& b, Table table, std::vector<std::string>* ids) {
   Frame f;
-  f.table = std::move(prepared.table);
+  f.table = std::move(table);
   std::vector<uint32_t> rows = f.rows_of(Split::kTrain);  // no split: every row
   std::vector<double> scores;
   if (b.manifest.value("sequence", false)) {

@@ -18,6 +18,9 @@ struct PredictSummary {
 std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path& csv,
                               size_t* unseen_categories = nullptr, std::vector<std::string>* ids = nullptr);
 
+// The same for data already read with prepare_for_prediction (the table is consumed).
+std::vector<double> score_prepared(const LoadedBundle& b, Table table, std::vector<std::string>* ids = nullptr);
+
 // Writes "<id>,score" (or "row,score" without an id) to `out`, or to stdout when `out` is empty.
 PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
                             const std::filesystem::path& out);

@@ -130,11 +130,9 @@ Flow run_drift(StepContext& ctx) {
     throw StepError(who + " has no reference profile (exported by an older mlpipe); register a new version");
   json refp = json::parse(read_file(dir / "reference.json"));
 
-  const StepSpec* ingest = nullptr;
-  for (const StepSpec* s : upstream_steps(ctx.pipeline, ctx.spec.name))
-    if (s->type == "ingest" && !ingest) ingest = s;
-  fs::path source = ctx.resolve(ingest->config["source"].get<std::string>());
+  fs::path source = upstream_ingest_source(ctx);
   PreparedData data = prepare_for_prediction(source, b.preprocess);
+  size_t rows = data.table.rows();
 
   std::vector<std::string> features;
   for (const auto& [name, _] : refp["features"].items()) features.push_back(name);
@@ -185,7 +183,7 @@ Flow run_drift(StepContext& ctx) {
   std::string line = "vs " + who + ": " + std::to_string(drifted) + " of " + std::to_string(features.size()) +
                      " features drifted (largest PSI " + format_fixed(worst_psi, 3) + " " + worst + ")";
   if (refp.contains("score")) {
-    std::vector<double> scores = score_csv(b, source);
+    std::vector<double> scores = score_prepared(b, std::move(data.table));  // last use of the table
     Drift d = compare_numeric(refp["score"], scores);
     judge("score", "score", d, max_score_psi, max_score_ks);
     line += ", score PSI " + format_fixed(d.psi, 3);
@@ -194,7 +192,7 @@ Flow run_drift(StepContext& ctx) {
   ctx.metric("features_drifted", double(drifted));
   if (r.run) ctx.metric("reference_run", double(r.run));
   else ctx.metric("reference_version", double(m->version));
-  ctx.metric("rows", double(data.table.rows()));
+  ctx.metric("rows", double(rows));
   ctx.flush_metrics();
   fs::create_directories(ctx.outdir);
   table.save(ctx.outdir / "drift.csv");

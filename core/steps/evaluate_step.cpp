@@ -78,12 +78,8 @@ json champion_state(const StepSpec& spec, const Pipeline& p, RunStore& store) {
 std::vector<double> score_with_champion(const StepContext& ctx, const ModelVersion& m, const Frame& f,
                                         const std::vector<uint32_t>& rows) {
   std::string where = "champion " + m.name + " v" + std::to_string(m.version);
-  const StepSpec* ingest = nullptr;
-  for (const StepSpec* s : upstream_steps(ctx.pipeline, ctx.spec.name))
-    if (s->type == "ingest" && !ingest) ingest = s;
-  if (!ingest) throw StepError("cannot score the " + where + ": no ingest step upstream to read the data from");
   LoadedBundle b = load_bundle(verified_bundle_path(m));
-  std::vector<double> all = score_csv(b, ctx.resolve(ingest->config["source"].get<std::string>()));
+  std::vector<double> all = score_csv(b, upstream_ingest_source(ctx));
   if (all.size() != f.table.rows())
     throw StepError("cannot score the " + where + ": it read " + std::to_string(all.size()) + " rows, this run has " +
                     std::to_string(f.table.rows()));

@@ -106,6 +106,8 @@ double get_number(const nlohmann::json& cfg, const std::string& key, double def)
 long long get_int(const nlohmann::json& cfg, const std::string& key, long long def);
 // Steps that `name` needs, directly or through others (in pipeline order).
 std::vector<const StepSpec*> upstream_steps(const Pipeline& p, const std::string& name);
+// The data file of the first ingest step upstream of this one (throws StepError when none).
+std::filesystem::path upstream_ingest_source(const StepContext& ctx);
 // Steps that need `name`, directly or through others (in pipeline order).
 std::vector<const StepSpec*> downstream_steps(const Pipeline& p, const std::string& name);
 

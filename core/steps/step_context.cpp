@@ -89,14 +89,14 @@ Schema with_common_keys(Schema s) {
 
 std::vector<const StepSpec*> upstream_steps(const Pipeline& p, const std::string& name) {
   std::set<std::string> seen;
-  std::vector<std::string> todo = {name};
-  while (!todo.empty()) {
-    std::string cur = todo.back();
-    todo.pop_back();
+  std::vector<std::string> frontier = {name};  // steps whose needs are still to visit
+  while (!frontier.empty()) {
+    std::string cur = frontier.back();
+    frontier.pop_back();
     for (const auto& s : p.steps)
       if (s.name == cur)
         for (const auto& n : s.needs)
-          if (seen.insert(n).second) todo.push_back(n);
+          if (seen.insert(n).second) frontier.push_back(n);
   }
   std::vector<const StepSpec*> out;
   for (const auto& s : p.steps)
@@ -113,6 +113,12 @@ std::vector<const StepSpec*> downstream_steps(const Pipeline& p, const std::stri
         break;
       }
   return out;
+}
+
+std::filesystem::path upstream_ingest_source(const StepContext& ctx) {
+  for (const StepSpec* s : upstream_steps(ctx.pipeline, ctx.spec.name))
+    if (s->type == "ingest") return ctx.resolve(s->config["source"].get<std::string>());
+  throw StepError("step '" + ctx.spec.name + "' needs an ingest step upstream to read the data from");
 }
 
 }  // namespace mlpipe
