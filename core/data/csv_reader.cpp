@@ -144,6 +144,53 @@ bool is_blank_line(const char* p, const char* end) {
 
 enum class Mode { kNumeric, kCategorical, kSkip };
 
+// Where the text lives. A mapped file's pages count in the resident set once touched, so
+// parsing straight from the mapping makes the peak the whole file plus the table, and faulting
+// the pages in costs more than copying them. So a mapped file is read with pread into a small
+// buffer per thread (the page cache is copied; the mapping stays untouched). The mapping is only
+// read for the rare record the fast path cannot take and for error messages, and what the parse
+// has passed is dropped again (the page cache keeps it). The peak is the table plus a few MB.
+class TextSource {
+ public:
+  static constexpr size_t kWindow = size_t(512) << 10;  // fits in L2
+  static constexpr size_t kReleaseStep = size_t(16) << 20;
+  TextSource() = default;  // text in memory: read directly, nothing to release
+  TextSource(const char* mapping, int fd) : mapping_(mapping), fd_(fd) {}
+  bool mapped() const { return fd_ >= 0; }
+
+  // Copies up to n bytes at `offset` into buf; 0 when it cannot (then read the mapping).
+  size_t read(char* buf, size_t n, size_t offset) const {
+    ssize_t got = ::pread(fd_, buf, n, off_t(offset));
+    return got > 0 ? size_t(got) : 0;
+  }
+
+  // Drops the whole pages inside [from, to): neighbours' bytes are never touched. Only for a
+  // read-only file mapping: on heap memory MADV_DONTNEED would zero the bytes.
+  void release(const char* from, const char* to) const {
+    if (!mapped() || to <= from) return;
+    const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    uintptr_t b = (uintptr_t(from) + page - 1) & ~(page - 1), e = uintptr_t(to) & ~(page - 1);
+    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+  }
+
+  // Calls f(begin, end) on the bytes of [b, e) in pieces; a mapped file's through a buffer.
+  template <class F>
+  void scan(const char* b, const char* e, F&& f) const {
+    if (!mapped()) return f(b, e);
+    std::vector<char> buf(std::min(kWindow, size_t(e - b)));
+    while (b < e) {
+      size_t got = read(buf.data(), std::min(buf.size(), size_t(e - b)), size_t(b - mapping_));
+      if (got == 0) return f(b, e);  // the file shrank or failed under us: read the mapping
+      f(buf.data(), buf.data() + got);
+      b += got;
+    }
+  }
+
+ private:
+  const char* mapping_ = nullptr;
+  int fd_ = -1;
+};
+
 // One chunk's results. Numbers go straight into the table's columns at the chunk's place (room
 // for `capacity` rows, at least its record count); categorical codes stay per chunk until their
 // dictionaries are merged.
@@ -161,8 +208,8 @@ struct ChunkOut {
 class Parser {
  public:
   Parser(std::string_view data, const CsvOptions& opt, char delim, size_t ncols,
-         std::vector<Mode> modes)
-      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)) {}
+         std::vector<Mode> modes, TextSource source = {})
+      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)), source_(source) {}
 
   void parse_chunk(size_t from, size_t to, ChunkOut& out) const {
     out.codes.assign(ncols_, {});
@@ -170,43 +217,27 @@ class Parser {
     out.dict.assign(ncols_, {});
     out.saw_text.assign(ncols_, 0);
     const char* base = data_.data();
-    const char* p = base + from;
-    const char* end = base + to;
-    std::vector<Field> fields;
-    fields.reserve(ncols_ + 1);
-    while (p < end) {
-      if (is_blank_line(p, end)) {
-        p += (*p == '\n') ? 1 : 2;
-        continue;
-      }
-      if (out.rows == out.capacity) {  // cannot happen: capacity counts newlines
-        out.failed = true;
-        out.failure = {size_t(p - base), "internal error: more records than lines"};
-        return;
-      }
-      const char* next = fast_record(p, out);
-      if (!next) {
-        const char* rec = p;
-        try {
-          p = parse_record(p, base + data_.size(), delim_, fields);
-        } catch (ParseFailure& f) {
-          out.failed = true;
-          out.failure = {size_t(rec - base), f.reason};
-          return;
+    std::vector<char> buf(source_.mapped() ? TextSource::kWindow : 0);
+    size_t pos = from, released = from;
+    while (pos < to && !out.failed) {
+      // The window holds the file's bytes from `pos` on, cut after its last newline so that it
+      // ends on a record boundary (the chunk's end always is one).
+      const char* wb = base + pos;
+      const char* we = base + to;
+      if (size_t got = source_.mapped() ? source_.read(buf.data(), std::min(buf.size(), to - pos), pos) : 0) {
+        const char* nl = pos + got < to ? static_cast<const char*>(::memrchr(buf.data(), '\n', got)) : nullptr;
+        if (pos + got == to || nl) {  // else a record longer than the window: read the mapping
+          wb = buf.data();
+          we = nl ? nl + 1 : wb + got;
         }
-        if (fields.size() != ncols_) {
-          out.failed = true;
-          out.failure = {size_t(rec - base), "expected " + std::to_string(ncols_) +
-                                                 " fields (as in the header), found " +
-                                                 std::to_string(fields.size())};
-          return;
-        }
-        store_fields(fields, out);
-      } else {
-        p = next;
       }
-      ++out.rows;
+      pos = parse_window(wb, we, pos, out);
+      if (pos - released >= TextSource::kReleaseStep) {
+        source_.release(base + released, base + pos);
+        released = pos;
+      }
     }
+    source_.release(base + released, base + std::min(pos, to));
   }
 
   bool is_na(const std::string& s) const {
@@ -217,11 +248,61 @@ class Parser {
   }
 
  private:
+  // Parses the records in the window [wb, we), which holds the file's bytes from offset `pos`.
+  // Returns the offset of the next record: past `we` when a quoted newline carried the last
+  // record beyond the window's end.
+  size_t parse_window(const char* wb, const char* we, size_t pos, ChunkOut& out) const {
+    const char* base = data_.data();
+    thread_local std::vector<Field> fields;
+    const char* p = wb;
+    while (p < we) {
+      if (is_blank_line(p, we)) {
+        p += (*p == '\n') ? 1 : 2;
+        continue;
+      }
+      size_t at = pos + size_t(p - wb);  // the record's offset in the file
+      if (out.rows == out.capacity) {     // cannot happen: capacity counts newlines
+        fail(out, at, "internal error: more records than lines");
+        return at;
+      }
+      if (const char* next = fast_record(p, we, out)) {
+        p = next;
+        ++out.rows;
+        continue;
+      }
+      // Quotes, NA texts, errors: the general parser, on the file itself (a quoted field may
+      // run past the window), which also reports precisely.
+      const char* after;
+      try {
+        after = parse_record(base + at, base + data_.size(), delim_, fields);
+      } catch (ParseFailure& f) {
+        fail(out, at, f.reason);
+        return at;
+      }
+      if (fields.size() != ncols_) {
+        fail(out, at, "expected " + std::to_string(ncols_) + " fields (as in the header), found " +
+                          std::to_string(fields.size()));
+        return at;
+      }
+      store_fields(fields, out);
+      ++out.rows;
+      size_t next_at = size_t(after - base);
+      if (next_at >= pos + size_t(we - wb)) return next_at;
+      p = wb + (next_at - pos);
+    }
+    return pos + size_t(p - wb);
+  }
+
+  static void fail(ChunkOut& out, size_t offset, std::string reason) {
+    out.failed = true;
+    out.failure = {offset, std::move(reason)};
+  }
+
   // The common case in one pass: no quotes, every numeric field a plain number. Returns the
   // next record's start, or null to let the general parser take the record (quotes, blanks,
   // NA texts, a wrong field count: it reports errors precisely).
-  const char* fast_record(const char* p, ChunkOut& out) const {
-    const char* file_end = data_.data() + data_.size();
+  // `file_end` is the window's end: records never cross it on this path.
+  const char* fast_record(const char* p, const char* file_end, ChunkOut& out) const {
     size_t stored = 0;  // categorical codes pushed so far: taken back when the record falls back
     auto fallback = [&](size_t upto) -> const char* {
       for (size_t k = 0; k < upto && stored > 0; ++k)
@@ -315,6 +396,7 @@ class Parser {
   char delim_;
   size_t ncols_;
   std::vector<Mode> modes_;
+  TextSource source_;
 };
 
 char guess_delimiter(std::string_view header_line, const std::string& label) {
@@ -346,9 +428,11 @@ size_t count_byte(const char* p, const char* e, char c) {
   return n;
 }
 
-void count_bytes(const char* b, const char* e, size_t& quotes, size_t& newlines) {
-  quotes += count_byte(b, e, '"');
-  newlines += count_byte(b, e, '\n');
+void count_bytes(const char* b, const char* e, size_t& quotes, size_t& newlines, const TextSource& source) {
+  source.scan(b, e, [&](const char* from, const char* to) {
+    quotes += count_byte(from, to, '"');
+    newlines += count_byte(from, to, '\n');
+  });
 }
 
 // Asks for transparent huge pages for a big array: 512x fewer page faults while it fills.
@@ -365,14 +449,14 @@ struct Chunks {
 };
 
 // Splits [begin, end) into up to n chunks that start at record boundaries.
-Chunks chunk_bounds(std::string_view data, size_t begin, size_t n) {
+Chunks chunk_bounds(std::string_view data, size_t begin, size_t n, const TextSource& source) {
   size_t size = data.size() - begin;
   std::vector<size_t> raw(n + 1);
   for (size_t k = 0; k <= n; ++k) raw[k] = begin + size * k / n;
   std::vector<size_t> quotes(n, 0), lines(n, 0), tail_lines(n + 1, 0);
   std::vector<std::thread> pool;
   for (size_t k = 0; k < n; ++k)
-    pool.emplace_back([&, k] { count_bytes(data.data() + raw[k], data.data() + raw[k + 1], quotes[k], lines[k]); });
+    pool.emplace_back([&, k] { count_bytes(data.data() + raw[k], data.data() + raw[k + 1], quotes[k], lines[k], source); });
   for (auto& t : pool) t.join();
   Chunks out;
   out.bounds = {begin};
@@ -450,7 +534,8 @@ void check_utf8(std::string_view data, const std::string& label, const std::stri
 
 }  // namespace
 
-Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
+namespace {
+Table parse_csv_text(std::string_view data, const std::string& label, const CsvOptions& opt, TextSource source) {
   if (data.size() >= 3 && std::memcmp(data.data(), "\xEF\xBB\xBF", 3) == 0) data.remove_prefix(3);
   if (data.empty() || std::all_of(data.begin(), data.end(), [](char c) {
         return c == '\n' || c == '\r' || c == ' ';
@@ -495,7 +580,7 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
   size_t body_off = body - base;
   unsigned hw = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   size_t nchunks = std::clamp<size_t>((data.size() - body_off) >> 20, 1, hw);
-  Chunks chunks = chunk_bounds(data, body_off, nchunks);
+  Chunks chunks = chunk_bounds(data, body_off, nchunks, source);
   const std::vector<size_t>& bounds = chunks.bounds;
   nchunks = bounds.size() - 1;
 
@@ -512,7 +597,7 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
   std::vector<std::vector<double>> num(ncols);
 
   auto run = [&](const std::vector<Mode>& m) {
-    Parser parser(data, opt, delim, ncols, m);
+    Parser parser(data, opt, delim, ncols, m, source);
     std::vector<ChunkOut> outs(nchunks);
     for (size_t k = 0; k < nchunks; ++k) {
       outs[k].capacity = capacity[k];
@@ -607,6 +692,11 @@ Table parse_csv(std::string_view data, const std::string& label, const CsvOption
   }
   return table;
 }
+}  // namespace
+
+Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& opt) {
+  return parse_csv_text(data, label, opt, TextSource());
+}
 
 namespace {
 struct Mapping {
@@ -636,7 +726,8 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   m.addr = ::mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, f.fd, 0);
   if (m.addr == MAP_FAILED) throw StepError(path.string() + ": cannot map: " + std::strerror(errno));
   ::madvise(m.addr, m.size, MADV_SEQUENTIAL);
-  return parse_csv(std::string_view(static_cast<const char*>(m.addr), m.size), path.string(), opt);
+  const char* text = static_cast<const char*>(m.addr);
+  return parse_csv_text(std::string_view(text, m.size), path.string(), opt, TextSource(text, f.fd));
 }
 
 }  // namespace mlpipe

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+
+#include <unistd.h>
 
 #include "core/data/csv_reader.h"
 #include "core/util/error.h"
@@ -150,4 +153,53 @@ TEST_CASE("numbers parse bit-identically to std::from_chars, whatever their form
     INFO(cells[i]);
     CHECK((std::memcmp(&got, &want, sizeof got) == 0 || (std::isnan(got) && std::isnan(want))));
   }
+}
+
+TEST_CASE("a file read through its windows gives exactly what the text gives") {
+  // read_csv copies a mapped file in 512 KB windows; records that cross a window's end (quoted
+  // newlines, a record longer than a window) and error lines must come out as from memory.
+  std::string text = "id,note,x,cat\n";
+  for (int i = 0; i < 40000; ++i) {
+    text += std::to_string(i) + ",";
+    if (i % 9 == 0) text += "\"a\nb\n\"\"c\"\"\"";
+    else if (i == 20000) text += std::string(700 << 10, 'w');  // longer than a window
+    else text += (i % 5 == 0) ? "NA" : "plain";
+    text += "," + (i % 11 == 0 ? std::string("NA") : std::to_string(i * 0.5)) + ",c" + std::to_string(i % 13) + "\r\n";
+  }
+  auto path = std::filesystem::temp_directory_path() / ("mlpipe_csv_windows_" + std::to_string(::getpid()) + ".csv");
+  auto write = [&](const std::string& s) {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(s.data(), 1, s.size(), f);
+    std::fclose(f);
+  };
+  write(text);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    CsvOptions opt;
+    opt.threads = threads;
+    Table a = read_csv(path, opt), b = parse_csv(text, path.string(), opt);
+    REQUIRE(a.rows() == 40000);
+    for (const char* c : {"id", "x"})
+      CHECK(std::memcmp(a.at(c).num.data(), b.at(c).num.data(), a.rows() * sizeof(double)) == 0);
+    CHECK(a.at("note").codes == b.at("note").codes);
+    CHECK(a.at("note").dict == b.at("note").dict);
+    CHECK(a.at("cat").codes == b.at("cat").codes);
+    CHECK(a.at("note").text(9) == "a\nb\n\"c\"");
+    CHECK(a.at("note").text(20000).size() == size_t(700 << 10));
+  }
+  write(text + "1,2\n");
+  std::string expected = path.string() + ":" + std::to_string(40000 + 2 * (40000 / 9 + 1) + 2) +
+                         ": expected 4 fields (as in the header), found 2";
+  for (unsigned threads : {1u, 2u}) {
+    CsvOptions opt;
+    opt.threads = threads;
+    std::string got = "no error";
+    try {
+      read_csv(path, opt);
+    } catch (const StepError& e) {
+      got = e.what();
+    }
+    CHECK(got == expected);
+  }
+  std::filesystem::remove(path);
 }
