@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 need=()
-for p in python3-pandas python3-xgboost python3-sklearn python3-numpy python3-torch snakemake hyperfine; do
+for p in python3-pandas python3-xgboost python3-sklearn python3-numpy python3-torch xgboost snakemake hyperfine; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,6 +3,7 @@
 // naive writer: SQLite's defaults (rollback journal, synchronous=FULL), one INSERT and one
 // commit per point, SQL text built per point, as a hand-rolled tracker does.
 // Prints one JSON line. Usage: mlpipe_metric_bench DIR [POINTS] [BATCH (default: the steps' batch)]
+// [NAIVE_POINTS (default 2000; 0 skips the baseline, e.g. to profile mlpipe's side alone)]
 #include <sqlite3.h>
 
 #include <chrono>
@@ -20,7 +21,7 @@ static double seconds(Clock::time_point t0) { return std::chrono::duration<doubl
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s DIR [POINTS] [BATCH]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR [POINTS] [BATCH] [NAIVE_POINTS]\n", argv[0]);
     return 2;
   }
   fs::path dir = argv[1];
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   double ours = double(points) / seconds(t0);
 
   // Naive: default settings, a commit per point.
-  long naive_points = std::min(points, 2000L);
+  long naive_points = std::min(points, argc > 4 ? std::atol(argv[4]) : 2000L);
   sqlite3* db = nullptr;
   sqlite3_open((dir / "naive.db").c_str(), &db);
   sqlite3_exec(db,
@@ -69,11 +70,11 @@ int main(int argc, char** argv) {
                       std::to_string(0.5 + 1e-7 * double(i)) + ", strftime('%Y-%m-%dT%H:%M:%fZ','now'))";
     sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
   }
-  double naive = double(naive_points) / seconds(t0);
+  double naive = naive_points ? double(naive_points) / seconds(t0) : 0;
   sqlite3_close(db);
 
   std::printf("{\"points\": %ld, \"batch\": %ld, \"mlpipe_points_per_s\": %.0f, \"naive_points\": %ld, "
               "\"naive_points_per_s\": %.0f, \"ratio\": %.1f}\n",
-              points, batch, ours, naive_points, naive, ours / naive);
+              points, batch, ours, naive_points, naive, naive > 0 ? ours / naive : 0.0);
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "core/store/schema.h"
 #include "core/util/clock.h"
+#include "core/util/error.h"
 
 #include <unistd.h>
 
@@ -99,7 +100,13 @@ void RunStore::add_metrics(int64_t run, const std::string& step,
   // One prepared statement, one transaction per batch, texts bound without copies. (Multi-row
   // VALUES lists measured slower: SQLite runs them as a co-routine.)
   std::lock_guard<std::mutex> lock(mu_);
+  // The run is checked once per batch instead of once per point (foreign keys off for the batch:
+  // +6% points/s). The write lock is held from the check to the commit, so nobody can delete
+  // the run in between.
+  ForeignKeysOff fk_off(db_);
   Transaction tx(db_);
+  if (!db_.prepare("SELECT 1 FROM runs WHERE run_id = ?").bind(1, run).step())
+    throw StepError("run store: no run " + std::to_string(run) + " to record metrics for");
   Stmt s = db_.prepare(
       "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
       " VALUES (?,?,?,?,?,?,?)");

@@ -81,4 +81,17 @@ class Transaction {
   bool done_ = false;
 };
 
+// Foreign keys off for a scope (outside any transaction: SQLite ignores the pragma inside one),
+// for bulk inserts whose references the caller checks once.
+class ForeignKeysOff {
+ public:
+  explicit ForeignKeysOff(Db& db) : db_(db) { db_.exec("PRAGMA foreign_keys=OFF"); }
+  ~ForeignKeysOff();
+  ForeignKeysOff(const ForeignKeysOff&) = delete;
+  ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+
+ private:
+  Db& db_;
+};
+
 }  // namespace mlpipe

@@ -49,10 +49,11 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
 
 void replace_directory(const fs::path& staged, const fs::path& dest) {
   crash_point("replace");
-  if (!fs::exists(dest)) {
-    fs::rename(staged, dest);
-    return;
-  }
+  // A plain rename when `dest` is absent. Another process may create it at any moment (two runs
+  // saving the same cache entry): then the rename fails and the exchange below takes over.
+  if (::rename(staged.c_str(), dest.c_str()) == 0) return;
+  if (errno != ENOTEMPTY && errno != EEXIST && errno != EISDIR)
+    throw StepError("cannot rename " + staged.string() + " to " + dest.string() + ": " + std::strerror(errno));
   // Swap both names in one step: `dest` is always either the old folder or the new one.
   if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, dest.c_str(), RENAME_EXCHANGE) == 0) {
     fs::remove_all(staged);  // now the old folder

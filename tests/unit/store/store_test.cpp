@@ -52,6 +52,7 @@ TEST_CASE("a new store is migrated once, in WAL mode with foreign keys") {
   REQUIRE(mode.step());
   CHECK(mode.text(0) == "wal");
   CHECK(count(s.db(), "PRAGMA foreign_keys") == 1);
+  CHECK(count(s.db(), "PRAGMA page_size") == 32768);  // fewer pages per metric batch
 }
 
 TEST_CASE("two processes' worth of connections opening a new store migrate it exactly once") {
@@ -91,6 +92,22 @@ TEST_CASE("runs, steps, params and metric batches are recorded") {
   CHECK(count(s.db(), "SELECT count(*) FROM runs WHERE status = 'ok' AND git_commit IS NULL") == 1);
   CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE status = 'ok' AND duration_s = 1.5") == 1);
   CHECK_THROWS_AS(s.step_finished(run, "train", "bogus", "", 0), StepError);  // CHECK constraint
+}
+
+TEST_CASE("metric batches check their run once, and foreign keys are back on after them") {
+  // add_metrics turns foreign keys off for its batch and checks the run itself.
+  TempDb t;
+  RunStore s(t.path);
+  int64_t run = s.begin_run(info());
+  std::vector<MetricPoint> pts = {{"auc", "valid", 1, 0.5}, {"auc", "", std::nullopt, 0.6}};
+  CHECK_THROWS_WITH_AS(s.add_metrics(run + 1, "train", pts), "run store: no run 2 to record metrics for", StepError);
+  CHECK(count(s.db(), "SELECT count(*) FROM metrics") == 0);
+  CHECK(count(s.db(), "PRAGMA foreign_keys") == 1);
+  s.add_metrics(run, "train", pts);
+  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE split IS NULL AND iteration IS NULL") == 1);
+  CHECK(count(s.db(), "PRAGMA foreign_keys") == 1);
+  CHECK_THROWS_AS(s.db().exec("INSERT INTO metrics(run_id, step, key, value, recorded_at) VALUES (9, 's', 'k', 1, 'now')"),
+                  StepError);
 }
 
 TEST_CASE("queries are read-only: writes, ATTACH and PRAGMA are refused") {
