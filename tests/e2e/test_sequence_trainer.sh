@@ -35,6 +35,16 @@ fi
 expect_exit 0 "$MLPIPE" run sequence.yaml -q --workdir again --set steps.export.dir=out/again
 cmp .mlpipe/runs/1/train/model.pt again/runs/1/train/model.pt || fail "sequence training is not deterministic"
 
+# With 2 threads each batch is cut into 2 slices trained at once on replicas (BatchSlices), the
+# gradients summed: the same model as 1 thread's whole batches, within float tolerance.
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.nthread=2 --workdir two --set steps.export.dir=out/two
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.nthread=1 --workdir one --set steps.export.dir=out/one
+cmp -s one/runs/1/train/model.pt two/runs/1/train/model.pt && fail "2 threads did not slice the batches"
+awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $3; next }
+         FNR > 1 { d = p[$1] - $3; if (d < 0) d = -d; if (d > m) m = d; n++ }
+         END { print n, "compared, max |diff|", m; exit (n == 0 || m > 1e-5) }' \
+  one/runs/1/evaluate/predictions.csv two/runs/1/evaluate/predictions.csv || fail "sliced batches differ from whole ones"
+
 # reproduce: a sequence run re-created from scratch matches (timings excepted).
 expect_exit 0 "$MLPIPE" reproduce 1 -q
 assert_contains "$OUT" "verdict: reproduced bit-identically"

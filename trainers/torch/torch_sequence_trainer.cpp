@@ -14,6 +14,7 @@
 #include "core/util/error.h"
 #include "core/util/random.h"
 #include "core/util/strings.h"
+#include "trainers/torch/batch_slices.h"
 #include "trainers/torch/data_parallel.h"
 #include "trainers/torch/heads.h"
 #include "trainers/torch/seq_net.h"
@@ -249,7 +250,12 @@ class TorchSequenceTrainer : public Trainer {
 
     // Resume from the last completed epoch of an interrupted run of this very step.
     fs::path ckpt = ctx.checkpoint_dir / "last.pt";
-    std::string fingerprint = json{{"cfg", cfg.to_json()}, {"step", step}, {"n", s.n}, {"world", ctx.world}}.dump();
+    // Batches are cut into one slice per thread (BatchSlices) on CPU. Dropout draws from torch's
+    // one global generator, which slices running at once would share in no fixed order: with
+    // dropout the batch stays whole.
+    size_t slices = device.is_cpu() && cfg.dropout == 0.0 ? std::max(1u, ctx.nthread) : 1;
+    std::string fingerprint = json{{"cfg", cfg.to_json()}, {"step", step}, {"n", s.n}, {"world", ctx.world},
+                                   {"slices", slices}}.dump();
     std::string saved_bytes;
     if (ctx.rank == 0 && !ctx.checkpoint_dir.empty() && fs::exists(ckpt)) saved_bytes = read_file(ckpt);
     if (dp) saved_bytes = dp->broadcast_bytes(saved_bytes);  // the other ranks cannot see rank 0's folder
@@ -278,6 +284,14 @@ class TorchSequenceTrainer : public Trainer {
       }
     }
 
+    // Created after a resume has loaded the weights: the replicas copy them at every batch.
+    BatchSlices slicer(net, cfg, slices, device);
+    auto loss_of = [&](SeqNet& n, const std::vector<uint32_t>& rows) {
+      torch::Tensor idx = index_of(rows);
+      torch::Tensor logits = n->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
+                                        all.mask.index_select(0, idx).to(device));
+      return total_loss(logits, all.y.index_select(0, idx).to(device), heads);
+    };
     double train_seconds = 0;
     size_t train_samples = 0;
     for (int epoch = start_epoch; epoch < epochs; ++epoch) {
@@ -299,15 +313,7 @@ class TorchSequenceTrainer : public Trainer {
         size_t lo = part.size() * size_t(ctx.rank) / size_t(ctx.world), hi = part.size() * size_t(ctx.rank + 1) / size_t(ctx.world);
         std::vector<uint32_t> mine(part.begin() + lo, part.begin() + hi);
         opt->zero_grad();
-        double l = 0;
-        if (!mine.empty()) {
-          torch::Tensor idx = index_of(mine);
-          torch::Tensor logits = net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
-                                              all.mask.index_select(0, idx).to(device));
-          torch::Tensor loss = total_loss(logits, all.y.index_select(0, idx).to(device), heads);
-          loss.backward();
-          l = loss.item<double>();
-        }
+        double l = mine.empty() ? 0.0 : slicer.forward_backward(mine, loss_of);
         if (dp) dp->average_gradients(*net, double(mine.size()));
         if (clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), clip);
         opt->step();
