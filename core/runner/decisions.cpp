@@ -28,7 +28,7 @@ size_t step_index(const Plan& plan, const std::string& name, const std::string& 
 }  // namespace
 
 std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& store,
-                             const StepCache& cache, unsigned nthread, int64_t current_run,
+                             const StepCache& cache, const std::vector<unsigned>& threads, int64_t current_run,
                              const std::map<std::string, std::string>& resumed) {
   const Pipeline& p = plan.pipeline;
   const Dag& dag = plan.dag;
@@ -52,7 +52,7 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
         parts.files[f] = hash_input_file(&store, path);
       }
     parts.versions["mlpipe"] = MLPIPE_VERSION;
-    if (type.runtime) parts.runtime = type.runtime(s, nthread);
+    if (type.runtime) parts.runtime = type.runtime(s, threads[i]);
     if (type.store_state)
       if (json st = type.store_state(s, p, store); !st.is_null()) parts.runtime["registry"] = st;
     d[i].parts = parts.to_json();

@@ -25,7 +25,7 @@ struct Decision {
 
 // `resumed_statuses`: step -> status in the run being resumed (empty otherwise).
 std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& store,
-                             const StepCache& cache, unsigned nthread, int64_t current_run,
+                             const StepCache& cache, const std::vector<unsigned>& threads, int64_t current_run,
                              const std::map<std::string, std::string>& resumed_statuses);
 
 std::string format_decisions(const Plan& plan, const std::vector<Decision>& d);

@@ -12,6 +12,7 @@
 #include "core/cache/file_hasher.h"
 #include "core/cache/step_cache.h"
 #include "core/runner/decisions.h"
+#include "core/runner/thread_budget.h"
 #include "core/runner/environment.h"
 #include "core/runner/launch_env.h"
 #include "core/runner/plan.h"
@@ -194,6 +195,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned nthread = opt.nthread ? opt.nthread : cores;
   unsigned jobs = opt.jobs ? opt.jobs : cores;
+  const std::vector<unsigned> step_threads = thread_shares(p, dag, nthread, jobs);
 
   RunOutcome out;
   out.pipeline = p.name;
@@ -206,7 +208,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
   std::map<std::string, std::string> resumed;
   if (opt.resume_run) resumed = resumable_steps(store, *opt.resume_run);
   std::vector<Decision> decisions =
-      decide(plan, opt, store, cache, nthread, opt.resume_run.value_or(0), resumed);
+      decide(plan, opt, store, cache, step_threads, opt.resume_run.value_or(0), resumed);
   if (opt.log && (opt.explain || opt.dry_run))
     *opt.log << "mlpipe: plan for " << p.name << "\n" << format_decisions(plan, decisions);
   size_t n = dag.size();
@@ -328,7 +330,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
       load_error = e.what();
     }
     fs::path outdir = out.workdir / "runs" / std::to_string(run) / spec.name;
-    StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, nthread);
+    StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, step_threads[i]);
     if (opt.log) {
       ctx.log_sink = [&](const std::string& line) { display->line("      " + spec.name + ": " + line); };
       ctx.progress_sink = [&](double done, double total, const std::string& unit, const std::string& note) {

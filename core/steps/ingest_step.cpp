@@ -123,6 +123,7 @@ Flow run_ingest(StepContext& ctx) {
 StepType ingest_step_type() {
   StepType t{"ingest", "read a CSV/TSV file into a table (types, missing values, label and id roles)",
              check_ingest, run_ingest, ingest_schema()};
+  t.uses_threads = true;
   t.reads = [](const StepSpec& s) { return std::vector<std::string>{s.config["source"].get<std::string>()}; };
   return t;
 }

@@ -87,6 +87,9 @@ struct StepType {
   // What the result depends on in the run store (the registry's current champion), for the
   // fingerprint; null when nothing.
   std::function<nlohmann::json(const StepSpec&, const Pipeline&, RunStore&)> store_state = nullptr;
+  // Computes with ctx.nthread threads: shares the cores with steps that run beside it
+  // (core/runner/thread_budget.h).
+  bool uses_threads = false;
 };
 
 const std::vector<StepType>& step_types();

@@ -186,6 +186,7 @@ StepType train_step_type() {
   StepType t{"train", "fit a model with a trainer (xgboost, ...) on the train split",
              check_train, run_train, common_train_keys()};
   // The trainer library's version and the thread count can change the model.
+  t.uses_threads = true;
   t.runtime = [](const StepSpec& s, unsigned nthread) {
     const Trainer& tr = trainer_registry().get(s.config["trainer"]);
     json r = {{"trainer_version", tr.name() + " " + tr.version()},
