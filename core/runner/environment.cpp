@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -54,15 +55,18 @@ std::optional<std::string> capture_output(const std::vector<std::string>& argv) 
 
 std::optional<GitState> git_state(const std::filesystem::path& dir) {
   std::string d = dir.empty() ? "." : dir.string();
-  auto head = capture_output({"git", "-C", d, "rev-parse", "HEAD"});
-  if (!head) return std::nullopt;
+  // Two git processes at once instead of three in a row (they are most of a no-op run's time):
+  // the commit, and the diff against it, whose emptiness is the dirty flag (staged and unstaged
+  // changes to tracked files, as `git status --untracked-files=no` would list).
+  auto head = std::async(std::launch::async, [&] { return capture_output({"git", "-C", d, "rev-parse", "HEAD"}); });
+  auto diff = capture_output({"git", "-C", d, "diff", "HEAD"});
+  std::optional<std::string> commit = head.get();
+  if (!commit) return std::nullopt;
   GitState g;
-  g.commit = std::string(trim(*head));
-  if (!g.commit.empty() && g.commit.back() == '\n') g.commit.pop_back();
-  auto status = capture_output({"git", "-C", d, "status", "--porcelain", "--untracked-files=no"});
-  g.dirty = status && !trim(*status).empty();
-  if (g.dirty)
-    if (auto diff = capture_output({"git", "-C", d, "diff", "HEAD"})) g.diff_hash = hash_bytes(*diff);
+  g.commit = std::string(trim(*commit));
+  while (!g.commit.empty() && (g.commit.back() == '\n' || g.commit.back() == '\r')) g.commit.pop_back();
+  g.dirty = diff && !diff->empty();
+  if (g.dirty) g.diff_hash = hash_bytes(*diff);
   return g;
 }
 
