@@ -100,8 +100,8 @@ void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) 
              << root.string() << "; rank 0 records the run\n";
 }
 
-int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread,
-                   unsigned jobs, std::optional<GitState> git) {
+// The git state is recorded when git has answered (record_git), not here: the run starts at once.
+int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread, unsigned jobs) {
   RunInfo info;
   info.pipeline = p.name;
   info.pipeline_file = fs::absolute(p.file).lexically_normal().string();
@@ -110,10 +110,6 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
   info.config_hash = hash_bytes(info.config_json);
   info.overrides_json = json(p.overrides).dump();
   info.seed = p.seed;
-  if (git) {
-    info.git_commit = git->commit;
-    info.git_dirty = git->dirty ? 1 : 0;
-  }
   info.host = host_name();
   info.user = user_name();
   info.mlpipe_version = MLPIPE_VERSION;
@@ -126,7 +122,6 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
   if (std::optional<OutsideLaunch> l = outside_launch())
     env.emplace_back("launch", "torchrun variables: rank " + std::to_string(l->rank) + " of " + std::to_string(l->world) +
                                    ", master " + l->master_addr + ":" + std::to_string(l->master_port));
-  if (git && !git->diff_hash.empty()) env.emplace_back("git.diff_hash", git->diff_hash);
   store.add_environment(run, env);
   KeyValues top;
   top.emplace_back("seed", json(p.seed).dump());
@@ -190,7 +185,8 @@ RunOutcome run_pipeline(const RunOptions& given) {
   if (launch && launch->rank > 0) work_as_follower(opt, plan, *launch);
   const Pipeline& p = plan.pipeline;
   const Dag& dag = plan.dag;
-  // git runs in the background (three processes; slow in big repositories) while we plan.
+  // git runs in the background (two processes; slow in big repositories) while the run plans
+  // and works; its answer is recorded as soon as it comes (record_git), at the latest at the end.
   std::future<std::optional<GitState>> git = std::async(std::launch::async, git_state, p.base_dir);
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   unsigned nthread = opt.nthread ? opt.nthread : cores;
@@ -221,18 +217,29 @@ RunOutcome run_pipeline(const RunOptions& given) {
   }
 
   int64_t run;
+  // The run's opening records (run, environment, params, steps, fingerprints) in one commit
+  // instead of ~20: only this thread uses the store until the steps start.
+  Transaction opening(store.db());
   if (opt.resume_run) {
     run = *opt.resume_run;
     store.reopen_run(run, ::getpid(), host_name());
     for (size_t i = 0; i < n; ++i)
       if (!decisions[i].keep_from_resumed_run) store.clear_step_records(run, p.steps[i].name);
   } else {
-    run = create_run(store, p, out, nthread, jobs, git.get());
+    run = create_run(store, p, out, nthread, jobs);
     if (opt.reproduces_run) store.set_reproduces(run, *opt.reproduces_run);
   }
   out.run_id = run;
+  // A resumed run keeps the git state it started with.
+  auto record_git = [&](bool wait) {
+    if (!git.valid() || (!wait && git.wait_for(std::chrono::seconds(0)) != std::future_status::ready)) return;
+    std::optional<GitState> g = git.get();
+    if (g && !opt.resume_run) store.set_git(run, g->commit, g->dirty, g->diff_hash);
+  };
+  record_git(false);
   for (size_t i = 0; i < n; ++i)
     store.set_fingerprint(run, p.steps[i].name, decisions[i].fingerprint, decisions[i].parts.dump());
+  opening.commit();
   Heartbeat heartbeat(store, run);
   if (opt.log)
     *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
@@ -476,6 +483,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
       }
       if (!waiting && running == 0) break;
       if (interrupt_requested() && running == 0) break;  // waiting steps stay pending for resume
+      record_git(false);
       // Signals cannot notify a condition variable: look again now and then.
       cv.wait_for(lock, std::chrono::milliseconds(200));
     }
@@ -500,6 +508,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
   out.status = any_interrupted ? "interrupted" : any_config || any_failed ? "failed" : any_gate ? "gate_failed" : "ok";
   if (any_interrupted && out.error.empty()) out.error = "interrupted by " + interrupt_name();
   out.duration_s = seconds_since(t0);
+  record_git(true);
   store.finish_run(run, out.status, out.exit_code, out.error, out.duration_s);
   if (opt.log)
     *opt.log << "mlpipe: run " << run << " " << out.status << " in "

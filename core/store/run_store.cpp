@@ -122,6 +122,17 @@ void RunStore::add_metrics(int64_t run, const std::string& step,
   tx.commit();
 }
 
+void RunStore::set_git(int64_t run, const std::string& commit, bool dirty, const std::string& diff_hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Transaction tx(db_);
+  db_.prepare("UPDATE runs SET git_commit = ?, git_dirty = ? WHERE run_id = ?")
+      .bind(1, commit).bind(2, int64_t(dirty ? 1 : 0)).bind(3, run).run();
+  if (!diff_hash.empty())
+    db_.prepare("INSERT OR REPLACE INTO environment(run_id, key, value) VALUES (?, 'git.diff_hash', ?)")
+        .bind(1, run).bind(2, diff_hash).run();
+  tx.commit();
+}
+
 void RunStore::add_input(int64_t run, const std::string& step, const std::string& path,
                          const std::string& hash, int64_t bytes, std::optional<int64_t> rows,
                          std::optional<int64_t> cols) {

@@ -48,6 +48,9 @@ class RunStore {
   void step_finished(int64_t run, const std::string& step, const std::string& status,
                      const std::string& error, double duration_s);
   void add_metrics(int64_t run, const std::string& step, const std::vector<MetricPoint>& points);
+  // The commit the run's code came from and whether tracked files differed from it (with the
+  // diff's hash as environment 'git.diff_hash'); recorded once git has answered.
+  void set_git(int64_t run, const std::string& commit, bool dirty, const std::string& diff_hash);
   void add_input(int64_t run, const std::string& step, const std::string& path,
                  const std::string& hash, int64_t bytes, std::optional<int64_t> rows,
                  std::optional<int64_t> cols);

@@ -120,12 +120,15 @@ void Db::exec(const std::string& sql) {
 int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 Transaction::Transaction(Db& db, bool immediate) : db_(db) {
-  db_.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+  // Inside another transaction (a caller batching several writes into one commit) this one is
+  // a savepoint: its failure rolls back its own writes, its commit waits for the outer one.
+  nested_ = sqlite3_get_autocommit(db_.get()) == 0;
+  db_.exec(nested_ ? "SAVEPOINT nested" : immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 Transaction::~Transaction() {
   if (!done_) {
     try {
-      db_.exec("ROLLBACK");
+      db_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
     } catch (...) {
     }
   }
@@ -138,7 +141,7 @@ ForeignKeysOff::~ForeignKeysOff() {
 }
 
 void Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
   done_ = true;
 }
 

@@ -139,3 +139,33 @@ TEST_CASE("a database from a newer mlpipe is refused, not silently used") {
   }
   CHECK_THROWS_AS(RunStore(t.path), ConfigError);
 }
+
+TEST_CASE("a transaction inside another is a savepoint: its failure undoes only its own writes") {
+  TempDb t;
+  RunStore s(t.path);
+  Db& db = s.db();
+  db.exec("CREATE TABLE t(x INTEGER)");
+  {
+    Transaction outer(db);
+    db.exec("INSERT INTO t VALUES (1)");
+    {
+      Transaction failed(db);  // not committed: rolled back to its start
+      db.exec("INSERT INTO t VALUES (2)");
+    }
+    {
+      Transaction inner(db);
+      db.exec("INSERT INTO t VALUES (3)");
+      inner.commit();  // kept, but only once the outer one commits
+    }
+    outer.commit();
+  }
+  CHECK(count(db, "SELECT count(*) FROM t") == 2);
+  CHECK(count(db, "SELECT sum(x) FROM t") == 4);  // 1 and 3
+  {
+    Transaction outer(db);
+    Transaction inner(db);
+    db.exec("INSERT INTO t VALUES (5)");
+    inner.commit();
+  }  // the outer one is not committed: the inner commit goes with it
+  CHECK(count(db, "SELECT count(*) FROM t") == 2);
+}
