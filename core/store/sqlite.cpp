@@ -86,11 +86,11 @@ Db Db::open(const std::filesystem::path& path, bool read_only) {
   sqlite3_busy_timeout(db, 30000);
   sqlite3_extended_result_codes(db, 1);
   if (!read_only) {
-    // Switching a new database to WAL needs an exclusive lock, and SQLite may report BUSY here
-    // without calling the busy handler when another process is creating the same file. Retry.
     // A new database gets 32 KB pages: metric batches write and compare far fewer pages (points/s
     // +17% in bench/cpp/metric_record_bench.cpp). An existing database keeps its page size.
     sqlite3_exec(db, "PRAGMA page_size=32768", nullptr, nullptr, nullptr);
+    // Switching a new database to WAL needs an exclusive lock, and SQLite may report BUSY here
+    // without calling the busy handler when another process is creating the same file. Retry.
     for (int attempt = 0;; ++attempt) {
       char* err = nullptr;
       int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, &err);
