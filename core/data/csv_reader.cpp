@@ -158,9 +158,10 @@ class TextSource {
   TextSource(const char* mapping, int fd) : mapping_(mapping), fd_(fd) {}
   bool mapped() const { return fd_ >= 0; }
 
-  // Copies up to n bytes at `offset` into buf; 0 when it cannot (then read the mapping).
-  size_t read(char* buf, size_t n, size_t offset) const {
-    ssize_t got = ::pread(fd_, buf, n, off_t(offset));
+  // Copies up to n bytes of the mapping from `at` on into buf; 0 when it cannot (then read the
+  // mapping). A pointer, not an offset: the text may start after a BOM, not at the file's start.
+  size_t read(char* buf, size_t n, const char* at) const {
+    ssize_t got = ::pread(fd_, buf, n, off_t(at - mapping_));
     return got > 0 ? size_t(got) : 0;
   }
 
@@ -179,7 +180,7 @@ class TextSource {
     if (!mapped()) return f(b, e);
     std::vector<char> buf(std::min(kWindow, size_t(e - b)));
     while (b < e) {
-      size_t got = read(buf.data(), std::min(buf.size(), size_t(e - b)), size_t(b - mapping_));
+      size_t got = read(buf.data(), std::min(buf.size(), size_t(e - b)), b);
       if (got == 0) return f(b, e);  // the file shrank or failed under us: read the mapping
       f(buf.data(), buf.data() + got);
       b += got;
@@ -224,7 +225,7 @@ class Parser {
       // ends on a record boundary (the chunk's end always is one).
       const char* wb = base + pos;
       const char* we = base + to;
-      if (size_t got = source_.mapped() ? source_.read(buf.data(), std::min(buf.size(), to - pos), pos) : 0) {
+      if (size_t got = source_.mapped() ? source_.read(buf.data(), std::min(buf.size(), to - pos), base + pos) : 0) {
         const char* nl = pos + got < to ? static_cast<const char*>(::memrchr(buf.data(), '\n', got)) : nullptr;
         if (pos + got == to || nl) {  // else a record longer than the window: read the mapping
           wb = buf.data();
