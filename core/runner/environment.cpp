@@ -55,18 +55,21 @@ std::optional<std::string> capture_output(const std::vector<std::string>& argv) 
 
 std::optional<GitState> git_state(const std::filesystem::path& dir) {
   std::string d = dir.empty() ? "." : dir.string();
-  // Two git processes at once instead of three in a row (they are most of a no-op run's time):
-  // the commit, and the diff against it, whose emptiness is the dirty flag (staged and unstaged
-  // changes to tracked files, as `git status --untracked-files=no` would list).
-  auto head = std::async(std::launch::async, [&] { return capture_output({"git", "-C", d, "rev-parse", "HEAD"}); });
-  auto diff = capture_output({"git", "-C", d, "diff", "HEAD"});
-  std::optional<std::string> commit = head.get();
-  if (!commit) return std::nullopt;
+  // One git process for the commit and the dirty flag (staged and unstaged changes to tracked
+  // files; untracked ones do not count): a second one, for the diff's hash, only when dirty.
+  // No optional locks: git must not take index.lock under a user's own git command.
+  std::optional<std::string> status = capture_output(
+      {"git", "--no-optional-locks", "-C", d, "status", "--porcelain=v2", "--branch", "--untracked-files=no"});
+  if (!status) return std::nullopt;
   GitState g;
-  g.commit = std::string(trim(*commit));
-  while (!g.commit.empty() && (g.commit.back() == '\n' || g.commit.back() == '\r')) g.commit.pop_back();
-  g.dirty = diff && !diff->empty();
-  if (g.dirty) g.diff_hash = hash_bytes(*diff);
+  for (std::string_view line : split(*status, '\n')) {
+    line = trim(line);
+    if (starts_with(line, "# branch.oid ")) g.commit = std::string(trim(line.substr(13)));
+    else if (!line.empty() && line[0] != '#') g.dirty = true;
+  }
+  if (g.commit.empty() || g.commit == "(initial)") return std::nullopt;  // no commit yet
+  if (g.dirty)
+    if (std::optional<std::string> diff = capture_output({"git", "-C", d, "diff", "HEAD"})) g.diff_hash = hash_bytes(*diff);
   return g;
 }
 
@@ -126,12 +129,13 @@ KeyValues collect_environment(unsigned nthread, unsigned jobs) {
       break;
     }
   }
-  if (auto gpus = capture_output({"nvidia-smi", "--query-gpu=name,driver_version,memory.total",
-                                  "--format=csv,noheader"})) {
-    int i = 0;
-    for (const auto& line : split(std::string(trim(*gpus)), '\n'))
-      if (!trim(line).empty()) kv.emplace_back("gpu." + std::to_string(i++), std::string(trim(line)));
-  }
+  // nvidia-smi only where an NVIDIA driver is loaded: looking for it along PATH costs every run.
+  bool nvidia = std::filesystem::exists("/proc/driver/nvidia/version", ec) || std::filesystem::exists("/dev/nvidiactl", ec);
+  std::optional<std::string> gpus;
+  if (nvidia) gpus = capture_output({"nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"});
+  int gpu = 0;
+  for (const auto& line : split(std::string(trim(gpus.value_or(""))), '\n'))
+    if (!trim(line).empty()) kv.emplace_back("gpu." + std::to_string(gpu++), std::string(trim(line)));
   kv.emplace_back("build_type", MLPIPE_BUILD_TYPE);
   return kv;
 }

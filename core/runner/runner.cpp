@@ -314,10 +314,8 @@ RunOutcome run_pipeline(const RunOptions& given) {
       summary = "kept from before the interruption";
       return true;
     }
-    std::optional<int64_t> from = store.run_with_fingerprint(d.fingerprint);
+    std::optional<int64_t> from = store.record_reuse(run, spec.name, d.fingerprint);
     origin = from.value_or(0);
-    if (from && *from != run) store.copy_step_records(*from, run, spec.name);
-    store.set_reused(run, spec.name, from, 0);
     summary = from ? "reused outputs of run " + std::to_string(*from) : "reused cached outputs";
     return true;
   };

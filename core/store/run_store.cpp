@@ -177,27 +177,31 @@ void RunStore::set_fingerprint(int64_t run, const std::string& step, const std::
       .bind(1, fp).bind(2, inputs).bind(3, run).bind(4, step).run();
 }
 
-void RunStore::set_reused(int64_t run, const std::string& step, std::optional<int64_t> from,
-                          double duration_s) {
+std::optional<int64_t> RunStore::record_reuse(int64_t run, const std::string& step, const std::string& fp) {
   std::lock_guard<std::mutex> lock(mu_);
+  // One commit per reused step: a no-op run is mostly these.
+  Transaction tx(db_);
+  std::optional<int64_t> from;
+  {
+    Stmt s = db_.prepare("SELECT run_id FROM steps WHERE fingerprint=? AND status='ok' ORDER BY run_id DESC LIMIT 1");
+    s.bind(1, fp);
+    if (s.step()) from = s.int64(0);
+  }
+  if (from && *from != run)
+    for (const char* sql : {
+             "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
+             " SELECT ?1, step, key, split, iteration, value, recorded_at FROM metrics WHERE run_id=?2 AND step=?3",
+             "INSERT OR REPLACE INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
+             " SELECT ?1, step, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id=?2 AND step=?3",
+             "INSERT OR REPLACE INTO artifacts(run_id, step, name, path, content_hash, bytes)"
+             " SELECT ?1, step, name, path, content_hash, bytes FROM artifacts WHERE run_id=?2 AND step=?3"})
+      db_.prepare(sql).bind(1, run).bind(2, *from).bind(3, step).run();
   std::string now = now_iso();
   db_.prepare("UPDATE steps SET status='reused', reused_from_run=?, started_at=coalesce(started_at, ?),"
-              " ended_at=?, duration_s=?, error=NULL WHERE run_id=? AND step=?")
-      .bind(1, from).bind(2, now).bind(3, now).bind(4, duration_s).bind(5, run).bind(6, step).run();
-}
-
-void RunStore::copy_step_records(int64_t from, int64_t to, const std::string& step) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Transaction tx(db_);
-  for (const char* sql : {
-           "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
-           " SELECT ?1, step, key, split, iteration, value, recorded_at FROM metrics WHERE run_id=?2 AND step=?3",
-           "INSERT OR REPLACE INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
-           " SELECT ?1, step, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id=?2 AND step=?3",
-           "INSERT OR REPLACE INTO artifacts(run_id, step, name, path, content_hash, bytes)"
-           " SELECT ?1, step, name, path, content_hash, bytes FROM artifacts WHERE run_id=?2 AND step=?3"})
-    db_.prepare(sql).bind(1, to).bind(2, from).bind(3, step).run();
+              " ended_at=?, duration_s=0, error=NULL WHERE run_id=? AND step=?")
+      .bind(1, from).bind(2, now).bind(3, now).bind(4, run).bind(5, step).run();
   tx.commit();
+  return from;
 }
 
 void RunStore::clear_step_records(int64_t run, const std::string& step) {
@@ -214,8 +218,10 @@ void RunStore::clear_step_records(int64_t run, const std::string& step) {
 std::optional<std::string> RunStore::previous_fingerprint_inputs(const std::string& pipeline,
                                                                  const std::string& step, int64_t before) {
   std::lock_guard<std::mutex> lock(mu_);
+  // CROSS JOIN keeps steps outside: walking them newest first stops at the previous run, where
+  // starting from the pipeline's runs visited and sorted all of them (7 ms at 5,000 runs).
   Stmt s = db_.prepare(
-      "SELECT s.fingerprint_inputs FROM steps s JOIN runs r USING (run_id) WHERE r.pipeline=? AND"
+      "SELECT s.fingerprint_inputs FROM steps s CROSS JOIN runs r USING (run_id) WHERE r.pipeline=? AND"
       " s.step=? AND s.run_id<? AND s.fingerprint_inputs IS NOT NULL AND s.status IN ('ok','reused')"
       " ORDER BY s.run_id DESC LIMIT 1");
   s.bind(1, pipeline).bind(2, step).bind(3, before);

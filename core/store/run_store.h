@@ -63,10 +63,9 @@ class RunStore {
   // Step fingerprint and the JSON of what it hashes; reused_from: the run whose outputs it took.
   void set_fingerprint(int64_t run, const std::string& step, const std::string& fingerprint,
                        const std::string& inputs_json);
-  void set_reused(int64_t run, const std::string& step, std::optional<int64_t> from_run,
-                  double duration_s);
-  // Copies a step's metrics, inputs and artifacts rows from one run to another (a reused step).
-  void copy_step_records(int64_t from_run, int64_t to_run, const std::string& step);
+  // Records a step as reused: copies its metrics, inputs and artifacts rows from the latest run
+  // in which a step with this fingerprint succeeded, and returns that run (nullopt: none left).
+  std::optional<int64_t> record_reuse(int64_t run, const std::string& step, const std::string& fingerprint);
   // Forgets a step's rows in a run before it runs again (resume).
   void clear_step_records(int64_t run, const std::string& step);
   // The most recent components of this pipeline step's fingerprint before `before_run`, if any.

@@ -236,6 +236,11 @@ CREATE TABLE model_events (
   note             TEXT
 ) STRICT;
 )sql",
+      // v4: every run start looks for runs left 'running' by a dead process; without an index
+      // that read the whole runs table (configs included): 9 ms at 5,000 runs.
+      R"sql(
+CREATE INDEX runs_running ON runs(run_id) WHERE status = 'running';
+)sql",
   };
   return m;
 }

@@ -103,6 +103,9 @@ Db Db::open(const std::filesystem::path& path, bool read_only) {
     out.exec("PRAGMA synchronous=NORMAL");
   }
   out.exec("PRAGMA foreign_keys=ON");
+  // Statement journals and sort b-trees in memory: on disk each was a file created and
+  // unlinked in /var/tmp (one per reused step's copy of its records).
+  out.exec("PRAGMA temp_store=MEMORY");
   return out;
 }
 

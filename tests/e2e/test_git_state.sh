@@ -10,7 +10,11 @@ state() { sql $DB "SELECT coalesce(git_commit, 'none') || ' ' || coalesce(git_di
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q --no-cache
 assert_eq "$(state)" "none none -" "outside a repository"
 
-git init -q . && git -c user.name=t -c user.email=t@t add loans.csv pipeline.yaml &&
+git init -q .
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --no-cache
+assert_eq "$(state)" "none none -" "a repository without a commit yet"
+
+git -c user.name=t -c user.email=t@t add loans.csv pipeline.yaml &&
   git -c user.name=t -c user.email=t@t commit -qm data
 head=$(git rev-parse HEAD)
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q --no-cache

@@ -169,3 +169,51 @@ TEST_CASE("a transaction inside another is a savepoint: its failure undoes only 
   }  // the outer one is not committed: the inner commit goes with it
   CHECK(count(db, "SELECT count(*) FROM t") == 2);
 }
+
+TEST_CASE("a reused step gets the records of the latest run that ran it, in one commit") {
+  TempDb t;
+  RunStore s(t.path);
+  int64_t first = s.begin_run(info());
+  s.add_step(first, "train", "train");
+  s.set_fingerprint(first, "train", "fp1", "{}");
+  s.add_metrics(first, "train", {{"auc", "valid", 1, 0.7}, {"auc", "valid", std::nullopt, 0.8}});
+  s.add_input(first, "train", "/data/x.csv", "h", 10, 3, 2);
+  s.add_artifact(first, "train", "model", "/m.json", "hm", 20);
+  s.step_finished(first, "train", "ok", "", 1.0);
+
+  int64_t second = s.begin_run(info());
+  s.add_step(second, "train", "train");
+  CHECK(s.record_reuse(second, "train", "fp1") == first);
+  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = 2") == 2);
+  CHECK(count(s.db(), "SELECT count(*) FROM inputs WHERE run_id = 2 AND rows = 3") == 1);
+  CHECK(count(s.db(), "SELECT count(*) FROM artifacts WHERE run_id = 2 AND bytes = 20") == 1);
+  CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE run_id = 2 AND status = 'reused' AND reused_from_run = 1"
+                      " AND duration_s = 0 AND ended_at IS NOT NULL") == 1);
+  // A fingerprint no run succeeded with: reused from the cache alone, nothing to copy.
+  int64_t third = s.begin_run(info());
+  s.add_step(third, "train", "train");
+  CHECK(s.record_reuse(third, "train", "fp-unknown") == std::nullopt);
+  CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE run_id = 3 AND status = 'reused' AND reused_from_run IS NULL") == 1);
+  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = 3") == 0);
+}
+
+TEST_CASE("finding runs left 'running' reads an index, not the whole runs table") {
+  // Every run start looks for them; the runs table holds every run's config.
+  TempDb t;
+  RunStore s(t.path);
+  Stmt plan = s.db().prepare("EXPLAIN QUERY PLAN SELECT run_id, pid, host FROM runs WHERE status='running'");
+  REQUIRE(plan.step());
+  CHECK(plan.text(3).find("USING INDEX runs_running") != std::string::npos);
+  int64_t done = s.begin_run(info());
+  s.finish_run(done, "ok", 0, "", 1);
+  RunInfo dead = info();  // a process of this host that no longer exists
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  dead.host = host;
+  dead.pid = 999999999;
+  int64_t gone = s.begin_run(dead);
+  s.begin_run(info());  // alive as far as anyone can tell: fresh heartbeat, no pid
+  CHECK(count(s.db(), "SELECT count(*) FROM runs INDEXED BY runs_running WHERE status='running'") == 2);
+  CHECK(s.mark_interrupted(1e9) == std::vector<int64_t>{gone});
+  CHECK(count(s.db(), "SELECT count(*) FROM runs WHERE status='interrupted'") == 1);
+}
