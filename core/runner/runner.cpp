@@ -239,8 +239,6 @@ RunOutcome run_pipeline(const RunOptions& given) {
   record_git(false);
   for (size_t i = 0; i < n; ++i)
     store.set_fingerprint(run, p.steps[i].name, decisions[i].fingerprint, decisions[i].parts.dump());
-  opening.commit();
-  Heartbeat heartbeat(store, run);
   if (opt.log)
     *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
              << " (" << n << " steps) -> " << out.db.string() << "\n";
@@ -318,6 +316,40 @@ RunOutcome run_pipeline(const RunOptions& given) {
     origin = from.value_or(0);
     summary = from ? "reused outputs of run " + std::to_string(*from) : "reused cached outputs";
     return true;
+  };
+
+  // How a step ended, as its outcome line and the run store tell it.
+  struct Ending {
+    std::string status, error, summary, reason;
+    ExitCode code = ExitCode::kOk;
+    int64_t origin = 0;  // the run whose outputs it reused (this run: kept from before an interruption)
+    double duration_s = 0;
+  };
+  // Publishes a step's end to the scheduler, the outcome and the log.
+  auto conclude = [&](size_t i, const Ending& e, Flow&& result, const Flow& input, bool light,
+                      const json& outcome_metrics) {
+    std::lock_guard<std::mutex> lock(mu);
+    {
+      std::lock_guard<std::recursive_mutex> load_lock(load_mu);
+      flows[i] = std::move(result);
+      loaded[i] = !(light && e.status == "reused") && !(light && e.status == "ok" && e.origin == run);
+    }
+    state[i] = (e.status == "ok" || e.status == "reused") ? State::kOk : State::kFailed;
+    codes[i] = e.code;
+    StepOutcome& so = out.steps[i];
+    so.status = e.status;
+    so.error = e.error;
+    so.summary = e.summary;
+    so.reason = e.reason;
+    so.reused_from = e.origin == run ? 0 : e.origin;
+    so.duration_s = e.duration_s;
+    if (!outcome_metrics.is_null()) out.metrics[so.name] = outcome_metrics;
+    else if (flows[i].evaluation && flows[i].evaluation != input.evaluation)
+      out.metrics[so.name] = flows[i].evaluation->metrics;
+    ++finished;
+    --running;
+    report(i);
+    cv.notify_all();
   };
 
   auto execute = [&](size_t i) {
@@ -420,29 +452,37 @@ RunOutcome run_pipeline(const RunOptions& given) {
         code = ExitCode::kStepFailed;
       }
     }
-    std::lock_guard<std::mutex> lock(mu);
-    {
-      std::lock_guard<std::recursive_mutex> load_lock(load_mu);
-      flows[i] = std::move(result);
-      loaded[i] = !(light && status == "reused") && !(light && status == "ok" && origin == run);
-    }
-    state[i] = (status == "ok" || status == "reused") ? State::kOk : State::kFailed;
-    codes[i] = code;
-    StepOutcome& so = out.steps[i];
-    so.status = status;
-    so.error = error;
-    so.summary = summary;
-    so.reason = reason;
-    so.reused_from = origin == run ? 0 : origin;
-    so.duration_s = dur;
-    if (!ctx.outcome_metrics.is_null()) out.metrics[spec.name] = ctx.outcome_metrics;
-    else if (flows[i].evaluation && flows[i].evaluation != input.evaluation)
-      out.metrics[spec.name] = flows[i].evaluation->metrics;
-    ++finished;
-    --running;
-    report(i);
-    cv.notify_all();
+    conclude(i, {status, error, summary, reason, code, origin, dur}, std::move(result), input, light,
+             ctx.outcome_metrics);
   };
+
+  // Up-to-date steps that no running step needs are settled here, in the run's opening commit,
+  // in graph order: a run where everything is up to date is one commit and starts no threads.
+  // A step whose cached outputs turn out unusable is left to the scheduler, which runs it.
+  for (size_t i : dag.order()) {
+    const auto& needs = dag.needs(i);
+    if (decisions[i].action != Action::kReuse || needed_by_a_running_step(i) ||
+        !std::all_of(needs.begin(), needs.end(), [&](size_t j) { return state[j] == State::kOk; }))
+      continue;
+    auto start = std::chrono::steady_clock::now();
+    Ending e;
+    Flow result;
+    std::string why;
+    try {
+      if (!try_reuse(i, Flow(), result, e.summary, e.origin, why, true)) continue;
+    } catch (const std::exception&) {  // the scheduler tries again and reports it
+      continue;
+    }
+    e.status = decisions[i].keep_from_resumed_run ? "ok" : "reused";
+    e.reason = decisions[i].reason;
+    e.duration_s = seconds_since(start);
+    state[i] = State::kRunning;
+    ++running;
+    conclude(i, e, std::move(result), Flow(), true, json());
+  }
+  opening.commit();
+  std::optional<Heartbeat> heartbeat;
+  if (std::any_of(state.begin(), state.end(), [](State s) { return s == State::kWaiting; })) heartbeat.emplace(store, run);
 
   {
     std::unique_lock<std::mutex> lock(mu);
