@@ -29,7 +29,7 @@ std::string tick_label(double v) {
 
 struct Frame {
   double x0, x1, y0, y1;  // data range
-  int left = 56, right = 12, top = 28, bottom = 42, w, h;
+  int left = 56, right = 12, top = 28, bottom = 42, w = 0, h = 0;
   double px(double x) const { return left + (x - x0) / (x1 - x0) * (w - left - right); }
   double py(double y) const { return h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom); }
 };

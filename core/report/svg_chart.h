@@ -18,7 +18,7 @@ struct ChartSeries {
 
 struct ChartSpec {
   std::string title, x_label, y_label;
-  std::optional<double> x_min, x_max, y_min, y_max;  // default: the data's range
+  std::optional<double> x_min{}, x_max{}, y_min{}, y_max{};  // default: the data's range
   bool diagonal = false;                             // a dotted y = x reference line
   int width = 460, height = 300;
 };

@@ -217,8 +217,9 @@ RunOutcome run_pipeline(const RunOptions& given) {
   }
 
   int64_t run;
-  // The run's opening records (run, environment, params, steps, fingerprints) in one commit
-  // instead of ~20: only this thread uses the store until the steps start.
+  // The run's opening records (run, environment, params, steps, fingerprints, and the steps
+  // settled as up to date below) in one commit instead of ~25: only this thread uses the store
+  // until the steps start.
   Transaction opening(store.db());
   if (opt.resume_run) {
     run = *opt.resume_run;
@@ -482,7 +483,8 @@ RunOutcome run_pipeline(const RunOptions& given) {
   }
   opening.commit();
   std::optional<Heartbeat> heartbeat;
-  if (std::any_of(state.begin(), state.end(), [](State s) { return s == State::kWaiting; })) heartbeat.emplace(store, run);
+  if (std::any_of(state.begin(), state.end(), [](State s) { return s == State::kWaiting; }))
+    heartbeat.emplace(store, run);
 
   {
     std::unique_lock<std::mutex> lock(mu);

@@ -177,16 +177,21 @@ void RunStore::set_fingerprint(int64_t run, const std::string& step, const std::
       .bind(1, fp).bind(2, inputs).bind(3, run).bind(4, step).run();
 }
 
+namespace {
+// The latest run in which a step with this fingerprint ran and succeeded.
+std::optional<int64_t> latest_success(Db& db, const std::string& fp) {
+  Stmt s = db.prepare("SELECT run_id FROM steps WHERE fingerprint=? AND status='ok' ORDER BY run_id DESC LIMIT 1");
+  s.bind(1, fp);
+  if (s.step()) return s.int64(0);
+  return std::nullopt;
+}
+}  // namespace
+
 std::optional<int64_t> RunStore::record_reuse(int64_t run, const std::string& step, const std::string& fp) {
   std::lock_guard<std::mutex> lock(mu_);
-  // One commit per reused step: a no-op run is mostly these.
+  // All or nothing (a savepoint when the run's opening commit is still open).
   Transaction tx(db_);
-  std::optional<int64_t> from;
-  {
-    Stmt s = db_.prepare("SELECT run_id FROM steps WHERE fingerprint=? AND status='ok' ORDER BY run_id DESC LIMIT 1");
-    s.bind(1, fp);
-    if (s.step()) from = s.int64(0);
-  }
+  std::optional<int64_t> from = latest_success(db_, fp);
   if (from && *from != run)
     for (const char* sql : {
              "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
@@ -231,10 +236,7 @@ std::optional<std::string> RunStore::previous_fingerprint_inputs(const std::stri
 
 std::optional<int64_t> RunStore::run_with_fingerprint(const std::string& fp) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s = db_.prepare("SELECT run_id FROM steps WHERE fingerprint=? AND status='ok' ORDER BY run_id DESC LIMIT 1");
-  s.bind(1, fp);
-  if (s.step()) return s.int64(0);
-  return std::nullopt;
+  return latest_success(db_, fp);
 }
 
 std::vector<int64_t> RunStore::mark_interrupted(double stale_s) {
