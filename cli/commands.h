@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/store/query.h"
+#include "core/store/store_layout.h"
 
 namespace mlpipe::cli {
 
@@ -24,11 +25,14 @@ void add_metrics(CLI::App& app, int& exit_code);
 void add_models(CLI::App& app, int& exit_code);
 void add_report(CLI::App& app, int& exit_code);
 // A bundle folder, or NAME@VERSION / NAME@ALIAS from the registry (checked against it).
-std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& db_flag);
+std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& store_flag);
 void add_runs_compare(CLI::App& runs, int& exit_code);
 
-// --db, else $MLPIPE_DB, else .mlpipe/runs.db in the current directory.
-std::filesystem::path default_db(const std::string& flag);
+// Adds --store DIR to a command, and the retired --db (an error that says what replaced it).
+void add_store_option(CLI::App* cmd, std::string& store);
+// The store a reading command uses: --store, else $MLPIPE_STORE, else .mlpipe/ in the current
+// folder. It must exist (a store of the layout before stores is upgraded first); else ConfigError.
+StoreLayout existing_store(const std::string& flag);
 std::string version_text();
 // A query result as text: table, csv or json.
 std::string format_result(const QueryResult& r, const std::string& format);

@@ -1,14 +1,32 @@
 #include <cstdlib>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "core/runner/environment.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
 
 namespace mlpipe::cli {
 
-std::filesystem::path default_db(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("MLPIPE_DB"); env && *env) return env;
-  return std::filesystem::path(".mlpipe") / "runs.db";
+void add_store_option(CLI::App* cmd, std::string& store) {
+  cmd->add_option("--store", store, "Store folder (default: $MLPIPE_STORE, else .mlpipe/" +
+                                        std::string(cmd->get_name() == "run" ? " beside the pipeline)" : " here)"));
+  cmd->add_option_function<std::string>(
+         "--db",
+         [](const std::string& v) {
+           std::filesystem::path p(v);
+           throw ConfigError("--db is retired: a store is a folder now (store.db, objects/, runs/); use --store " +
+                             shell_quote(p.parent_path().empty() ? "." : p.parent_path().string()) +
+                             (p.filename() == "runs.db" ? " (its runs.db is upgraded to store.db on first use)" : ""));
+         },
+         "Retired: use --store DIR")
+      ->group("");
+}
+
+StoreLayout existing_store(const std::string& flag) {
+  StoreLayout store = choose_store(flag, ".mlpipe");
+  require_store(store, &std::cerr);
+  return store;
 }
 
 std::string version_text() {

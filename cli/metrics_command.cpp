@@ -13,20 +13,20 @@ std::string format_result(const QueryResult& r, const std::string& format) {
 
 void add_metrics(CLI::App& app, int& exit_code) {
   struct Opts {
-    std::string run, db, format = "table";
+    std::string run, store, format = "table";
     MetricFilter filter;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("metrics", "The metric points recorded by one run (every iteration, or --final)");
   cmd->add_option("run", o->run, "Run id, or 'latest'")->required();
-  cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(cmd, o->store);
   cmd->add_option("--step", o->filter.step, "Only this step (a glob: 'train*')");
   cmd->add_option("--key", o->filter.key, "Only this metric (a glob: '*auc')");
   cmd->add_option("--split", o->filter.split, "Only this split (train, valid, test)");
   cmd->add_flag("--final", o->filter.final_only, "Only the last value of each series");
   cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   cmd->callback([o, &exit_code] {
-    Db db = open_store_readonly(default_db(o->db));
+    Db db = open_store_readonly(existing_store(o->store).db());
     QueryResult r = list_metrics(db, resolve_run_id(db, o->run), o->filter);
     std::cout << format_result(r, o->format);
     if (r.rows.empty() && o->format == "table")
@@ -38,18 +38,18 @@ void add_metrics(CLI::App& app, int& exit_code) {
 void add_runs_compare(CLI::App& runs, int& exit_code) {
   struct Opts {
     std::vector<std::string> runs;
-    std::string db, format = "table", children;
+    std::string store, format = "table", children;
     bool all = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("compare", "Runs side by side: config values that differ and final metrics");
   cmd->add_option("runs", o->runs, "Two or more run ids ('latest' for the newest)")->expected(0, -1);
   cmd->add_option("--children", o->children, "Also the trial runs of this sweep run");
-  cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(cmd, o->store);
   cmd->add_flag("--all", o->all, "Show every config value, not only those that differ");
   cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   cmd->callback([o, &exit_code] {
-    Db db = open_store_readonly(default_db(o->db));
+    Db db = open_store_readonly(existing_store(o->store).db());
     std::vector<int64_t> ids;
     for (const auto& r : o->runs) ids.push_back(resolve_run_id(db, r));
     if (!o->children.empty()) {

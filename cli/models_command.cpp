@@ -9,11 +9,11 @@
 
 namespace mlpipe::cli {
 
-std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& db_flag) {
+std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& store_flag) {
   auto at = ref.find('@');
   if (std::filesystem::exists(ref) || at == std::string::npos) return ref;
   std::string name = ref.substr(0, at), version = ref.substr(at + 1);
-  Db db = open_store_readonly(default_db(db_flag));
+  Db db = open_store_readonly(existing_store(store_flag).db());
   std::optional<ModelVersion> m = find_model(db, name, version);
   if (!m) throw ConfigError("model '" + name + "' has no version with alias '" + version + "'");
   return verified_bundle_path(*m);
@@ -24,36 +24,36 @@ void add_models(CLI::App& app, int& exit_code) {
   models->require_subcommand(1);
 
   struct ListOpts {
-    std::string db, format = "table";
+    std::string store, format = "table";
   };
   auto lo = std::make_shared<ListOpts>();
   CLI::App* list = models->add_subcommand("list", "Registered models with their latest version and aliases");
-  list->add_option("--db", lo->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(list, lo->store);
   list->add_option("--format", lo->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   list->callback([lo, &exit_code] {
-    Db db = open_store_readonly(default_db(lo->db));
+    Db db = open_store_readonly(existing_store(lo->store).db());
     std::cout << format_result(list_models(db), lo->format);
     exit_code = 0;
   });
 
   struct ShowOpts {
-    std::string name, db;
+    std::string name, store;
     bool json = false;
   };
   auto so = std::make_shared<ShowOpts>();
   CLI::App* show = models->add_subcommand("show", "Every version of a model, its aliases and who promoted what when");
   show->add_option("name", so->name, "Registered model name")->required();
-  show->add_option("--db", so->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(show, so->store);
   show->add_flag("--json", so->json, "JSON output");
   show->callback([so, &exit_code] {
-    Db db = open_store_readonly(default_db(so->db));
+    Db db = open_store_readonly(existing_store(so->store).db());
     nlohmann::json d = show_model(db, so->name);
     std::cout << (so->json ? d.dump(2) + "\n" : format_model(d));
     exit_code = 0;
   });
 
   struct PromoteOpts {
-    std::string name, version, alias = "champion", note, db;
+    std::string name, version, alias = "champion", note, store;
   };
   auto po = std::make_shared<PromoteOpts>();
   CLI::App* promote = models->add_subcommand("promote", "Point an alias (default champion) at a version; recorded with who and when");
@@ -61,10 +61,9 @@ void add_models(CLI::App& app, int& exit_code) {
   promote->add_option("version", po->version, "Version number (3 or v3)")->required();
   promote->add_option("--alias", po->alias, "Alias to move (default champion)");
   promote->add_option("--note", po->note, "Why, for the record");
-  promote->add_option("--db", po->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(promote, po->store);
   promote->callback([po, &exit_code] {
-    std::filesystem::path path = default_db(po->db);
-    if (!std::filesystem::is_regular_file(path)) throw ConfigError(path.string() + ": no run database here");
+    std::filesystem::path path = existing_store(po->store).db();
     RunStore store(path);
     std::string v = po->version.size() > 1 && po->version[0] == 'v' ? po->version.substr(1) : po->version;
     int64_t version = 0;

@@ -10,14 +10,14 @@ namespace mlpipe::cli {
 
 void add_resume(CLI::App& app, int& exit_code) {
   struct Opts {
-    std::string run, db;
+    std::string run, store;
     unsigned jobs = 0, threads = 0;
     bool json = false, quiet = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("resume", "Continue an interrupted or failed run, reusing its finished steps");
   cmd->add_option("run", o->run, "Run id, or 'latest'")->required();
-  cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(cmd, o->store);
   cmd->add_option("-j,--jobs", o->jobs, "Independent steps run at once");
   cmd->add_option("--threads", o->threads, "Threads per step");
   cmd->add_flag("--json", o->json, "Print the outcome as JSON on stdout");
@@ -29,7 +29,7 @@ void add_resume(CLI::App& app, int& exit_code) {
     base.log = o->quiet ? nullptr : &std::cerr;
     base.progress = detect_progress_style(2);
     install_interrupt_handlers();
-    RunOutcome out = resume_run(default_db(o->db), o->run, base);
+    RunOutcome out = resume_run(choose_store(o->store, ".mlpipe"), o->run, base);
     if (o->json) std::cout << out.to_json().dump(2) << "\n";
     // Quiet drops progress lines, never the reason a run failed.
     if (o->quiet && out.exit_code != 0) std::cerr << "mlpipe: run " << out.run_id << " " << out.status << ": " << out.error << "\n";
@@ -39,7 +39,7 @@ void add_resume(CLI::App& app, int& exit_code) {
 
 void add_reproduce(CLI::App& app, int& exit_code) {
   struct Opts {
-    std::string run, db;
+    std::string run, store;
     unsigned threads = 0;
     bool json = false, quiet = false;
   };
@@ -47,7 +47,7 @@ void add_reproduce(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "reproduce", "Re-run a recorded run from scratch and compare every artifact and metric (exit 1 on any difference)");
   cmd->add_option("run", o->run, "Run id, or 'latest'")->required();
-  cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(cmd, o->store);
   cmd->add_option("--threads", o->threads, "Threads per step (default: as the original run's steps used)");
   cmd->add_flag("--json", o->json, "JSON report on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress lines");
@@ -57,7 +57,7 @@ void add_reproduce(CLI::App& app, int& exit_code) {
     base.log = o->quiet ? nullptr : &std::cerr;
     base.progress = detect_progress_style(2);
     install_interrupt_handlers();
-    ReproduceReport r = reproduce_run(default_db(o->db), o->run, base);
+    ReproduceReport r = reproduce_run(choose_store(o->store, ".mlpipe"), o->run, base);
     if (o->json)
       std::cout << nlohmann::json{{"original", r.original}, {"rerun", r.rerun.run_id},
                                   {"identical", r.identical()}, {"differences", r.differences},
@@ -71,17 +71,17 @@ void add_reproduce(CLI::App& app, int& exit_code) {
 
 void add_runs_diff(CLI::App& runs, int& exit_code) {
   struct Opts {
-    std::string a, b, db;
+    std::string a, b, store;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("diff", "What differs between two runs: config, inputs, environment, metrics, artifacts");
   cmd->add_option("a", o->a, "First run id (or 'latest')")->required();
   cmd->add_option("b", o->b, "Second run id (or 'latest')")->required();
-  cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(cmd, o->store);
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->callback([o, &exit_code] {
-    Db db = open_store_readonly(default_db(o->db));
+    Db db = open_store_readonly(existing_store(o->store).db());
     int64_t a = resolve_run_id(db, o->a), b = resolve_run_id(db, o->b);
     nlohmann::json d = diff_runs(db, a, b);
     std::cout << (o->json ? d.dump(2) + "\n" : format_run_diff(d, a, b));

@@ -10,16 +10,16 @@ namespace mlpipe::cli {
 void add_report(CLI::App& app, int& exit_code) {
   struct Opts {
     std::vector<std::string> runs;
-    std::string db, out;
+    std::string store, out;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
       "report", "One self-contained HTML file about a run (or runs side by side): curves, ROC/PR, calibration, importance");
   cmd->add_option("runs", o->runs, "Run id(s), or 'latest'; several runs are compared")->required()->expected(1, -1);
   cmd->add_option("-o,--output", o->out, "HTML file to write (default: report-RUN.html)");
-  cmd->add_option("--db", o->db, "Run store (default: $MLPIPE_DB or .mlpipe/runs.db)");
+  add_store_option(cmd, o->store);
   cmd->callback([o, &exit_code] {
-    Db db = open_store_readonly(default_db(o->db));
+    Db db = open_store_readonly(existing_store(o->store).db());
     std::vector<int64_t> ids;
     for (const auto& r : o->runs) ids.push_back(resolve_run_id(db, r));
     std::string out = o->out;

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -8,7 +9,7 @@ namespace mlpipe::cli {
 
 void add_run(CLI::App& app, int& exit_code) {
   struct Opts {
-    std::string pipeline, db, workdir;
+    std::string pipeline, store;
     std::vector<std::string> sets;
     unsigned jobs = 0, threads = 0;
     bool json = false, quiet = false, explain = false, dry_run = false, no_cache = false;
@@ -19,8 +20,9 @@ void add_run(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("run", "Run a pipeline and record it in the run store");
   cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
   cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE (e.g. params.eta=0.05)");
-  cmd->add_option("--db", o->db, "Run store (default: .mlpipe/runs.db beside the pipeline)");
-  cmd->add_option("--workdir", o->workdir, "Folder for run outputs (default: .mlpipe/ beside the pipeline)");
+  add_store_option(cmd, o->store);
+  // Before stores, --workdir named the folder of the cache and run outputs: that folder is the store now.
+  cmd->add_option("--workdir", o->store, "Same as --store (kept for old scripts)")->group("");
   cmd->add_option("-j,--jobs", o->jobs, "Independent steps run at once (default: number of cores)");
   cmd->add_option("--threads", o->threads, "Threads per step (default: number of cores)");
   cmd->add_flag("--json", o->json, "Print the outcome as JSON on stdout");
@@ -37,8 +39,10 @@ void add_run(CLI::App& app, int& exit_code) {
     RunOptions ro;
     ro.pipeline_file = o->pipeline;
     ro.overrides = o->sets;
-    if (!o->db.empty()) ro.db = o->db;
-    if (!o->workdir.empty()) ro.workdir = o->workdir;
+    // --store, else $MLPIPE_STORE, else .mlpipe/ beside the pipeline (run_pipeline's default).
+    std::string from_env = std::getenv("MLPIPE_STORE") ? std::getenv("MLPIPE_STORE") : "";
+    if (!o->store.empty() || !from_env.empty() || std::getenv("MLPIPE_DB"))
+      ro.store = choose_store(o->store, ".mlpipe").root();
     ro.jobs = o->jobs;
     ro.nthread = o->threads;
     ro.log = o->quiet ? nullptr : &std::cerr;

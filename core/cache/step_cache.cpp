@@ -1,6 +1,6 @@
 #include "core/cache/step_cache.h"
 
-#include <unistd.h>
+#include <map>
 
 #include "core/cache/npy.h"
 #include "core/sequences/sequence_io.h"
@@ -14,6 +14,8 @@ using nlohmann::json;
 
 namespace mlpipe {
 namespace {
+
+using FileOf = std::function<fs::path(const std::string&)>;
 
 void save_frame(const Frame& f, const fs::path& dir) {
   fs::create_directories(dir);
@@ -39,8 +41,8 @@ void save_frame(const Frame& f, const fs::path& dir) {
   write_file_atomic(dir / "schema.json", schema.dump(2) + "\n");
 }
 
-std::shared_ptr<Frame> load_frame(const fs::path& dir) {
-  json schema = json::parse(read_file(dir / "schema.json"));
+std::shared_ptr<Frame> load_frame(const FileOf& file) {
+  json schema = json::parse(read_file(file("schema.json")));
   auto f = std::make_shared<Frame>();
   f->label = schema["label"];
   f->id = schema["id"];
@@ -48,80 +50,18 @@ std::shared_ptr<Frame> load_frame(const fs::path& dir) {
     Column c;
     c.name = col["name"];
     if (col["type"] == "numeric") {
-      c.num = read_npy_f8(dir / col["file"].get<std::string>());
+      c.num = read_npy_f8(file(col["file"].get<std::string>()));
     } else {
       c.type = ColumnType::kCategorical;
-      c.codes = read_npy_i4(dir / col["file"].get<std::string>());
+      c.codes = read_npy_i4(file(col["file"].get<std::string>()));
       c.dict = col["categories"].get<std::vector<std::string>>();
     }
     f->table.add(std::move(c));
   }
-  if (schema.contains("split_file")) f->split = read_npy_u1(dir / "split.npy");
+  if (schema.contains("split_file")) f->split = read_npy_u1(file("split.npy"));
   return f;
 }
 
-void list_files(const fs::path& root, json& files) {
-  for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file() && e.path().filename() != "manifest.json")
-      files[fs::relative(e.path(), root).string()] = hash_file(e.path());
-}
-
-}  // namespace
-
-bool StepCache::has(const std::string& fp) const { return fs::is_regular_file(dir_ / fp / "manifest.json"); }
-
-void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, const json& meta) {
-  fs::path final_dir = dir_ / fp;
-  fs::create_directories(dir_);
-  fs::path tmp = temp_sibling(final_dir);
-  fs::create_directories(tmp);
-  try {
-    json parts = json::object();
-    if (out.frame && out.frame != in.frame) {
-      save_frame(*out.frame, tmp / "frame");
-      parts["frame"] = true;
-    }
-    if (out.preprocess && out.preprocess != in.preprocess) {
-      write_file_atomic(tmp / "preprocess.json", out.preprocess->dump() + "\n");
-      parts["preprocess"] = true;
-    }
-    if (out.model && out.model != in.model) {
-      const TrainedModel& m = *out.model;
-      fs::create_directories(tmp / "model");
-      std::string file = m.model->file_name();
-      m.model->save(tmp / "model" / file);
-      json info = {{"trainer", m.trainer}, {"features", m.features}, {"label", m.label},
-                   {"id", m.id}, {"task", task_name(m.task)}, {"file", file},
-                   {"model_path", m.model_path}, {"summary", m.summary}, {"sequence", m.sequence}, {"config", m.model->config()}};
-      write_file_atomic(tmp / "model" / "info.json", info.dump(2) + "\n");
-      parts["model"] = true;
-    }
-    if (out.sequences && out.sequences != in.sequences) {
-      save_sequences(*out.sequences, tmp / "sequences");
-      parts["sequences"] = true;
-    }
-    if (out.evaluation && out.evaluation != in.evaluation) {
-      const Evaluation& e = *out.evaluation;
-      json ev = {{"on", e.on}, {"metrics", e.metrics}, {"predictions_path", e.predictions_path}};
-      write_file_atomic(tmp / "evaluation.json", ev.dump(2) + "\n");
-      parts["evaluation"] = true;
-    }
-    json files = json::object();
-    list_files(tmp, files);
-    json manifest = {{"fingerprint", fp}, {"parts", parts}, {"files", files}, {"meta", meta}};
-    write_file_atomic(tmp / "manifest.json", manifest.dump(2) + "\n");
-    // Replaces an entry that failed verification; a concurrent writer of the same fingerprint
-    // wrote the same content, so either copy is good.
-    crash_point("cache");
-    replace_directory(tmp, final_dir);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
-}
-
-namespace {
 std::shared_ptr<const Evaluation> load_evaluation(const fs::path& file) {
   json ev = json::parse(read_file(file));
   auto e = std::make_shared<Evaluation>();
@@ -130,52 +70,127 @@ std::shared_ptr<const Evaluation> load_evaluation(const fs::path& file) {
   e->predictions_path = ev["predictions_path"];
   return e;
 }
+
+// Writes the parts of `out` that `in` lacks under `dir`; returns which parts.
+json write_parts(const Flow& in, const Flow& out, const fs::path& dir) {
+  json parts = json::object();
+  if (out.frame && out.frame != in.frame) {
+    save_frame(*out.frame, dir / "frame");
+    parts["frame"] = true;
+  }
+  if (out.preprocess && out.preprocess != in.preprocess) {
+    write_file_atomic(dir / "preprocess.json", out.preprocess->dump() + "\n");
+    parts["preprocess"] = true;
+  }
+  if (out.model && out.model != in.model) {
+    const TrainedModel& m = *out.model;
+    fs::create_directories(dir / "model");
+    std::string file = m.model->file_name();
+    m.model->save(dir / "model" / file);
+    json info = {{"trainer", m.trainer}, {"features", m.features}, {"label", m.label},
+                 {"id", m.id}, {"task", task_name(m.task)}, {"file", file},
+                 {"model_path", m.model_path}, {"summary", m.summary}, {"sequence", m.sequence}, {"config", m.model->config()}};
+    write_file_atomic(dir / "model" / "info.json", info.dump(2) + "\n");
+    parts["model"] = true;
+  }
+  if (out.sequences && out.sequences != in.sequences) {
+    save_sequences(*out.sequences, dir / "sequences");
+    parts["sequences"] = true;
+  }
+  if (out.evaluation && out.evaluation != in.evaluation) {
+    const Evaluation& e = *out.evaluation;
+    json ev = {{"on", e.on}, {"metrics", e.metrics}, {"predictions_path", e.predictions_path}};
+    write_file_atomic(dir / "evaluation.json", ev.dump(2) + "\n");
+    parts["evaluation"] = true;
+  }
+  return parts;
+}
+
 }  // namespace
 
-std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::string& why,
-                                    json& meta, bool light,
+std::optional<CacheEntry> StepCache::find(const std::string& fp, std::string* why) const {
+  return store_.find_cache_entry(fp, why);
+}
+
+void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, const json& outside, int64_t run,
+                     const std::string& step, const std::string& step_type) {
+  fs::create_directories(layout_.tmp());
+  fs::path staged = temp_sibling(layout_.tmp() / ("cache-" + fp.substr(0, 16)));
+  fs::create_directories(staged);
+  try {
+    CacheEntry e;
+    e.fingerprint = fp;
+    e.run_id = run;
+    e.step = step;
+    e.step_type = step_type;
+    e.parts = write_parts(in, out, staged);
+    e.meta = {{"outside", outside}};
+    std::vector<fs::path> files;
+    for (const auto& f : fs::recursive_directory_iterator(staged))
+      if (f.is_regular_file()) files.push_back(f.path());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      int64_t bytes = int64_t(fs::file_size(f));
+      std::string hash = hash_file(f);
+      e.objects.push_back({fs::relative(f, staged).generic_string(), hash, bytes});
+      e.bytes += bytes;
+      objects_.adopt(f, hash);
+    }
+    // The objects are in place before the row that names them: a crash leaves unnamed objects
+    // (for gc), never a row naming a missing one.
+    crash_point("cache");
+    store_.add_cache_entry(e);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staged, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::remove_all(staged, ec);
+}
+
+std::optional<Flow> StepCache::load(const CacheEntry& entry, const Flow& in, std::string& why, bool light,
                                     const std::function<std::string(const fs::path&)>& hash) const {
   auto content_hash = [&](const fs::path& p) { return hash ? hash(p) : hash_file(p); };
-  fs::path dir = dir_ / fp;
-  if (!has(fp)) {
-    why = "no cached outputs";
-    return std::nullopt;
-  }
+  std::map<std::string, std::string> named;
   try {
-    json manifest = json::parse(read_file(dir / "manifest.json"));
-    meta = manifest["meta"];
-    for (const auto& [rel, h] : manifest["files"].items()) {
-      fs::path p = dir / rel;
+    for (const auto& o : entry.objects) {
+      fs::path p = objects_.path(o.hash);
       if (!fs::is_regular_file(p)) {
-        why = "cached output " + rel + " is missing";
+        why = "cached output " + o.name + " is missing (object " + o.hash + ")";
         return std::nullopt;
       }
-      if (content_hash(p) != h.get<std::string>()) {
-        why = "cached output " + rel + " is corrupted (its hash changed)";
+      if (content_hash(p) != o.hash) {
+        why = "cached output " + o.name + " is corrupted (its hash changed)";
         return std::nullopt;
       }
+      named[o.name] = o.hash;
     }
-    // Files outside the cache that the step's result stands for (an export bundle).
-    if (meta.contains("outside"))
-      for (const auto& [path, h] : meta["outside"].items()) {
+    // Files outside the store that the step's result stands for (an export bundle).
+    if (entry.meta.contains("outside"))
+      for (const auto& [path, h] : entry.meta["outside"].items()) {
         if (!fs::is_regular_file(path) || content_hash(path) != h.get<std::string>()) {
           why = "output " + path + " was changed or removed";
           return std::nullopt;
         }
       }
-    const json& parts = manifest["parts"];
+    auto file = [&](const std::string& name) {
+      auto it = named.find(name);
+      if (it == named.end()) throw StepError("the cache entry has no " + name);
+      return objects_.path(it->second);
+    };
+    auto under = [&](const std::string& prefix) -> FileOf {
+      return [&, prefix](const std::string& name) { return file(prefix + name); };
+    };
+    const json& parts = entry.parts;
     Flow out;
-    if (light) {
-      if (parts.contains("preprocess"))
-        out.preprocess = std::make_shared<json>(json::parse(read_file(dir / "preprocess.json")));
-      if (parts.contains("evaluation")) out.evaluation = load_evaluation(dir / "evaluation.json");
-      return out;
-    }
-    if (parts.contains("frame")) out.frame = load_frame(dir / "frame");
     if (parts.contains("preprocess"))
-      out.preprocess = std::make_shared<json>(json::parse(read_file(dir / "preprocess.json")));
+      out.preprocess = std::make_shared<json>(json::parse(read_file(file("preprocess.json"))));
+    if (parts.contains("evaluation")) out.evaluation = load_evaluation(file("evaluation.json"));
+    if (light) return out;
+    if (parts.contains("frame")) out.frame = load_frame(under("frame/"));
     if (parts.contains("model")) {
-      json info = json::parse(read_file(dir / "model" / "info.json"));
+      json info = json::parse(read_file(file("model/info.json")));
       auto m = std::make_shared<TrainedModel>();
       m->trainer = info["trainer"];
       m->features = info["features"].get<std::vector<std::string>>();
@@ -185,12 +200,24 @@ std::optional<Flow> StepCache::load(const std::string& fp, const Flow& in, std::
       m->model_path = info["model_path"];
       m->summary = info["summary"];
       m->sequence = info.value("sequence", false);
-      m->model = trainer_registry().get(m->trainer).load(dir / "model" / info["file"].get<std::string>(),
-                                                         info.value("config", json::object()));
+      // Trainers read a model by file name (its extension picks the format): a copy named so.
+      std::string name = info["file"].get<std::string>();
+      fs::create_directories(layout_.tmp());
+      fs::path dir = temp_sibling(layout_.tmp() / "model");
+      fs::create_directories(dir);
+      try {
+        objects_.copy_out(named.at("model/" + name), dir / name);
+        m->model = trainer_registry().get(m->trainer).load(dir / name, info.value("config", json::object()));
+      } catch (...) {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+        throw;
+      }
+      std::error_code ec;
+      fs::remove_all(dir, ec);
       out.model = m;
     }
-    if (parts.contains("sequences")) out.sequences = load_sequences(dir / "sequences");
-    if (parts.contains("evaluation")) out.evaluation = load_evaluation(dir / "evaluation.json");
+    if (parts.contains("sequences")) out.sequences = load_sequences(under("sequences/"));
     out.fill_from(in);
     return out;
   } catch (const std::exception& e) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/store/object_store.h"
+#include "core/store/store_layout.h"
 #include "core/util/atomic_file.h"
 #include "core/util/clock.h"
 #include "core/util/error.h"
@@ -14,6 +16,8 @@ using nlohmann::json;
 
 namespace mlpipe {
 namespace {
+
+StoreLayout layout_of(const Db& db) { return StoreLayout(fs::absolute(db.path()).parent_path()); }
 
 ModelVersion read_version(Stmt& s) {
   ModelVersion m;
@@ -42,6 +46,38 @@ std::optional<ModelVersion> version_where(Db& db, const std::string& where, cons
   if (version) s.bind(2, *version);
   if (!s.step()) return std::nullopt;
   return read_version(s);
+}
+
+// A version as read from its row, completed: its objects and the store that holds them.
+ModelVersion completed(Db& db, ModelVersion m) {
+  StoreLayout layout = layout_of(db);
+  m.store_root = layout.root();
+  m.path = layout.resolve(m.path).string();
+  Stmt s = db.prepare("SELECT file, object FROM model_objects WHERE name = ? AND version = ? ORDER BY file");
+  s.bind(1, m.name).bind(2, m.version);
+  while (s.step()) m.objects.emplace_back(s.text(0), s.text(1));
+  return m;
+}
+
+std::optional<ModelVersion> completed(Db& db, std::optional<ModelVersion> m) {
+  if (!m) return m;
+  return completed(db, std::move(*m));
+}
+
+// Rebuilds the readable copy of a registered version from its objects (each checked).
+void write_view(const ModelVersion& m, const fs::path& view) {
+  ObjectStore objects{StoreLayout(m.store_root)};
+  fs::create_directories(view.parent_path());
+  fs::path staged = temp_sibling(view);
+  fs::create_directories(staged);
+  try {
+    for (const auto& [file, object] : m.objects) objects.copy_out(object, staged / file);
+    replace_directory(staged, view);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staged, ec);
+    throw;
+  }
 }
 
 // The model's identity: its files' hashes, without the manifest (which names the run and time).
@@ -85,9 +121,7 @@ void check_model_name(const std::string& name, const std::string& what) {
                       "starting with a letter or digit");
 }
 
-fs::path registry_root(const Db& db) {
-  return fs::absolute(db.path()).lexically_normal().parent_path() / "registry";
-}
+fs::path registry_root(const Db& db) { return layout_of(db).root() / "registry"; }
 
 Registration register_model(Db& db, const std::string& name, const fs::path& bundle_dir, int64_t run_id,
                             const std::string& step, const json& metrics, const std::string& evaluated_on,
@@ -98,32 +132,27 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
   {
     Stmt s = db.prepare(std::string(kVersionColumns) + " WHERE name = ? AND content_hash = ? ORDER BY version DESC LIMIT 1");
     s.bind(1, name).bind(2, content);
-    if (s.step()) return {read_version(s), false};
+    if (s.step()) return {completed(db, read_version(s)), false};
   }
 
-  // Copy first (slow, outside the lock), then number and rename inside one write transaction.
-  fs::path root = registry_root(db) / name;
-  fs::create_directories(root);
-  fs::path staged = temp_sibling(root / "incoming");
-  fs::create_directories(staged);
-  try {
-    for (const auto& e : fs::directory_iterator(bundle_dir))
-      if (e.is_regular_file()) fs::copy_file(e.path(), staged / e.path().filename());
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(staged, ec);
-    throw;
-  }
+  // Objects first (slow, outside the lock; harmless if this registration fails), then the version
+  // is numbered and recorded in one write transaction.
+  ObjectStore objects(layout_of(db));
   ModelVersion m;
+  for (const auto& e : fs::directory_iterator(bundle_dir))
+    if (e.is_regular_file()) m.objects.emplace_back(e.path().filename().string(), objects.put_copy(e.path()));
+  std::sort(m.objects.begin(), m.objects.end());
   m.name = name;
   m.run_id = run_id;
   m.step = step;
   m.content_hash = content;
-  m.manifest_hash = hash_file(staged / "manifest.json");
+  for (const auto& [file, object] : m.objects)
+    if (file == "manifest.json") m.manifest_hash = object;
   m.metrics = metrics.is_null() ? json::object() : metrics;
   m.evaluated_on = evaluated_on;
   m.created_at = now_iso();
   m.created_by = by;
+  m.store_root = layout_of(db).root();
   Transaction tx(db);
   {
     Stmt s = db.prepare("SELECT coalesce(max(version), 0) + 1 FROM models WHERE name = ?");
@@ -131,25 +160,22 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
     s.step();
     m.version = s.int64(0);
   }
-  fs::path dest = root / ("v" + std::to_string(m.version));
-  std::error_code ec;
-  fs::remove_all(dest, ec);  // left by a registration that crashed before its commit
-  fs::rename(staged, dest);
-  m.path = dest.string();
-  try {
-    db.prepare("INSERT INTO models(name, version, run_id, step, path, content_hash, manifest_hash, metrics,"
-               " evaluated_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-        .bind(1, name).bind(2, m.version).bind(3, run_id).bind(4, step).bind(5, m.path)
-        .bind(6, m.content_hash).bind(7, m.manifest_hash).bind(8, m.metrics.dump())
-        .bind(9, evaluated_on.empty() ? std::optional<std::string>() : std::optional<std::string>(evaluated_on))
-        .bind(10, m.created_at).bind(11, by)
-        .run();
-    log_event(db, name, m.version, "register", std::nullopt, std::nullopt, by, run_id, m.metrics.dump(), "");
-    tx.commit();
-  } catch (...) {
-    fs::remove_all(dest, ec);
-    throw;
-  }
+  fs::path view = registry_root(db) / name / ("v" + std::to_string(m.version));
+  m.path = view.string();
+  db.prepare("INSERT INTO models(name, version, run_id, step, path, content_hash, manifest_hash, metrics,"
+             " evaluated_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+      .bind(1, name).bind(2, m.version).bind(3, run_id).bind(4, step).bind(5, layout_of(db).record_path(view))
+      .bind(6, m.content_hash).bind(7, m.manifest_hash).bind(8, m.metrics.dump())
+      .bind(9, evaluated_on.empty() ? std::optional<std::string>() : std::optional<std::string>(evaluated_on))
+      .bind(10, m.created_at).bind(11, by)
+      .run();
+  Stmt ins = db.prepare("INSERT INTO model_objects(name, version, file, object, bytes) VALUES (?,?,?,?,?)");
+  for (const auto& [file, object] : m.objects)
+    ins.bind(1, name).bind(2, m.version).bind(3, file).bind(4, object)
+        .bind(5, int64_t(fs::file_size(objects.path(object)))).run();
+  log_event(db, name, m.version, "register", std::nullopt, std::nullopt, by, run_id, m.metrics.dump(), "");
+  tx.commit();
+  write_view(m, view);  // a copy to look at; predict checks and rebuilds it from the objects
   return {m, true};
 }
 
@@ -189,20 +215,37 @@ std::optional<ModelVersion> find_model(Db& db, const std::string& name, const st
   require_model(db, name);
   std::string r = ref;
   if (r.size() > 1 && r[0] == 'v' && std::isdigit(static_cast<unsigned char>(r[1]))) r = r.substr(1);
-  if (r == "latest") return version_where(db, "name = ?1 ORDER BY version DESC LIMIT 1", name);
+  if (r == "latest") return completed(db, version_where(db, "name = ?1 ORDER BY version DESC LIMIT 1", name));
   if (!r.empty() && std::all_of(r.begin(), r.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     auto m = version_where(db, "name = ?1 AND version = ?2", name, std::stoll(r));
     if (!m) throw ConfigError("model '" + name + "' has no version " + r);
-    return m;
+    return completed(db, m);
   }
   Stmt s = db.prepare(std::string(kVersionColumns) +
                       " WHERE name = ?1 AND version = (SELECT version FROM model_aliases WHERE name = ?1 AND alias = ?2)");
   s.bind(1, name).bind(2, r);
   if (!s.step()) return std::nullopt;
-  return read_version(s);
+  return completed(db, read_version(s));
 }
 
 fs::path verified_bundle_path(const ModelVersion& m) {
+  if (m.version > 0) {
+    std::string who = m.name + " v" + std::to_string(m.version);
+    if (m.objects.empty())
+      throw ConfigError(who + ": its files are not in the store " + m.store_root.string() +
+                        " (registered before stores kept models, and gone since)");
+    fs::path view = m.path;
+    bool intact = fs::is_directory(view);
+    size_t present = 0;
+    for (const auto& e : intact ? fs::directory_iterator(view) : fs::directory_iterator()) present += e.is_regular_file();
+    intact = intact && present == m.objects.size();
+    for (const auto& [file, object] : m.objects) {
+      if (!intact) break;
+      intact = fs::is_regular_file(view / file) && hash_file(view / file) == object;
+    }
+    if (!intact) write_view(m, view);  // from the version's objects, each checked against its hash
+    return view;
+  }
   fs::path p = m.path;
   fs::path manifest = p / "manifest.json";
   if (!fs::is_regular_file(manifest))
@@ -240,6 +283,7 @@ json show_model(Db& db, const std::string& name) {
     json aliases = json::array();
     for (const auto& [alias, info] : out["aliases"].items())
       if (info["version"] == m.version) aliases.push_back(alias);
+    m = completed(db, m);
     out["versions"].push_back({{"version", m.version}, {"run_id", m.run_id}, {"step", m.step}, {"path", m.path},
                                {"content_hash", m.content_hash}, {"metrics", m.metrics},
                                {"evaluated_on", m.evaluated_on}, {"created_at", m.created_at},

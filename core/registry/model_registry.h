@@ -1,8 +1,9 @@
 #pragma once
-// The model registry, kept in the run store: named models with immutable numbered versions
-// (each an own copy of an export bundle, beside the database under registry/NAME/vN), aliases
-// such as "champion" that move between versions, and an event log of every registration and
-// promotion (who, when, with which metrics).
+// The model registry, kept in the store: named models with immutable numbered versions (each the
+// list of its bundle's files as objects of the store; registry/NAME/vN/ in the store folder is a
+// readable copy rebuilt from them, never the source of truth), aliases such as "champion" that
+// move between versions, and an event log of every registration and promotion (who, when, with
+// which metrics). `db` is a store's database (store.db in the store's folder).
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,8 @@ struct ModelVersion {
   int64_t run_id = 0;
   std::string step, path, content_hash, manifest_hash, evaluated_on, created_at, created_by;
   nlohmann::json metrics = nlohmann::json::object();
+  std::vector<std::pair<std::string, std::string>> objects;  // registered: bundle file -> object hash
+  std::filesystem::path store_root;                          // registered: the store that holds them
 };
 
 struct Registration {
@@ -32,8 +35,8 @@ struct Registration {
 // `what` otherwise (names become folder names).
 void check_model_name(const std::string& name, const std::string& what);
 
-// Copies the bundle in `bundle_dir` into the registry as the next version of `name` and logs the
-// event. A model whose files equal an existing version's is not registered twice.
+// Stores the bundle in `bundle_dir` as objects, as the next version of `name`, and logs the event.
+// A model whose files equal an existing version's is not registered twice.
 Registration register_model(Db& db, const std::string& name, const std::filesystem::path& bundle_dir,
                             int64_t run_id, const std::string& step, const nlohmann::json& metrics,
                             const std::string& evaluated_on, const std::string& by);
@@ -47,7 +50,9 @@ std::optional<int64_t> promote_model(Db& db, const std::string& name, int64_t ve
 // Throws ConfigError for an unknown model or version.
 std::optional<ModelVersion> find_model(Db& db, const std::string& name, const std::string& ref);
 
-// The bundle folder of a registered version, after checking its manifest against the registry.
+// A folder holding the bundle, checked: for a registered version, its readable copy in the store
+// (rebuilt from the version's objects when missing or changed; each object's hash checked); for
+// a run's export (version 0), the recorded folder when its manifest still has the recorded hash.
 std::filesystem::path verified_bundle_path(const ModelVersion& m);
 
 // `mlpipe models list`: one row per model (latest version, aliases, versions count).
@@ -56,7 +61,7 @@ QueryResult list_models(Db& db);
 nlohmann::json show_model(Db& db, const std::string& name);
 std::string format_model(const nlohmann::json& shown);
 
-// The registry folder for a database: registry/ beside it.
+// The folder of readable copies of registered versions: registry/ in the store's folder.
 std::filesystem::path registry_root(const Db& db);
 
 }  // namespace mlpipe

@@ -10,6 +10,7 @@
 #include "core/metrics/metrics.h"
 #include "core/report/svg_chart.h"
 #include "core/store/run_compare.h"
+#include "core/store/store_layout.h"
 #include "core/util/hash.h"
 #include "core/util/strings.h"
 
@@ -132,7 +133,7 @@ std::vector<Scored> evaluated(Db& db, int64_t run) {
     sc.run = run;
     sc.step = s.text(0);
     sc.split = s.is_null(3) ? "" : s.text(3);
-    fs::path path = s.text(1);
+    fs::path path = StoreLayout(fs::absolute(db.path()).parent_path()).resolve(s.text(1));
     if (!fs::is_regular_file(path)) {
       sc.note = "its predictions file is gone: " + path.string();
     } else if (hash_file(path) != s.text(2)) {

@@ -121,10 +121,10 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
       di.reason = "cache not used";
       continue;
     }
-    if (cache.has(di.fingerprint)) {
+    std::string miss;
+    if (std::optional<CacheEntry> e = cache.find(di.fingerprint, &miss)) {
       di.action = Action::kReuse;
-      auto origin = store.run_with_fingerprint(di.fingerprint);
-      di.reason = "up to date" + (origin ? " (outputs of run " + std::to_string(*origin) + ")" : std::string());
+      di.reason = "up to date (outputs of run " + std::to_string(e->run_id) + ")";
       continue;
     }
     di.action = Action::kRun;
@@ -133,7 +133,7 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
       di.reason = "no earlier run of this step";
     } else {
       std::vector<std::string> changes = explain_change(json::parse(*prev), di.parts);
-      di.reason = changes.empty() ? "its cached outputs are gone" : join(changes, "; ");
+      di.reason = changes.empty() ? "cached outputs unusable: " + miss : join(changes, "; ");
     }
     if (only_upstream.count(i))
       throw ConfigError("--only " + opt.only_step + ": upstream step '" + name +

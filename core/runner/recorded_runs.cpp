@@ -18,11 +18,12 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
-// Points `opt` at the recorded run's config, pipeline folder and workdir.
-RecordedRun prepare(const fs::path& db_path, const std::string& ref, RunOptions& opt) {
+// Points `opt` at the recorded run's config, pipeline folder and store.
+RecordedRun prepare(const StoreLayout& layout, const std::string& ref, RunOptions& opt) {
+  require_store(layout, opt.log);
   RecordedRun r;
   {
-    RunStore store(db_path);  // writable: marks dead runs interrupted first
+    RunStore store(layout.db());  // writable: marks dead runs interrupted first
     store.mark_interrupted();
     r = load_recorded_run(store.db(), resolve_run_id(store.db(), ref));
     // Same thread count as the original unless told otherwise: it can change a model.
@@ -36,8 +37,7 @@ RecordedRun prepare(const fs::path& db_path, const std::string& ref, RunOptions&
   opt.pipeline_file = r.pipeline_file;
   opt.base_dir = fs::path(r.pipeline_file).parent_path();
   opt.overrides = r.overrides;
-  opt.db = db_path;
-  opt.workdir = r.workdir;
+  opt.store = layout.root();
   return r;
 }
 
@@ -67,26 +67,25 @@ bool is_timing(const std::string& key) {
 
 }  // namespace
 
-RunOutcome resume_run(const fs::path& db, const std::string& ref, RunOptions opt) {
-  RecordedRun r = prepare(db, ref, opt);
+RunOutcome resume_run(const StoreLayout& store, const std::string& ref, RunOptions opt) {
+  RecordedRun r = prepare(store, ref, opt);
   opt.resume_run = r.id;
   return run_pipeline(opt);
 }
 
-ReproduceReport reproduce_run(const fs::path& db_path, const std::string& ref, RunOptions opt) {
-  RecordedRun r = prepare(db_path, ref, opt);
+ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, RunOptions opt) {
+  RecordedRun r = prepare(store, ref, opt);
   if (r.status == "running") throw ConfigError("run " + std::to_string(r.id) + " is still running");
   ReproduceReport rep;
   rep.original = r.id;
   std::string stamp = now_iso();
   for (char& c : stamp)
     if (c == ':' || c == '.') c = '-';
-  fs::path fresh = fs::path(r.workdir) / "reproduce" / ("run-" + std::to_string(r.id) + "-" + stamp);
-  opt.workdir = fresh;
+  fs::path fresh = store.root() / "reproduce" / ("run-" + std::to_string(r.id) + "-" + stamp);
   opt.export_root = fresh / "exports";
   opt.no_cache = true;
   opt.reproduces_run = r.id;
-  Db db = Db::open(db_path, false);
+  Db db = Db::open(store.db(), false);
 
   // Inputs first: if the data changed since, the rerun cannot match and this says why.
   {
@@ -134,7 +133,7 @@ ReproduceReport reproduce_run(const fs::path& db_path, const std::string& ref, R
 
 std::string ReproduceReport::text() const {
   std::string out = "reproduce run " + std::to_string(original) + " as run " + std::to_string(rerun.run_id) +
-                    " in " + rerun.workdir.string() + " (no cache)\n";
+                    " in " + rerun.store.string() + " (no cache)\n";
   out += "  inputs     " + std::to_string(inputs_checked) + " checked\n";
   out += "  artifacts  " + std::to_string(artifacts_compared) +
          " compared by content hash (bundle manifest.json skipped: it names the run and time)\n";

@@ -6,12 +6,14 @@
 #include <string>
 
 #include "core/runner/runner.h"
+#include "core/store/store_layout.h"
 
 namespace mlpipe {
 
 // `base` carries jobs, threads and the log stream. The run keeps its id; steps that finished
 // keep their records and cached outputs, the others run again.
-RunOutcome resume_run(const std::filesystem::path& db, const std::string& run_ref, RunOptions base);
+// Throws ConfigError when `store` has no store (nothing is created where a command looks).
+RunOutcome resume_run(const StoreLayout& store, const std::string& run_ref, RunOptions base);
 
 struct ReproduceReport {
   int64_t original = 0;
@@ -22,8 +24,9 @@ struct ReproduceReport {
   std::string text() const;
 };
 
-// Re-runs the recorded config in a fresh workdir without any cache (exports go there too), records
-// it as a new run that names the original, and compares artifact hashes and metric values exactly.
-ReproduceReport reproduce_run(const std::filesystem::path& db, const std::string& run_ref, RunOptions base);
+// Re-runs the recorded config in the same store without any cache (exports go to a fresh folder
+// under <store>/reproduce/), records it as a new run that names the original, and compares
+// artifact hashes and metric values exactly.
+ReproduceReport reproduce_run(const StoreLayout& store, const std::string& run_ref, RunOptions base);
 
 }  // namespace mlpipe

@@ -19,12 +19,14 @@
 #include "core/runner/sweep.h"
 #include "core/steps/step.h"
 #include "core/store/run_store.h"
+#include "core/store/store_layout.h"
 #include "core/util/build_info.h"
 #include "core/util/clock.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/interrupt.h"
 #include "core/util/strings.h"
+#include "core/util/uuid.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -90,10 +92,9 @@ Plan make_plan(const RunOptions& opt) {
 // Ranks > 0 of a torchrun-style launch run the same pipeline (they need its data) in a folder
 // of their own: the shared run store, the cache and the exports stay rank 0's.
 void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) {
-  fs::path root = (opt.workdir ? *opt.workdir : plan.pipeline.base_dir / ".mlpipe") / "ranks" /
+  fs::path root = (opt.store ? *opt.store : plan.pipeline.base_dir / ".mlpipe") / "ranks" /
                   std::to_string(launch.rank);
-  opt.workdir = root;
-  opt.db = root / "runs.db";
+  opt.store = root;
   redirect_exports(plan, root / "exports");
   if (opt.log)
     *opt.log << "mlpipe: rank " << launch.rank << " of " << launch.world << " (torchrun variables): working in "
@@ -101,7 +102,8 @@ void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) 
 }
 
 // The git state is recorded when git has answered (record_git), not here: the run starts at once.
-int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread, unsigned jobs) {
+int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread, unsigned jobs,
+                   const std::string& uid) {
   RunInfo info;
   info.pipeline = p.name;
   info.pipeline_file = fs::absolute(p.file).lexically_normal().string();
@@ -114,7 +116,8 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
   info.user = user_name();
   info.mlpipe_version = MLPIPE_VERSION;
   info.pid = ::getpid();
-  info.workdir = fs::absolute(out.workdir).lexically_normal().string();
+  info.workdir = out.store.string();
+  info.run_uid = uid;
   int64_t run = store.begin_run(info);
 
   KeyValues env = collect_environment(nthread, jobs);
@@ -167,8 +170,8 @@ json RunOutcome::to_json() const {
     steps_json.push_back(j);
   }
   json j = {{"run_id", run_id},       {"pipeline", pipeline}, {"status", status},
-            {"exit_code", exit_code}, {"duration_s", duration_s}, {"db", db.string()},
-            {"workdir", workdir.string()}, {"steps", steps_json}, {"metrics", metrics}};
+            {"exit_code", exit_code}, {"duration_s", duration_s}, {"store", store.string()},
+            {"db", db.string()}, {"steps", steps_json}, {"metrics", metrics}};
   if (!error.empty()) j["error"] = error;
   if (!sweep.is_null()) j["sweep"] = sweep;
   return j;
@@ -195,11 +198,14 @@ RunOutcome run_pipeline(const RunOptions& given) {
 
   RunOutcome out;
   out.pipeline = p.name;
-  out.workdir = opt.workdir ? *opt.workdir : p.base_dir / ".mlpipe";
-  out.db = opt.db ? *opt.db : out.workdir / "runs.db";
+  const StoreLayout layout(opt.store ? *opt.store : p.base_dir / ".mlpipe");
+  out.store = layout.root();
+  out.db = layout.db();
+  if (opt.resume_run || opt.reproduces_run) require_store(layout, opt.log);
+  else migrate_legacy_store(layout, opt.log);
   RunStore store(out.db);
   store.mark_interrupted();
-  StepCache cache(out.workdir / "cache");
+  StepCache cache(store, layout);
 
   std::map<std::string, std::string> resumed;
   if (opt.resume_run) resumed = resumable_steps(store, *opt.resume_run);
@@ -217,17 +223,20 @@ RunOutcome run_pipeline(const RunOptions& given) {
   }
 
   int64_t run;
+  std::string run_uid;
   // The run's opening records (run, environment, params, steps, fingerprints, and the steps
   // settled as up to date below) in one commit instead of ~25: only this thread uses the store
   // until the steps start.
   Transaction opening(store.db());
   if (opt.resume_run) {
     run = *opt.resume_run;
+    run_uid = store.run_uid(run);
     store.reopen_run(run, ::getpid(), host_name());
     for (size_t i = 0; i < n; ++i)
       if (!decisions[i].keep_from_resumed_run) store.clear_step_records(run, p.steps[i].name);
   } else {
-    run = create_run(store, p, out, nthread, jobs);
+    run_uid = new_uuid_v7();
+    run = create_run(store, p, out, nthread, jobs, run_uid);
     if (opt.reproduces_run) store.set_reproduces(run, *opt.reproduces_run);
   }
   out.run_id = run;
@@ -242,7 +251,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
     store.set_fingerprint(run, p.steps[i].name, decisions[i].fingerprint, decisions[i].parts.dump());
   if (opt.log)
     *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
-             << " (" << n << " steps) -> " << out.db.string() << "\n";
+             << " (" << n << " steps) -> " << out.store.string() << "\n";
 
   std::vector<State> state(n, State::kWaiting);
   std::vector<Flow> flows(n);
@@ -282,8 +291,9 @@ RunOutcome run_pipeline(const RunOptions& given) {
       in.fill_from(flows[j]);
     }
     std::string why;
-    json meta;
-    auto full = cache.load(decisions[k].fingerprint, in, why, meta, false, stat_cached_hash);
+    std::optional<CacheEntry> entry = cache.find(decisions[k].fingerprint, &why);
+    std::optional<Flow> full;
+    if (entry) full = cache.load(*entry, in, why, false, stat_cached_hash);
     if (!full)
       throw StepError("the cached outputs of step '" + p.steps[k].name + "' are needed but unusable (" + why +
                       "); run again with --force " + p.steps[k].name);
@@ -304,8 +314,9 @@ RunOutcome run_pipeline(const RunOptions& given) {
                        int64_t& origin, std::string& why, bool light) {
     const StepSpec& spec = p.steps[i];
     const Decision& d = decisions[i];
-    json meta;
-    auto got = cache.load(d.fingerprint, input, why, meta, light, stat_cached_hash);
+    std::optional<CacheEntry> entry = cache.find(d.fingerprint, &why);
+    if (!entry) return false;
+    auto got = cache.load(*entry, input, why, light, stat_cached_hash);
     if (!got) return false;
     result = *got;
     if (d.keep_from_resumed_run) {
@@ -313,9 +324,9 @@ RunOutcome run_pipeline(const RunOptions& given) {
       summary = "kept from before the interruption";
       return true;
     }
-    std::optional<int64_t> from = store.record_reuse(run, spec.name, d.fingerprint);
-    origin = from.value_or(0);
-    summary = from ? "reused outputs of run " + std::to_string(*from) : "reused cached outputs";
+    store.record_reuse(run, spec.name, *entry);
+    origin = entry->run_id;
+    summary = "reused outputs of run " + std::to_string(entry->run_id);
     return true;
   };
 
@@ -367,8 +378,8 @@ RunOutcome run_pipeline(const RunOptions& given) {
     } catch (const std::exception& e) {
       load_error = e.what();
     }
-    fs::path outdir = out.workdir / "runs" / std::to_string(run) / spec.name;
-    StepContext ctx(p, spec, input, outdir, out.workdir, &store, run, step_threads[i]);
+    fs::path outdir = layout.run_dir(run_uid) / spec.name;
+    StepContext ctx(p, spec, input, outdir, layout.root(), &store, run, step_threads[i]);
     if (opt.log) {
       ctx.log_sink = [&](const std::string& line) { display->line("      " + spec.name + ": " + line); };
       ctx.progress_sink = [&](double done, double total, const std::string& unit, const std::string& note) {
@@ -444,8 +455,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
       if (status != "reused" && !(status == "ok" && origin == run))
         store.step_finished(run, spec.name, status, error, dur);
       if (status == "ok" && origin == 0 && !opt.no_cache)
-        cache.save(decisions[i].fingerprint, input, result,
-                   {{"run_id", run}, {"step", spec.name}, {"outside", ctx.outside_outputs}});
+        cache.save(decisions[i].fingerprint, input, result, ctx.outside_outputs, run, spec.name, spec.type);
     } catch (const std::exception& e) {
       if (status == "ok") {
         status = "failed";
@@ -553,7 +563,8 @@ RunOutcome run_pipeline(const RunOptions& given) {
   if (opt.log)
     *opt.log << "mlpipe: run " << run << " " << out.status << " in "
              << format_fixed(out.duration_s, 2) << "s" << (out.error.empty() ? "" : ": " + out.error)
-             << "\n" << (out.status == "interrupted" ? "mlpipe: continue it with: mlpipe resume " + std::to_string(run) + "\n" : "");
+             << "\n" << (out.status == "interrupted" ? "mlpipe: continue it with: mlpipe resume " + std::to_string(run) + " --store " +
+                                               shell_quote(out.store.string()) + "\n" : "");
   return out;
 }
 

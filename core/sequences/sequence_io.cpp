@@ -25,7 +25,11 @@ void save_sequences(const SequenceSet& s, const fs::path& dir) {
 }
 
 std::shared_ptr<SequenceSet> load_sequences(const fs::path& dir) {
-  json meta = json::parse(read_file(dir / "sequences.json"));
+  return load_sequences([&](const std::string& name) { return dir / name; });
+}
+
+std::shared_ptr<SequenceSet> load_sequences(const std::function<fs::path(const std::string&)>& file) {
+  json meta = json::parse(read_file(file("sequences.json")));
   auto s = std::make_shared<SequenceSet>();
   s->n = meta["n"];
   s->max_len = meta["max_len"];
@@ -33,13 +37,13 @@ std::shared_ptr<SequenceSet> load_sequences(const fs::path& dir) {
   s->categorical_names = meta["categorical"].get<std::vector<std::string>>();
   s->vocab_sizes = meta["vocab_sizes"].get<std::vector<int32_t>>();
   s->target_names = meta["targets"].get<std::vector<std::string>>();
-  s->x = read_npy_f4(dir / "x.npy");
-  s->cat = read_npy_i4(dir / "cat.npy");
-  s->mask = read_npy_u1(dir / "mask.npy");
-  s->split = read_npy_u1(dir / "split.npy");
-  s->rows = read_npy_i4(dir / "rows.npy");
+  s->x = read_npy_f4(file("x.npy"));
+  s->cat = read_npy_i4(file("cat.npy"));
+  s->mask = read_npy_u1(file("mask.npy"));
+  s->split = read_npy_u1(file("split.npy"));
+  s->rows = read_npy_i4(file("rows.npy"));
   for (size_t t = 0; t < s->target_names.size(); ++t)
-    s->targets.push_back(read_npy_f4(dir / ("target_" + std::to_string(t) + ".npy")));
+    s->targets.push_back(read_npy_f4(file("target_" + std::to_string(t) + ".npy")));
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "core/metrics/drift.h"
 #include "core/predict/predict.h"
 #include "core/registry/model_registry.h"
+#include "core/store/store_layout.h"
 #include "core/steps/steps.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
@@ -96,7 +97,7 @@ std::optional<ModelVersion> find_reference(RunStore& store, const Reference& r) 
       ModelVersion m;
       m.name = "run " + std::to_string(r.run);
       m.run_id = r.run;
-      m.path = fs::path(s.text(0)).parent_path().string();
+      m.path = StoreLayout(fs::absolute(db.path()).parent_path()).resolve(s.text(0)).parent_path().string();
       m.manifest_hash = s.text(1);
       return m;
     });

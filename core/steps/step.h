@@ -25,8 +25,8 @@ class StepContext {
   const StepSpec& spec;
   const nlohmann::json& cfg;  // spec.config
   Flow input;
-  std::filesystem::path outdir;   // this step's own folder in the run's workdir
-  std::filesystem::path workdir;  // the pipeline's workdir (.mlpipe/ beside it by default)
+  std::filesystem::path outdir;   // this step's own folder: <store>/runs/<run uid>/<step>/
+  std::filesystem::path workdir;  // the store's root folder (.mlpipe/ beside the pipeline by default)
   long long seed;
   unsigned nthread;
   int64_t run_id;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/store/store_layout.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/strings.h"
@@ -42,7 +43,8 @@ void StepContext::flush_metrics() {
 
 void StepContext::artifact(const std::string& name, const fs::path& path) {
   if (!store_) return;
-  store_->add_artifact(run_id, spec.name, name, path.string(), hash_file(path),
+  // Relative to the store's root: the record means the same file from any working directory.
+  store_->add_artifact(run_id, spec.name, name, StoreLayout(workdir).record_path(path), hash_file(path),
                        int64_t(fs::file_size(path)));
 }
 

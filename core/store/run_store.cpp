@@ -10,6 +10,7 @@
 #include "core/store/schema.h"
 #include "core/util/clock.h"
 #include "core/util/error.h"
+#include "core/util/uuid.h"
 
 #include <unistd.h>
 
@@ -29,7 +30,7 @@ int64_t RunStore::begin_run(const RunInfo& r) {
   db_.prepare(
          "INSERT INTO runs(pipeline, pipeline_file, status, started_at, config_yaml, config_json,"
          " config_hash, overrides, seed, git_commit, git_dirty, host, user, mlpipe_version, pid,"
-         " heartbeat_at, workdir) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         " heartbeat_at, workdir, run_uid) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, r.pipeline)
       .bind(2, r.pipeline_file)
       .bind(3, now)
@@ -46,6 +47,7 @@ int64_t RunStore::begin_run(const RunInfo& r) {
       .bind(14, r.pid)
       .bind(15, now)
       .bind(16, r.workdir)
+      .bind(17, r.run_uid.empty() ? new_uuid_v7() : r.run_uid)
       .run();
   return db_.last_insert_rowid();
 }
@@ -177,38 +179,6 @@ void RunStore::set_fingerprint(int64_t run, const std::string& step, const std::
       .bind(1, fp).bind(2, inputs).bind(3, run).bind(4, step).run();
 }
 
-namespace {
-// The latest run in which a step with this fingerprint ran and succeeded.
-std::optional<int64_t> latest_success(Db& db, const std::string& fp) {
-  Stmt s = db.prepare("SELECT run_id FROM steps WHERE fingerprint=? AND status='ok' ORDER BY run_id DESC LIMIT 1");
-  s.bind(1, fp);
-  if (s.step()) return s.int64(0);
-  return std::nullopt;
-}
-}  // namespace
-
-std::optional<int64_t> RunStore::record_reuse(int64_t run, const std::string& step, const std::string& fp) {
-  std::lock_guard<std::mutex> lock(mu_);
-  // All or nothing (a savepoint when the run's opening commit is still open).
-  Transaction tx(db_);
-  std::optional<int64_t> from = latest_success(db_, fp);
-  if (from && *from != run)
-    for (const char* sql : {
-             "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
-             " SELECT ?1, step, key, split, iteration, value, recorded_at FROM metrics WHERE run_id=?2 AND step=?3",
-             "INSERT OR REPLACE INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
-             " SELECT ?1, step, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id=?2 AND step=?3",
-             "INSERT OR REPLACE INTO artifacts(run_id, step, name, path, content_hash, bytes)"
-             " SELECT ?1, step, name, path, content_hash, bytes FROM artifacts WHERE run_id=?2 AND step=?3"})
-      db_.prepare(sql).bind(1, run).bind(2, *from).bind(3, step).run();
-  std::string now = now_iso();
-  db_.prepare("UPDATE steps SET status='reused', reused_from_run=?, started_at=coalesce(started_at, ?),"
-              " ended_at=?, duration_s=0, error=NULL WHERE run_id=? AND step=?")
-      .bind(1, from).bind(2, now).bind(3, now).bind(4, run).bind(5, step).run();
-  tx.commit();
-  return from;
-}
-
 void RunStore::clear_step_records(int64_t run, const std::string& step) {
   std::lock_guard<std::mutex> lock(mu_);
   Transaction tx(db_);
@@ -232,11 +202,6 @@ std::optional<std::string> RunStore::previous_fingerprint_inputs(const std::stri
   s.bind(1, pipeline).bind(2, step).bind(3, before);
   if (s.step()) return s.text(0);
   return std::nullopt;
-}
-
-std::optional<int64_t> RunStore::run_with_fingerprint(const std::string& fp) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return latest_success(db_, fp);
 }
 
 std::vector<int64_t> RunStore::mark_interrupted(double stale_s) {

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/store/sqlite.h"
 
 namespace mlpipe {
@@ -19,7 +21,23 @@ struct RunInfo {
   std::optional<std::string> git_commit;
   std::optional<int64_t> git_dirty;
   std::string host, user, mlpipe_version, workdir;
+  std::string run_uid;  // global id (UUIDv7; made here when empty); its files live under runs/<run_uid>/
   int64_t pid = 0;
+};
+
+// A cached step result, as the store knows it: the step that computed it (whose metric, input
+// and artifact rows a reuse copies) and the objects that hold its outputs.
+struct CacheEntry {
+  std::string fingerprint, step, step_type;
+  int64_t run_id = 0;
+  nlohmann::json parts = nlohmann::json::object();  // which parts of the flow it holds
+  nlohmann::json meta = nlohmann::json::object();   // {"outside": {path: hash}}
+  struct Object {
+    std::string name, hash;  // its name in the entry (frame/col_3.npy), its content hash
+    int64_t bytes = 0;
+  };
+  std::vector<Object> objects;
+  int64_t bytes = 0;
 };
 
 struct MetricPoint {
@@ -37,7 +55,8 @@ inline constexpr size_t kMetricBatch = 16384;
 
 class RunStore {
  public:
-  // Opens or creates the database (and its directory) and applies migrations.
+  // Opens or creates the database (and its directory) and applies migrations. Use a store's
+  // database (StoreLayout::db); the store folder's other parts are the caller's.
   explicit RunStore(const std::filesystem::path& path);
 
   int64_t begin_run(const RunInfo& info);
@@ -63,16 +82,24 @@ class RunStore {
   // Step fingerprint and the JSON of what it hashes; reused_from: the run whose outputs it took.
   void set_fingerprint(int64_t run, const std::string& step, const std::string& fingerprint,
                        const std::string& inputs_json);
-  // Records a step as reused: copies its metrics, inputs and artifacts rows from the latest run
-  // in which a step with this fingerprint succeeded, and returns that run (nullopt: none left).
-  std::optional<int64_t> record_reuse(int64_t run, const std::string& step, const std::string& fingerprint);
+  // Records a step as reused from a cache entry: copies the metric, input and artifact rows of
+  // the step that computed the entry (in one transaction) and marks the step reused from its run.
+  void record_reuse(int64_t run, const std::string& step, const CacheEntry& entry);
+  // The cache entry for this fingerprint, or nullopt with the reason in `why`: none in this
+  // store, or its computing step's records are no longer complete (a miss, never an empty reuse).
+  std::optional<CacheEntry> find_cache_entry(const std::string& fingerprint, std::string* why = nullptr);
+  // Records a cache entry for a step that just finished ok in `entry.run_id` (replacing an entry
+  // that failed verification); counts the step's records so that a later loss is noticed.
+  void add_cache_entry(const CacheEntry& entry);
+  // Forgets a cache entry (its objects stay until `gc`).
+  void drop_cache_entry(const std::string& fingerprint);
+  // The run's global id.
+  std::string run_uid(int64_t run);
   // Forgets a step's rows in a run before it runs again (resume).
   void clear_step_records(int64_t run, const std::string& step);
   // The most recent components of this pipeline step's fingerprint before `before_run`, if any.
   std::optional<std::string> previous_fingerprint_inputs(const std::string& pipeline,
                                                          const std::string& step, int64_t before_run);
-  // The latest run in which a step with this fingerprint succeeded (ran, not reused).
-  std::optional<int64_t> run_with_fingerprint(const std::string& fingerprint);
   // Marks runs whose process is gone (dead pid on this host, or no heartbeat for `stale_s`)
   // as interrupted; returns their ids.
   std::vector<int64_t> mark_interrupted(double stale_s = 60);

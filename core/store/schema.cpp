@@ -241,6 +241,57 @@ CREATE TABLE model_events (
       R"sql(
 CREATE INDEX runs_running ON runs(run_id) WHERE status = 'running';
 )sql",
+      // v5: one store. Runs get a global id (UUIDv7 from mlpipe; runs recorded before get a
+      // random UUIDv4 here); their files live under runs/<run_uid>/. A cache entry is a row that
+      // names the step that computed it (whose records a reuse copies) and the objects it holds;
+      // a registered version is the list of its objects. Objects are files named by content hash.
+      R"sql(
+ALTER TABLE runs ADD COLUMN run_uid TEXT;
+UPDATE runs SET run_uid = lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||
+  substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) ||
+  substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)));
+CREATE UNIQUE INDEX runs_by_uid ON runs(run_uid);
+
+CREATE TABLE cache_entries (
+  fingerprint TEXT PRIMARY KEY,
+  run_id      INTEGER NOT NULL,   -- the run whose step computed it: reuse copies that step's records
+  step        TEXT NOT NULL,
+  step_type   TEXT NOT NULL,
+  parts       TEXT NOT NULL,      -- JSON: the parts of the flow it holds (frame, model, ...)
+  meta        TEXT NOT NULL,      -- JSON: outside files it stands for (an export bundle) {path: hash}
+  records     TEXT NOT NULL,      -- JSON: how many metric, input and artifact rows it had
+  bytes       INTEGER NOT NULL,   -- of its objects, shared ones counted in full
+  created_at  TEXT NOT NULL,
+  FOREIGN KEY (run_id, step) REFERENCES steps(run_id, step)
+) STRICT;
+CREATE INDEX cache_entries_by_step ON cache_entries(step, created_at);
+
+CREATE TABLE cache_objects (
+  fingerprint TEXT NOT NULL REFERENCES cache_entries(fingerprint) ON DELETE CASCADE,
+  name        TEXT NOT NULL,      -- its name inside the entry, e.g. frame/col_3.npy
+  object      TEXT NOT NULL,      -- content hash: objects/ab/cdef...
+  bytes       INTEGER NOT NULL,
+  PRIMARY KEY (fingerprint, name)
+) STRICT;
+CREATE INDEX cache_objects_by_object ON cache_objects(object);
+
+CREATE TABLE model_objects (
+  name    TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  file    TEXT NOT NULL,          -- its name in the bundle, e.g. model.json
+  object  TEXT NOT NULL,
+  bytes   INTEGER NOT NULL,
+  PRIMARY KEY (name, version, file),
+  FOREIGN KEY (name, version) REFERENCES models(name, version)
+) STRICT;
+CREATE INDEX model_objects_by_object ON model_objects(object);
+CREATE TRIGGER model_objects_are_immutable BEFORE UPDATE ON model_objects
+  BEGIN SELECT RAISE(ABORT, 'model versions are immutable; register a new version'); END;
+CREATE TRIGGER model_objects_are_kept BEFORE DELETE ON model_objects
+  BEGIN SELECT RAISE(ABORT, 'model versions are immutable; register a new version'); END;
+CREATE TRIGGER models_are_kept BEFORE DELETE ON models
+  BEGIN SELECT RAISE(ABORT, 'model versions are immutable; register a new version'); END;
+)sql",
   };
   return m;
 }

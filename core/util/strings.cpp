@@ -111,4 +111,13 @@ std::string format_fixed(double v, int digits) {
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+std::string shell_quote(std::string_view s) {
+  bool safe = !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@+,%") ==
+                                std::string_view::npos;
+  if (safe) return std::string(s);
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 }  // namespace mlpipe

@@ -28,5 +28,7 @@ std::string format_double(double v);
 std::string format_fixed(double v, int digits);
 // Quotes a string for messages: 'abc'.
 std::string quoted(std::string_view s);
+// A word for a shell command line: as it is when it is safe, else in single quotes.
+std::string shell_quote(std::string_view s);
 
 }  // namespace mlpipe

@@ -2,8 +2,8 @@
 source "$(dirname "$0")/lib.sh"
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q --set params.depth=2
-export MLPIPE_DB=.mlpipe/runs.db
-db=.mlpipe/runs.db
+export MLPIPE_STORE=.mlpipe
+db=.mlpipe/store.db
 
 # run_summary: one row per run, the evaluate step's metrics as columns.
 assert_eq "$(sql $db "SELECT count(*) FROM run_summary")" 2 "run_summary rows"

@@ -17,16 +17,16 @@ for yaml in *.yaml; do
   want_msg=$(sed -n 's/^# expect-error: //p' "$yaml")
   [ -n "$want_exit" ] && [ -n "$want_msg" ] || fail "$yaml: no expect-exit/expect-error header"
   set +e
-  timeout 120 "$MLPIPE" run "$yaml" -q --workdir "wd-$yaml" >"$OUT" 2>"$ERR"
+  timeout 120 "$MLPIPE" run "$yaml" -q --store "wd-$yaml" >"$OUT" 2>"$ERR"
   got=$?
   set -e
   [ "$got" = "$want_exit" ] || { cat "$ERR"; fail "$yaml: exit $got, expected $want_exit"; }
   grep -qF -- "$want_msg" "$ERR" || { cat "$ERR"; fail "$yaml: expected '$want_msg'"; }
   grep -q "internal error" "$ERR" && fail "$yaml: internal error"
   [ ! -e out/bundle ] || fail "$yaml: a bundle was written"
-  if [ -f "wd-$yaml/runs.db" ]; then
-    assert_eq "$(sql "wd-$yaml/runs.db" "PRAGMA integrity_check")" ok "$yaml: integrity"
-    [ "$want_exit" = 1 ] && assert_eq "$(sql "wd-$yaml/runs.db" "SELECT status FROM runs")" failed "$yaml: recorded failed"
+  if [ -f "wd-$yaml/store.db" ]; then
+    assert_eq "$(sql "wd-$yaml/store.db" "PRAGMA integrity_check")" ok "$yaml: integrity"
+    [ "$want_exit" = 1 ] && assert_eq "$(sql "wd-$yaml/store.db" "SELECT status FROM runs")" failed "$yaml: recorded failed"
   fi
   n=$((n + 1))
 done

@@ -1,7 +1,7 @@
 # The step cache: a no-op rerun reuses everything; each classic cache miss reruns exactly what
 # it must, and says why; --force/--from/--only; deleted or corrupted cached outputs are recomputed.
 source "$(dirname "$0")/lib.sh"
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 plan() { expect_exit 0 "$MLPIPE" run pipeline.yaml --dry-run "$@"; }
 # plan_line STEP: the dry-run line of one step, spaces squeezed: "train run rounds changed 40 -> 30"
 plan_line() { grep -E "^  $1 " "$OUT" | tr -s ' ' | sed 's/^ //'; }
@@ -50,16 +50,21 @@ assert_eq "$(plan_line ingest)" "ingest reuse up to date (outputs of run 1)" "re
 
 # 6. A cached output deleted, then one corrupted: detected by hash, recomputed, not trusted.
 fp=$(sql $DB "SELECT fingerprint FROM steps WHERE run_id = 1 AND step = 'train'")
-rm .mlpipe/cache/$fp/model/model.json
+rm "$(object_of .mlpipe $fp model/model.json)"
 expect_exit 0 "$MLPIPE" run pipeline.yaml --explain
-assert_contains "$ERR" "train: cached outputs unusable: cached output model/model.json is missing; running it"
+assert_contains "$ERR" "train: cached outputs unusable: cached output model/model.json is missing (object "
 assert_eq "$(sql $DB "SELECT status FROM steps WHERE run_id = 4 AND step = 'train'")" "ok" "train recomputed"
 ffp=$(sql $DB "SELECT fingerprint FROM steps WHERE run_id = 1 AND step = 'features'")
-printf 'x' >> .mlpipe/cache/$ffp/frame/col_2.npy
+# A column only the features step has (the columns it passes on unchanged are shared objects).
+col=$(sql $DB "SELECT name FROM cache_objects c WHERE fingerprint = '$ffp' AND name LIKE 'frame/col_%' AND NOT EXISTS
+               (SELECT 1 FROM cache_objects o WHERE o.object = c.object AND o.fingerprint != c.fingerprint) ORDER BY name LIMIT 1")
+obj=$(object_of .mlpipe $ffp $col)
+chmod u+w "$obj"
+printf 'x' >> "$obj"
 expect_exit 0 "$MLPIPE" run pipeline.yaml --explain
-assert_contains "$ERR" "features: cached outputs unusable: cached output frame/col_2.npy is corrupted (its hash changed); running it"
+assert_contains "$ERR" "features: cached outputs unusable: cached output $col is corrupted (its hash changed); running it"
 assert_eq "$(sql $DB "SELECT status FROM steps WHERE run_id = 5 AND step = 'features'")" "ok" "features recomputed"
-cmp .mlpipe/runs/1/train/model.json .mlpipe/runs/4/train/model.json || fail "recomputed model differs"
+cmp $(run_dir .mlpipe 1)/train/model.json $(run_dir .mlpipe 4)/train/model.json || fail "recomputed model differs"
 
 # 7. A changed export bundle is not trusted either.
 echo >> out/bundle/preprocess.json

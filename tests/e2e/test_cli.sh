@@ -25,7 +25,7 @@ assert_contains "$OUT" "xgboost (1."
 
 
 # The annotated reference in configs/ is valid and runs.
-expect_exit 0 "$MLPIPE" run "$REPO/configs/reference.yaml" --workdir "$WORK/ref" --set "steps.export.dir=$WORK/ref-bundle"
+expect_exit 0 "$MLPIPE" run "$REPO/configs/reference.yaml" --store "$WORK/ref" --set "steps.export.dir=$WORK/ref-bundle"
 [ -f "$WORK/ref-bundle/manifest.json" ] || fail "reference pipeline did not export"
 expect_exit 0 "$MLPIPE" validate "$REPO/configs/reference-sequence.yaml"  # run by test_sequence_trainer
 echo ok

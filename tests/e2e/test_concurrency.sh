@@ -1,7 +1,7 @@
 # Eight `mlpipe run` processes at once on one new database and one workdir: all finish, every
 # run, step and metric row is there, the schema was migrated once, nothing reports a lock.
 source "$(dirname "$0")/lib.sh"
-db=.mlpipe/runs.db
+db=.mlpipe/store.db
 launch() {  # launch TAG ARGS...: 8 runs at once, waits for all
   local tag=$1; shift
   for i in $(seq 8); do
@@ -29,7 +29,7 @@ assert_eq "$(sql $db "PRAGMA integrity_check")" ok "integrity"
 
 # The same config eight times at once: they race for the same cache entries.
 for i in $(seq 8); do eval "EXTRA_$i=''"; done
-rm -rf .mlpipe/cache
+sql $db "DELETE FROM cache_objects; DELETE FROM cache_entries"
 launch same
 for i in $(seq 8); do grep -q "exit=0" same$i.log || { cat same$i.log; fail "same-config run $i failed"; }; done
 assert_eq "$(sql $db "SELECT count(*), sum(status = 'ok') FROM runs")" "16|16" "runs after the second wave"

@@ -9,19 +9,20 @@ expect_exit 0 "$MLPIPE" run ref/pipeline.yaml -q
 ref_model=$(sha256sum <ref/out/bundle/model.json)
 
 check_after_kill() {  # check_after_kill DIR LABEL
-  local d=$1 what=$2 db=$1/.mlpipe/runs.db
+  local d=$1 what=$2 db=$1/.mlpipe/store.db
   assert_eq "$(sql $db "PRAGMA integrity_check")" ok "$what: integrity"
-  "$MLPIPE" runs list --db $db >/dev/null || fail "$what: runs list"
+  "$MLPIPE" runs list --store $(dirname $db) >/dev/null || fail "$what: runs list"
   assert_eq "$(sql $db "SELECT status FROM runs WHERE run_id = 1")" interrupted "$what: run found interrupted"
   # Every recorded artifact is complete under its name.
   while IFS='|' read -r path bytes; do
+    case $path in /*) ;; *) path=$(dirname $db)/$path ;; esac   # relative to the store
     [ -f "$path" ] || fail "$what: recorded artifact missing: $path"
     assert_eq "$(stat -c %s "$path")" "$bytes" "$what: size of $path"
   done < <(sql $db "SELECT path, bytes FROM artifacts WHERE run_id = 1")
   # A bundle under the final name is whole: predict checks every file against the manifest.
   if [ -e "$d/out/bundle" ]; then "$MLPIPE" predict "$d/out/bundle" "$d/loans.csv" >/dev/null || fail "$what: half a bundle"; fi
   # No model file under its final name in a step folder unless recorded.
-  expect_exit 0 "$MLPIPE" resume 1 --db $db -q
+  expect_exit 0 "$MLPIPE" resume 1 --store $(dirname $db) -q
   assert_eq "$(sql $db "SELECT status FROM runs WHERE run_id = 1")" ok "$what: resumed"
   assert_eq "$(sha256sum <"$d/out/bundle/model.json")" "$ref_model" "$what: same model as uninterrupted"
   assert_eq "$(sql $db "PRAGMA integrity_check")" ok "$what: integrity after resume"
@@ -45,7 +46,7 @@ mkdir $d && cp pipeline.yaml loans.csv $d/
 expect_exit 0 "$MLPIPE" run $d/pipeline.yaml -q --set params.depth=2
 good=$(sha256sum <$d/out/bundle/model.json)
 set +e
-MLPIPE_CRASH_AT=replace@2 "$MLPIPE" run $d/pipeline.yaml -q >/dev/null 2>&1   # @1: the cache
+MLPIPE_CRASH_AT=replace@1 "$MLPIPE" run $d/pipeline.yaml -q >/dev/null 2>&1   # the bundle's swap
 rc=$?
 set -e
 assert_eq "$rc" 137 "swap: killed"
@@ -60,7 +61,7 @@ for delay in 0.05 0.15 0.3 0.45 0.6; do
   sleep "$delay"
   kill -9 $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
-  db=$d/.mlpipe/runs.db
+  db=$d/.mlpipe/store.db
   [ -f $db ] || continue  # killed before the database existed: nothing to check
   if [ "$(sql $db "SELECT count(*) FROM sqlite_master WHERE name = 'runs'")" = 0 ] ||
      [ "$(sql $db "SELECT count(*) FROM runs")" = 0 ]; then

@@ -3,7 +3,7 @@ source "$(dirname "$0")/lib.sh"
 sed -i 's|    dir: out/bundle|    dir: out/bundle\n    register: tiny\n    promote: champion|' pipeline.yaml
 sed -i '/^  split:/,/needs:/ s/needs: ingest/needs: drift/' pipeline.yaml
 sed -i 's|^  split:$|  drift:\n    type: drift\n    needs: ingest\n    psi: 0.2\n  split:|' pipeline.yaml
-db=.mlpipe/runs.db
+db=.mlpipe/store.db
 expect_exit 0 "$MLPIPE" run pipeline.yaml
 assert_contains "$ERR" "no reference yet"
 assert_eq "$(sql $db "SELECT count(*) FROM metrics WHERE step='drift'")" 0 "nothing measured without a reference"
@@ -24,9 +24,10 @@ assert_contains "$ERR" "PSI of income"
 assert_eq "$(sql $db "SELECT status FROM runs WHERE run_id=3")" gate_failed "status"
 assert_eq "$(sql $db "SELECT status FROM steps WHERE run_id=3 AND step='train'")" skipped "train skipped"
 art=$(sql $db "SELECT path FROM artifacts WHERE run_id=3 AND name='drift.csv'")
+art=$(dirname $db)/$art   # recorded relative to the store
 grep -q '^income,numeric,.*,yes$' "$art" || { cat "$art"; fail "drift.csv"; }
 # The report shows the drift: PSI per feature, against which version.
-expect_exit 0 "$MLPIPE" report 3 --db $db -o drift.html
+expect_exit 0 "$MLPIPE" report 3 --store $(dirname $db) -o drift.html
 assert_contains drift.html "<h2>Drift</h2>"
 assert_contains drift.html "drift (against reference version 1)"
 assert_contains drift.html ">drift: PSI<"

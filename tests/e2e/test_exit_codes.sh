@@ -1,6 +1,6 @@
 # Exit codes and what is recorded: 2 bad config (nothing recorded), 3 failed gate, 1 failed step.
 source "$(dirname "$0")/lib.sh"
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 
 expect_exit 2 "$MLPIPE" run pipeline.yaml --set steps.train.params.max_dept=3
 assert_contains "$ERR" "--set steps.train.params.max_dept=3: step 'train': unknown xgboost parameter 'max_dept' (did you mean 'max_depth'?)"

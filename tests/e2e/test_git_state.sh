@@ -2,7 +2,7 @@
 # not; untracked files do not count) and a hash of that diff; nothing outside a repository.
 source "$(dirname "$0")/lib.sh"
 command -v git >/dev/null || { echo "SKIP: no git"; exit 77; }
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 state() { sql $DB "SELECT coalesce(git_commit, 'none') || ' ' || coalesce(git_dirty, 'none') || ' ' ||
                    coalesce((SELECT value FROM environment e WHERE e.run_id = r.run_id AND key = 'git.diff_hash'), '-')
                    FROM runs r ORDER BY run_id DESC LIMIT 1"; }

@@ -3,7 +3,7 @@
 # the same model as an uninterrupted run.
 source "$(dirname "$0")/lib.sh"
 sed -i '/    early_stopping: 10/d' pipeline.yaml   # train every round: a few seconds
-db=.mlpipe/runs.db
+db=.mlpipe/store.db
 
 wait_for_training() {  # polls the run store until the train step runs
   for _ in $(seq 200); do
@@ -27,12 +27,12 @@ assert_eq "$(sql $db "SELECT group_concat(step || '=' || status, ' ') FROM (SELE
           "train=interrupted export=pending evaluate=pending" "step records"
 assert_eq "$(sql $db "PRAGMA integrity_check")" ok "integrity"
 [ ! -e out/bundle ] || fail "a bundle was written by an interrupted run"
-ls .mlpipe/runs/1/train 2>/dev/null | grep -q model.json && fail "a model file left under its final name"
+ls $(run_dir .mlpipe 1)/train 2>/dev/null | grep -q model.json && fail "a model file left under its final name"
 
 expect_exit 0 "$MLPIPE" resume 1
 assert_eq "$(sql $db "SELECT status, exit_code FROM runs WHERE run_id=1")" "ok|0" "resumed"
 # The same model as a run that was never interrupted.
-expect_exit 0 "$MLPIPE" run pipeline.yaml --set params.rounds=4000 --workdir clean --db clean.db --set steps.export.dir=clean-bundle
+expect_exit 0 "$MLPIPE" run pipeline.yaml --set params.rounds=4000 --store clean --set steps.export.dir=clean-bundle
 cmp out/bundle/model.json clean-bundle/model.json || fail "resumed model differs from an uninterrupted one"
 
 # SIGTERM (a CI job cancelled) behaves the same.
@@ -46,6 +46,6 @@ assert_contains term.err "interrupted by SIGTERM"
 assert_eq "$(sql $db "SELECT status FROM runs ORDER BY run_id DESC LIMIT 1")" interrupted "SIGTERM recorded"
 
 # `runs list` never shows the interrupted run as running.
-expect_exit 0 "$MLPIPE" runs list --db $db
+expect_exit 0 "$MLPIPE" runs list --store $(dirname $db)
 grep -q running "$OUT" && fail "a run is shown running"
 echo ok

@@ -8,7 +8,7 @@ rm -rf examples/nightly-retrain/.mlpipe examples/nightly-retrain/slices examples
 ex=examples/nightly-retrain
 export MLPIPE
 bash $ex/make_slices.sh >/dev/null
-db=$ex/.mlpipe/runs.db
+db=$ex/.mlpipe/store.db
 
 expect_exit 0 $ex/nightly.sh $ex/slices/night-1.csv
 assert_contains "$OUT" "credit-nightly  1       1         champion=v1"
@@ -38,6 +38,6 @@ assert_eq "$(sql $db "SELECT count(*) FROM models")" 2 "versions"
 expect_exit 0 $ex/nightly.sh $ex/slices/night-2.csv
 assert_eq "$(sql $db "SELECT count(*) FROM models")" 2 "not registered twice"
 # The champion serves predictions by name.
-expect_exit 0 "$MLPIPE" predict credit-nightly@champion $ex/slices/night-2.csv --db $db -o scores.csv
+expect_exit 0 "$MLPIPE" predict credit-nightly@champion $ex/slices/night-2.csv --store $(dirname $db) -o scores.csv
 assert_eq "$(wc -l <scores.csv)" 15001 "scores"
 echo ok

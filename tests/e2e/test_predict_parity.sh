@@ -9,7 +9,7 @@ assert_eq "$(head -1 preds.csv)" "loan_id,score" "header"
 # Join on loan_id: every evaluated test row must have the identical score text.
 awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $2; next }
          FNR > 1 { n++; if (p[$1] != $3) { bad++; print "differs:", $1, p[$1], $3 } }
-         END { print n, "compared"; exit (bad > 0 || n != 120) }' preds.csv .mlpipe/runs/1/evaluate/predictions.csv \
+         END { print n, "compared"; exit (bad > 0 || n != 120) }' preds.csv $(run_dir .mlpipe 1)/evaluate/predictions.csv \
   || fail "predict differs from evaluate"
 
 # New data has no label column: same scores.

@@ -1,7 +1,7 @@
 # `mlpipe query` is read-only and formats tables, CSV and JSON; `runs list/show` read the store.
 source "$(dirname "$0")/lib.sh"
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q
-export MLPIPE_DB=.mlpipe/runs.db
+export MLPIPE_STORE=.mlpipe
 
 expect_exit 0 "$MLPIPE" query "SELECT run_id, status FROM runs" --format csv
 assert_eq "$(cat "$OUT")" "$(printf 'run_id,status\n1,ok')" "csv"
@@ -15,8 +15,8 @@ for stmt in "DROP TABLE runs" "DELETE FROM metrics" "UPDATE runs SET status='ok'
   expect_exit 2 "$MLPIPE" query "$stmt"
   grep -q "query: " "$ERR" || fail "no clear message for: $stmt"
 done
-assert_eq "$(sql .mlpipe/runs.db "SELECT count(*) FROM metrics WHERE run_id = 1") -gt 0" "$(sql .mlpipe/runs.db "SELECT count(*) FROM metrics WHERE run_id = 1") -gt 0" "metrics intact"
-[ "$(sql .mlpipe/runs.db "SELECT count(*) FROM runs")" = 1 ] || fail "runs table damaged"
+assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM metrics WHERE run_id = 1") -gt 0" "$(sql .mlpipe/store.db "SELECT count(*) FROM metrics WHERE run_id = 1") -gt 0" "metrics intact"
+[ "$(sql .mlpipe/store.db "SELECT count(*) FROM runs")" = 1 ] || fail "runs table damaged"
 expect_exit 2 "$MLPIPE" query "SELEC 1"
 assert_contains "$ERR" 'query: near "SELEC": syntax error'
 
@@ -32,6 +32,9 @@ expect_exit 0 "$MLPIPE" runs show 1 --json
 assert_contains "$OUT" '"key": "version.xgboost"'
 expect_exit 2 "$MLPIPE" runs show 7
 assert_contains "$ERR" "no run 7"
-expect_exit 2 "$MLPIPE" runs list --db nowhere/runs.db
-assert_contains "$ERR" "nowhere/runs.db: no run database here"
+expect_exit 2 "$MLPIPE" runs list --store nowhere
+assert_contains "$ERR" "/nowhere: no mlpipe store here (no store.db)"
+[ ! -e nowhere ] || fail "a reader created a store where it looked"
+expect_exit 2 "$MLPIPE" runs list --db .mlpipe/store.db
+assert_contains "$ERR" "--db is retired"
 echo ok

@@ -2,7 +2,7 @@
 # the champion score the champion on the same rows; models list/show/promote; predict NAME@ALIAS.
 source "$(dirname "$0")/lib.sh"
 sed -i 's|    dir: out/bundle|    dir: out/bundle\n    register: tiny\n    promote: champion|; s|gate: {auc: ">= 0.6"}|gate: {auc: ">= champion - 0.005", ks: "> 0.2"}|' pipeline.yaml
-db=.mlpipe/runs.db
+db=.mlpipe/store.db
 
 # Run 1: nothing registered yet, so the champion gate passes; v1 becomes champion.
 expect_exit 0 "$MLPIPE" run pipeline.yaml
@@ -51,10 +51,23 @@ assert_contains "$ERR" "no version with alias 'nightly'"
 expect_exit 2 "$MLPIPE" predict tiyn@champion loans.csv
 assert_contains "$ERR" "no registered model 'tiyn'"
 assert_contains "$ERR" "did you mean 'tiny'"
-# A registered copy that was changed is refused.
+# The readable copy is not the source of truth: changed or deleted, it is rebuilt from the
+# version's objects, and the scores stay the same.
 sed -i 's/"pipeline"/"pipeline" /' .mlpipe/registry/tiny/v1/manifest.json
-expect_exit 2 "$MLPIPE" predict tiny@champion loans.csv
-assert_contains "$ERR" "does not match the registry"
+rm .mlpipe/registry/tiny/v1/model.json
+expect_exit 0 "$MLPIPE" predict tiny@champion loans.csv -o again.csv
+cmp by_alias.csv again.csv || fail "scores changed after the copy was rebuilt"
+expect_exit 0 "$MLPIPE" predict .mlpipe/registry/tiny/v1 loans.csv -o /dev/null
+# A damaged object is refused, never scored with.
+obj=$(sql $db "SELECT object FROM model_objects WHERE name = 'tiny' AND version = 1 AND file = 'model.json'")
+chmod u+w .mlpipe/objects/${obj:0:2}/${obj:2}
+printf ' ' >> .mlpipe/objects/${obj:0:2}/${obj:2}
+rm -r .mlpipe/registry/tiny/v1
+expect_exit 1 "$MLPIPE" predict tiny@champion loans.csv
+assert_contains "$ERR" "is damaged (its bytes no longer have its hash)"
+# Objects cannot be removed from a version, even by SQL.
+set +e; sqlite3 $db "DELETE FROM model_objects WHERE version = 1" 2>"$ERR"; set -e
+assert_contains "$ERR" "model versions are immutable"
 
 expect_exit 2 "$MLPIPE" models promote tiny 9
 assert_contains "$ERR" "model 'tiny' has no version 9 (versions 1 to 2)"

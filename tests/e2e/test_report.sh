@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q --set params.depth=2
-export MLPIPE_DB=.mlpipe/runs.db
+export MLPIPE_STORE=.mlpipe
 
 expect_exit 0 "$MLPIPE" report latest -o one.html
 assert_contains "$ERR" "wrote one.html"
@@ -17,7 +17,7 @@ done
 # Self-contained: no scripts, nothing fetched.
 grep -qiE '<script|https?://|<link|@import|src=' one.html && fail "the report refers outside itself"
 # The AUC in the ROC legend is the recorded one.
-auc=$(sql $MLPIPE_DB "SELECT printf('%.4f', value) FROM metrics WHERE run_id=2 AND step='evaluate' AND key='auc'")
+auc=$(sql $MLPIPE_STORE/store.db "SELECT printf('%.4f', value) FROM metrics WHERE run_id=2 AND step='evaluate' AND key='auc'")
 assert_contains one.html "AUC $auc"
 
 expect_exit 0 "$MLPIPE" report 1 2 -o two.html
@@ -30,8 +30,8 @@ expect_exit 0 "$MLPIPE" report 1
 expect_exit 2 "$MLPIPE" report 9
 assert_contains "$ERR" "no run 9"
 # A predictions file changed after the run is not plotted, and the report says why.
-pred=$(sql $MLPIPE_DB "SELECT path FROM artifacts WHERE run_id=1 AND name='predictions.csv'")
-echo "tampered" >>"$pred"
+pred=$(sql $MLPIPE_STORE/store.db "SELECT path FROM artifacts WHERE run_id=1 AND name='predictions.csv'")
+echo "tampered" >>"$MLPIPE_STORE/$pred"
 expect_exit 0 "$MLPIPE" report 1 -o tampered.html
 assert_contains tampered.html "its predictions file changed since the run"
 

@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 cp -r "$REPO/examples/credit-default/data" credit-data
 sed -e 's|data/UCI_Credit_Card.csv|credit-data/UCI_Credit_Card.csv|' "$REPO/examples/credit-default/pipeline.yaml" > credit.yaml
 LONG=(--set params.rounds=400 --set steps.train.early_stopping=400 --set params.eta=0.02 --set steps.train.params.max_depth=7 --threads 1)
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 
 "$MLPIPE" run credit.yaml -q "${LONG[@]}" & pid=$!
 for _ in $(seq 1 600); do
@@ -28,8 +28,8 @@ assert_eq "$(sql $DB "SELECT count(DISTINCT iteration) FROM metrics WHERE run_id
 expect_exit 2 "$MLPIPE" resume 1
 assert_contains "$ERR" "run 1 finished ok; there is nothing to resume"
 
-expect_exit 0 "$MLPIPE" run credit.yaml -q "${LONG[@]}" --workdir straight --set steps.export.dir=straight-bundle
-cmp .mlpipe/runs/1/train/model.json straight/runs/1/train/model.json || fail "resumed model differs from an uninterrupted one"
+expect_exit 0 "$MLPIPE" run credit.yaml -q "${LONG[@]}" --store straight --set steps.export.dir=straight-bundle
+cmp $(run_dir .mlpipe 1)/train/model.json $(run_dir straight 1)/train/model.json || fail "resumed model differs from an uninterrupted one"
 cmp models/credit-default/model.json straight-bundle/model.json || fail "bundles differ"
 
 # reproduce: from scratch, compared with the original.

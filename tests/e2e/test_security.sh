@@ -32,8 +32,8 @@ assert_contains "$ERR" "unknown step type 'shell'"
 
 # The query command cannot write, attach or change settings (also in test_query_and_runs).
 for stmt in "DELETE FROM runs" "ATTACH DATABASE 'x.db' AS x" "PRAGMA journal_mode=DELETE" "VACUUM INTO 'copy.db'"; do
-  expect_exit 2 "$MLPIPE" query "$stmt" --db .mlpipe/runs.db
+  expect_exit 2 "$MLPIPE" query "$stmt" --store .mlpipe
 done
 [ ! -e x.db ] && [ ! -e copy.db ] || fail "query created a file"
-assert_eq "$(sql .mlpipe/runs.db "SELECT count(*) FROM runs")" 3 "runs intact"
+assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM runs")" 3 "runs intact"
 echo ok

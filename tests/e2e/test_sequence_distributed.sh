@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then echo "SKIP: built without LibTorch"; exit 0; fi
 cp "$REPO/tests/data/tiny/events.csv" "$REPO/tests/data/tiny/sequence.yaml" .
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 # A port nobody listens on (bash's /dev/tcp: no python needed on a bare machine).
 for _ in $(seq 1 50); do
   port=$((20000 + RANDOM % 40000))
@@ -28,8 +28,8 @@ sql $DB "SELECT value FROM environment WHERE key = 'launch'" | grep -q "rank 0 o
 [ -f .mlpipe/ranks/1/exports/export/manifest.json ] || fail "rank 1's export is not in its own folder"
 
 # The same job with mlpipe starting the second process itself: bit-identical weights.
-expect_exit 0 "$MLPIPE" run sequence.yaml -q --threads 1 --workdir own --set steps.train.processes=2 --set steps.export.dir=out/own
-cmp .mlpipe/runs/1/train/model.pt own/runs/1/train/model.pt || fail "torchrun-launched ranks differ from processes: 2"
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --threads 1 --store own --set steps.train.processes=2 --set steps.export.dir=out/own
+cmp $(run_dir .mlpipe 1)/train/model.pt $(run_dir own 1)/train/model.pt || fail "torchrun-launched ranks differ from processes: 2"
 
 # Incomplete or malformed variables: a clear error before anything runs.
 expect_exit 2 env WORLD_SIZE=2 MASTER_PORT=$port "$MLPIPE" run sequence.yaml -q

@@ -8,20 +8,20 @@ if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then
   echo "SKIP: built without LibTorch (the error above is what users see)"
   exit 0
 fi
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 
 expect_exit 0 "$MLPIPE" run sequence.yaml --json
 assert_contains "$OUT" '"status": "ok"'
 assert_eq "$(sql $DB "SELECT count(DISTINCT iteration) FROM metrics WHERE step = 'train' AND split = 'valid' AND key = 'fraud.auc'")" "4" "valid auc per epoch"
 assert_eq "$(sql $DB "SELECT count(*) FROM metrics WHERE step = 'train' AND split = 'train' AND key = 'loss'")" "4" "train loss per epoch"
 sql $DB "SELECT value FROM metrics WHERE step = 'train' AND key = 'samples_per_s'" | grep -qE '^[0-9]' || fail "throughput"
-[ -f .mlpipe/runs/1/train/checkpoints/last.pt ] || fail "no checkpoint"
+[ -f $(run_dir .mlpipe 1)/train/checkpoints/last.pt ] || fail "no checkpoint"
 
 # predict on the bundle reproduces evaluate's scores exactly (history rows included in the file).
 expect_exit 0 "$MLPIPE" predict out/seq-bundle events.csv -o preds.csv
 awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $2; next }
          FNR > 1 { n++; if (p[$1] != $3) { bad++; if (bad < 5) print "differs:", $1, p[$1], $3 } }
-         END { print n, "compared"; exit (bad > 0 || n == 0) }' preds.csv .mlpipe/runs/1/evaluate/predictions.csv \
+         END { print n, "compared"; exit (bad > 0 || n == 0) }' preds.csv $(run_dir .mlpipe 1)/evaluate/predictions.csv \
   || fail "sequence predict differs from evaluate"
 # Python's torch.load reads the weights as a plain state dict (when PyTorch is installed).
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
@@ -32,18 +32,18 @@ else
 fi
 
 # Same seed, same threads: bit-identical weights.
-expect_exit 0 "$MLPIPE" run sequence.yaml -q --workdir again --set steps.export.dir=out/again
-cmp .mlpipe/runs/1/train/model.pt again/runs/1/train/model.pt || fail "sequence training is not deterministic"
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --store again --set steps.export.dir=out/again
+cmp $(run_dir .mlpipe 1)/train/model.pt $(run_dir again 1)/train/model.pt || fail "sequence training is not deterministic"
 
 # With 2 threads each batch is cut into 2 slices trained at once on replicas (BatchSlices), the
 # gradients summed: the same model as 1 thread's whole batches, within float tolerance.
-expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.nthread=2 --workdir two --set steps.export.dir=out/two
-expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.nthread=1 --workdir one --set steps.export.dir=out/one
-cmp -s one/runs/1/train/model.pt two/runs/1/train/model.pt && fail "2 threads did not slice the batches"
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.nthread=2 --store two --set steps.export.dir=out/two
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.nthread=1 --store one --set steps.export.dir=out/one
+cmp -s $(run_dir one 1)/train/model.pt $(run_dir two 1)/train/model.pt && fail "2 threads did not slice the batches"
 awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $3; next }
          FNR > 1 { d = p[$1] - $3; if (d < 0) d = -d; if (d > m) m = d; n++ }
          END { print n, "compared, max |diff|", m; exit (n == 0 || m > 1e-5) }' \
-  one/runs/1/evaluate/predictions.csv two/runs/1/evaluate/predictions.csv || fail "sliced batches differ from whole ones"
+  $(run_dir one 1)/evaluate/predictions.csv $(run_dir two 1)/evaluate/predictions.csv || fail "sliced batches differ from whole ones"
 
 # reproduce: a sequence run re-created from scratch matches (timings excepted).
 expect_exit 0 "$MLPIPE" reproduce 1 -q
@@ -52,16 +52,16 @@ assert_contains "$OUT" "timings such as samples/s not compared"
 
 # Two data-parallel processes over Gloo: identical weights on both ranks, and the same model as
 # one process on the same global batches, within float tolerance.
-expect_exit 0 "$MLPIPE" run sequence.yaml -q --workdir dp --set steps.train.processes=2 --set steps.export.dir=out/dp
-assert_eq "$(sql dp/runs.db "SELECT value FROM metrics WHERE key = 'ranks_identical'")" "1.0" "ranks identical"
-assert_eq "$(sql dp/runs.db "SELECT count(*) FROM metrics WHERE key = 'samples_per_s' AND split IN ('rank0', 'rank1')")" "2" "per-rank throughput"
+expect_exit 0 "$MLPIPE" run sequence.yaml -q --store dp --set steps.train.processes=2 --set steps.export.dir=out/dp
+assert_eq "$(sql dp/store.db "SELECT value FROM metrics WHERE key = 'ranks_identical'")" "1.0" "ranks identical"
+assert_eq "$(sql dp/store.db "SELECT count(*) FROM metrics WHERE key = 'samples_per_s' AND split IN ('rank0', 'rank1')")" "2" "per-rank throughput"
 awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $3; next }
          FNR > 1 { d = p[$1] - $3; if (d < 0) d = -d; if (d > m) m = d; n++ }
          END { print n, "compared, max |diff|", m; exit (n == 0 || m > 1e-5) }' \
-  .mlpipe/runs/1/evaluate/predictions.csv dp/runs/1/evaluate/predictions.csv || fail "2 processes differ from 1"
+  $(run_dir .mlpipe 1)/evaluate/predictions.csv $(run_dir dp 1)/evaluate/predictions.csv || fail "2 processes differ from 1"
 
 # The annotated sequence reference in configs/ runs (every key of the sequences step and trainer).
-expect_exit 0 "$MLPIPE" run "$REPO/configs/reference-sequence.yaml" -q --workdir ref --set "steps.export.dir=$WORK/ref-bundle"
+expect_exit 0 "$MLPIPE" run "$REPO/configs/reference-sequence.yaml" -q --store ref --set "steps.export.dir=$WORK/ref-bundle"
 [ -f ref-bundle/model.pt ] || fail "reference-sequence did not export"
 
 # The other encoders, and a second head.

@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 cp pipeline.yaml plain.yaml
 sed -i 's|    params: {max_depth: "${params.depth}", eta: 0.3}|    params: {max_depth: "${params.depth}", eta: 0.3}\n    sweep:\n      parameters:\n        params.max_depth: [2, 3, 4]\n        params.eta: [0.1, 0.3]\n      parallel: 2\n      metric: train.valid_auc_best|' pipeline.yaml
-db=.mlpipe/runs.db
+db=.mlpipe/store.db
 expect_exit 0 "$MLPIPE" run pipeline.yaml --json
 assert_contains "$ERR" "sweep of step 'train': 6 trials (grid), 2 at a time"
 assert_eq "$(sql $db "SELECT count(*) FROM runs WHERE parent_run = 7")" 6 "six child runs"
@@ -16,9 +16,9 @@ assert_contains "$OUT" '"best_run": '"$best"
 assert_eq "$(sql $db "SELECT group_concat(DISTINCT status) FROM steps WHERE run_id < 7 AND step IN ('evaluate', 'export')")" skipped "trials skip later steps"
 grep -q "\"run_id\": 7" out/bundle/manifest.json || fail "the bundle is not the parent's"
 # Every trial's values are recorded as its overrides, and compared side by side.
-expect_exit 0 "$MLPIPE" runs compare --children 7 --db $db
+expect_exit 0 "$MLPIPE" runs compare --children 7 --store $(dirname $db)
 grep -Eq '^config: train.params.max_depth +\* +2 +' "$OUT" || { cat "$OUT"; fail "compare over the children"; }
-expect_exit 0 "$MLPIPE" runs list --db $db
+expect_exit 0 "$MLPIPE" runs list --store $(dirname $db)
 grep -Eq '^1 .* 7 +$' "$OUT" || { cat "$OUT"; fail "runs list shows the parent"; }
 # A second run of the same sweep reuses every trial's cached steps and chooses the same.
 expect_exit 0 "$MLPIPE" run pipeline.yaml
@@ -41,14 +41,14 @@ cat >>pipeline.yaml <<'YAML'
     type: evaluate
     needs: train
 YAML
-expect_exit 0 "$MLPIPE" run pipeline.yaml --db r1.db --workdir w1
+expect_exit 0 "$MLPIPE" run pipeline.yaml --store w1
 assert_contains "$ERR" "(lowest)"
-expect_exit 0 "$MLPIPE" run pipeline.yaml --db r2.db --workdir w2
-assert_eq "$(sql r1.db "SELECT group_concat(overrides, ';') FROM runs")" "$(sql r2.db "SELECT group_concat(overrides, ';') FROM runs")" "same draws"
-assert_eq "$(sql r1.db "SELECT count(*) FROM params WHERE step='train' AND key='params.eta' AND (json_extract(value,'$') < 0.05 OR json_extract(value,'$') > 0.5)")" 0 "eta in range"
-assert_eq "$(sql r1.db "SELECT count(*) FROM params WHERE step='train' AND key='params.max_depth' AND value NOT IN ('2','3','4','5')")" 0 "integer depths"
-lowest=$(sql r1.db "SELECT run_id FROM latest_metrics WHERE step='train' AND split='valid' AND key='logloss' AND run_id < 5 ORDER BY value, run_id LIMIT 1")
-assert_eq "$(sql r1.db "SELECT value FROM params WHERE run_id=5 AND step='' AND key='sweep.best_run'")" "$lowest" "lowest logloss"
+expect_exit 0 "$MLPIPE" run pipeline.yaml --store w2
+assert_eq "$(sql w1/store.db "SELECT group_concat(overrides, ';') FROM runs")" "$(sql w2/store.db "SELECT group_concat(overrides, ';') FROM runs")" "same draws"
+assert_eq "$(sql w1/store.db "SELECT count(*) FROM params WHERE step='train' AND key='params.eta' AND (json_extract(value,'$') < 0.05 OR json_extract(value,'$') > 0.5)")" 0 "eta in range"
+assert_eq "$(sql w1/store.db "SELECT count(*) FROM params WHERE step='train' AND key='params.max_depth' AND value NOT IN ('2','3','4','5')")" 0 "integer depths"
+lowest=$(sql w1/store.db "SELECT run_id FROM latest_metrics WHERE step='train' AND split='valid' AND key='logloss' AND run_id < 5 ORDER BY value, run_id LIMIT 1")
+assert_eq "$(sql w1/store.db "SELECT value FROM params WHERE run_id=5 AND step='' AND key='sweep.best_run'")" "$lowest" "lowest logloss"
 
 # Config checks, at validate time.
 bad() {  # bad 'sweep block' 'expected message'

@@ -2,7 +2,7 @@
 source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$MLPIPE" run pipeline.yaml --json
-DB=.mlpipe/runs.db
+DB=.mlpipe/store.db
 assert_contains "$OUT" '"status": "ok"'
 assert_contains "$OUT" '"exit_code": 0'
 assert_contains "$ERR" "[6/6] export"
@@ -19,9 +19,9 @@ assert_eq "$(sql $DB "SELECT value FROM params WHERE step = '' AND key = 'params
 rounds=$(sql $DB "SELECT value FROM metrics WHERE step = 'train' AND key = 'rounds_run'")
 rounds=${rounds%.0}
 assert_eq "$(sql $DB "SELECT count(*) FROM metrics WHERE step = 'train' AND iteration IS NOT NULL")" "$((rounds * 2))" "curve points"
-expect_exit 0 "$MLPIPE" run pipeline.yaml -q --workdir both --set steps.train.eval_train=true
-assert_eq "$(sql both/runs.db "SELECT count(*) FROM metrics WHERE step = 'train' AND iteration IS NOT NULL")" "$((rounds * 4))" "train and valid curves"
-cmp .mlpipe/runs/1/train/model.json both/runs/1/train/model.json || fail "eval_train changed the model"
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --store both --set steps.train.eval_train=true
+assert_eq "$(sql both/store.db "SELECT count(*) FROM metrics WHERE step = 'train' AND iteration IS NOT NULL")" "$((rounds * 4))" "train and valid curves"
+cmp $(run_dir .mlpipe 1)/train/model.json $(run_dir both 1)/train/model.json || fail "eval_train changed the model"
 assert_eq "$(sql $DB "SELECT count(DISTINCT iteration) FROM metrics WHERE step = 'train' AND split = 'valid' AND key = 'auc'")" "$rounds" "valid auc curve"
 sql $DB "SELECT value FROM metrics WHERE step = 'evaluate' AND key = 'auc' AND split = 'test'" | grep -qE '^0\.[6-9]' || fail "test auc"
 
@@ -33,10 +33,10 @@ assert_eq "$(sql $DB "SELECT count(*) FROM environment WHERE key IN ('version.xg
 ls out | grep -q tmp && fail "a temporary bundle folder was left behind"
 
 # Same config, data and seed: bit-identical model and metrics in a second workdir.
-expect_exit 0 "$MLPIPE" run pipeline.yaml --workdir second --set steps.export.dir=out/bundle2
-cmp .mlpipe/runs/1/train/model.json second/runs/1/train/model.json || fail "models differ between identical runs"
-cmp .mlpipe/runs/1/evaluate/predictions.csv second/runs/1/evaluate/predictions.csv || fail "predictions differ"
+expect_exit 0 "$MLPIPE" run pipeline.yaml --store second --set steps.export.dir=out/bundle2
+cmp $(run_dir .mlpipe 1)/train/model.json $(run_dir second 1)/train/model.json || fail "models differ between identical runs"
+cmp $(run_dir .mlpipe 1)/evaluate/predictions.csv $(run_dir second 1)/evaluate/predictions.csv || fail "predictions differ"
 a=$(sql $DB "SELECT group_concat(value, ',') FROM (SELECT value FROM metrics WHERE run_id = 1 ORDER BY step, key, split, iteration)")
-b=$(sql second/runs.db "SELECT group_concat(value, ',') FROM (SELECT value FROM metrics WHERE run_id = 1 ORDER BY step, key, split, iteration)")
+b=$(sql second/store.db "SELECT group_concat(value, ',') FROM (SELECT value FROM metrics WHERE run_id = 1 ORDER BY step, key, split, iteration)")
 assert_eq "$a" "$b" "metrics of identical runs"
 echo ok

@@ -8,6 +8,7 @@
 #include "core/cache/npy.h"
 #include "core/cache/step_cache.h"
 #include "core/data/csv_reader.h"
+#include "core/store/object_store.h"
 #include "core/util/atomic_file.h"
 
 using namespace mlpipe;
@@ -65,9 +66,14 @@ TEST_CASE("fingerprints change with every component and explain how") {
                                         "trainer_version changed \"xgboost 1.7.4\" -> \"xgboost 2.0.0\""});
 }
 
-TEST_CASE("the step cache stores what a step added and refuses corrupted outputs") {
+TEST_CASE("the step cache keeps outputs as shared objects, knows its records and refuses corrupted outputs") {
   TempDir t;
-  StepCache cache(t.path / "cache");
+  StoreLayout layout(t.path / "store");
+  RunStore store(layout.db());
+  StepCache cache(store, layout);
+  int64_t run = store.begin_run(RunInfo{"p", "p.yaml", "x", "{}", "h", "[]"});
+  store.add_step(run, "ingest", "ingest");
+  store.add_step(run, "split", "split");
   auto frame = std::make_shared<Frame>();
   frame->table = parse_csv("a,b,y\n1,x,0\n2,y,1\n", "t.csv", {});
   frame->label = "y";
@@ -75,21 +81,48 @@ TEST_CASE("the step cache stores what a step added and refuses corrupted outputs
   Flow in, out;
   out.frame = frame;
   out.preprocess = std::make_shared<json>(json{{"transforms", json::array()}});
-  cache.save("fp1", in, out, {{"run_id", 3}});
-  REQUIRE(cache.has("fp1"));
+  store.add_metrics(run, "ingest", {{"rows", "", std::nullopt, 2}});
+  store.step_finished(run, "ingest", "ok", "", 0.1);
+  cache.save("fp1", in, out, json::object(), run, "ingest", "ingest");
+  std::optional<CacheEntry> e = cache.find("fp1");
+  REQUIRE(e);
+  CHECK(e->run_id == run);
   std::string why;
-  json meta;
-  auto loaded = cache.load("fp1", in, why, meta);
+  auto loaded = cache.load(*e, in, why);
   REQUIRE(loaded);
-  CHECK(meta["run_id"] == 3);
   CHECK(loaded->frame->table.at("b").dict == std::vector<std::string>{"x", "y"});
   CHECK(loaded->frame->split == std::vector<uint8_t>{0, 2});
   CHECK(loaded->frame->label == "y");
   CHECK(!loaded->model);
+  CHECK(fs::is_empty(layout.tmp()));  // nothing left behind
 
-  { std::ofstream(t.path / "cache" / "fp1" / "frame" / "col_0.npy", std::ios::app) << "x"; }
-  CHECK(!cache.load("fp1", in, why, meta));
-  CHECK(why == "cached output frame/col_0.npy is corrupted (its hash changed)");
-  CHECK(!cache.load("nope", in, why, meta));
-  CHECK(why == "no cached outputs");
+  // The same table passed on by the next step: its columns are the same objects.
+  auto same = std::make_shared<Frame>(*frame);
+  Flow out2;
+  out2.frame = same;
+  store.step_finished(run, "split", "ok", "", 0.1);
+  cache.save("fp2", out, out2, json::object(), run, "split", "split");
+  std::optional<CacheEntry> e2 = cache.find("fp2");
+  REQUIRE(e2);
+  size_t shared = 0;
+  for (const auto& a : e->objects)
+    for (const auto& b : e2->objects) shared += a.hash == b.hash;
+  CHECK(shared == e2->objects.size());  // schema.json, three columns, split.npy
+
+  ObjectStore objects(layout);
+  fs::path col = objects.path(e->objects[0].hash);
+  fs::permissions(col, fs::perms::owner_write, fs::perm_options::add);
+  { std::ofstream(col, std::ios::app) << "x"; }
+  CHECK(!cache.load(*e, in, why));
+  CHECK(why == "cached output " + e->objects[0].name + " is corrupted (its hash changed)");
+  fs::remove(col);
+  CHECK(!cache.load(*e, in, why));
+  CHECK(why.find("is missing") != std::string::npos);
+  CHECK(!cache.find("nope", &why));
+  CHECK(why == "no cached outputs in this store");
+
+  // Another store never sees this one's entries, even over the same folder's files.
+  StoreLayout other(t.path / "other");
+  RunStore other_store(other.db());
+  CHECK(!StepCache(other_store, other).find("fp1"));
 }

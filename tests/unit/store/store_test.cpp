@@ -19,7 +19,7 @@ namespace {
 struct TempDb {
   fs::path dir = fs::temp_directory_path() / ("mlpipe-store-" + std::to_string(::getpid()) + "-" +
                                               std::to_string(reinterpret_cast<uintptr_t>(this)));
-  fs::path path = dir / "runs.db";
+  fs::path path = dir / "store.db";
   TempDb() { fs::remove_all(dir); }
   ~TempDb() { fs::remove_all(dir); }
 };
@@ -170,31 +170,55 @@ TEST_CASE("a transaction inside another is a savepoint: its failure undoes only 
   CHECK(count(db, "SELECT count(*) FROM t") == 2);
 }
 
-TEST_CASE("a reused step gets the records of the latest run that ran it, in one commit") {
+TEST_CASE("a reused step gets the records of the step that computed its cache entry, in one commit") {
   TempDb t;
   RunStore s(t.path);
   int64_t first = s.begin_run(info());
-  s.add_step(first, "train", "train");
-  s.set_fingerprint(first, "train", "fp1", "{}");
-  s.add_metrics(first, "train", {{"auc", "valid", 1, 0.7}, {"auc", "valid", std::nullopt, 0.8}});
-  s.add_input(first, "train", "/data/x.csv", "h", 10, 3, 2);
-  s.add_artifact(first, "train", "model", "/m.json", "hm", 20);
-  s.step_finished(first, "train", "ok", "", 1.0);
+  s.add_step(first, "fit", "train");
+  s.set_fingerprint(first, "fit", "fp1", "{}");
+  s.add_metrics(first, "fit", {{"auc", "valid", 1, 0.7}, {"auc", "valid", std::nullopt, 0.8}});
+  s.add_input(first, "fit", "/data/x.csv", "h", 10, 3, 2);
+  s.add_artifact(first, "fit", "model", "runs/u/fit/m.json", "hm", 20);
+  s.step_finished(first, "fit", "ok", "", 1.0);
+  CacheEntry e;
+  e.fingerprint = "fp1";
+  e.run_id = first;
+  e.step = "fit";
+  e.step_type = "train";
+  e.objects = {{"model/m.json", "0123456789abcdef", 20}};
+  e.bytes = 20;
+  s.add_cache_entry(e);
+  CHECK(s.run_uid(first).size() == 36);
 
+  std::optional<CacheEntry> found = s.find_cache_entry("fp1");
+  REQUIRE(found);
+  CHECK(found->objects.size() == 1);
+  CHECK(found->objects[0].hash == "0123456789abcdef");
   int64_t second = s.begin_run(info());
-  s.add_step(second, "train", "train");
-  CHECK(s.record_reuse(second, "train", "fp1") == first);
-  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = 2") == 2);
+  CHECK(s.run_uid(second) != s.run_uid(first));
+  s.add_step(second, "train", "train");  // renamed since: the records still come along
+  s.record_reuse(second, "train", *found);
+  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = 2 AND step = 'train'") == 2);
   CHECK(count(s.db(), "SELECT count(*) FROM inputs WHERE run_id = 2 AND rows = 3") == 1);
   CHECK(count(s.db(), "SELECT count(*) FROM artifacts WHERE run_id = 2 AND bytes = 20") == 1);
   CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE run_id = 2 AND status = 'reused' AND reused_from_run = 1"
                       " AND duration_s = 0 AND ended_at IS NOT NULL") == 1);
-  // A fingerprint no run succeeded with: reused from the cache alone, nothing to copy.
-  int64_t third = s.begin_run(info());
-  s.add_step(third, "train", "train");
-  CHECK(s.record_reuse(third, "train", "fp-unknown") == std::nullopt);
-  CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE run_id = 3 AND status = 'reused' AND reused_from_run IS NULL") == 1);
-  CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = 3") == 0);
+
+  // No entry: a miss, never a reuse with nothing to copy.
+  std::string why;
+  CHECK(!s.find_cache_entry("fp-unknown", &why));
+  CHECK(why == "no cached outputs in this store");
+  // Records lost since the entry was made (here: a metric row deleted by hand): a miss.
+  s.db().exec("DELETE FROM metrics WHERE run_id = 1 AND iteration = 1");
+  CHECK(!s.find_cache_entry("fp1", &why));
+  CHECK(why.find("are incomplete") != std::string::npos);
+  // The computing step recorded again as not ok (a resume cleared it): a miss.
+  s.db().exec("INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
+              " VALUES (1, 'fit', 'auc', 'valid', 1, 0.7, 'x')");
+  CHECK(s.find_cache_entry("fp1"));
+  s.clear_step_records(first, "fit");
+  CHECK(!s.find_cache_entry("fp1", &why));
+  CHECK(why.find("no longer recorded as ok") != std::string::npos);
 }
 
 TEST_CASE("finding runs left 'running' reads an index, not the whole runs table") {

@@ -1,0 +1,55 @@
+#pragma once
+// Where one store keeps its parts. A store is a folder (default .mlpipe/ beside the pipeline):
+//   store.db       the database: runs, steps, metrics, cache entries, registry (SQLite)
+//   objects/ab/..  every cached output and registered model file, once, named by content hash
+//   runs/<uid>/    each run's own files (models, predictions, checkpoints), keyed by the run's
+//                  global id, so two stores or machines never write into one another's runs
+//   tmp/           writes in progress (renamed into objects/ when complete)
+// A value type; thread-safe to share.
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+namespace mlpipe {
+
+class StoreLayout {
+ public:
+  // `root` is made absolute and normal: recorded paths never depend on the shell's folder.
+  explicit StoreLayout(const std::filesystem::path& root);
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path db() const { return root_ / "store.db"; }
+  std::filesystem::path objects() const { return root_ / "objects"; }
+  std::filesystem::path tmp() const { return root_ / "tmp"; }
+  std::filesystem::path run_dir(const std::string& run_uid) const { return root_ / "runs" / run_uid; }
+  // Before stores: runs.db beside cache/, runs/<integer>/ and registry/.
+  std::filesystem::path legacy_db() const { return root_ / "runs.db"; }
+
+  // A path as the store records it: relative to the root when inside it, else absolute.
+  std::string record_path(const std::filesystem::path& p) const;
+  // A recorded path back to a usable one (relative ones are under the root).
+  std::filesystem::path resolve(const std::string& recorded) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+// The store folder a command uses: `flag` (--store), else $MLPIPE_STORE, else `fallback`.
+// Throws ConfigError when the retired $MLPIPE_DB is set (it named a database file; a store is a
+// folder now), so a CI job that sets it is not silently pointed at another history.
+StoreLayout choose_store(const std::string& flag, const std::filesystem::path& fallback);
+
+// For commands that read or change an existing store: upgrades a store of the layout before
+// stores (runs.db) in place (see migrate_legacy_store), and throws ConfigError naming the folder
+// when there is no store there at all (nothing is created where a command merely looks).
+void require_store(const StoreLayout& store, std::ostream* log);
+
+// Upgrades a legacy folder (runs.db, runs/N/, registry/NAME/vN/) to a store: the database is
+// migrated and renamed store.db, registered versions are copied into objects/ and listed in the
+// database, artifact paths become relative to the root. Nothing recorded is dropped; the old
+// cache/ is left for `mlpipe gc` (its entries have no records, so they are never reused). Safe
+// to call at once from several processes (a lock file); a no-op when there is nothing to do.
+// Returns true when it migrated.
+bool migrate_legacy_store(const StoreLayout& store, std::ostream* log);
+
+}  // namespace mlpipe
