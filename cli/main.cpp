@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_steps(app, exit_code);
   mlpipe::cli::add_resume(app, exit_code);
   mlpipe::cli::add_reproduce(app, exit_code);
+  mlpipe::cli::add_store(app, exit_code);
+  mlpipe::cli::add_gc(app, exit_code);
   mlpipe::cli::add_ddp_worker(app, exit_code);
   try {
     app.parse(argc, argv);

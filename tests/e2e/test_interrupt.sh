@@ -21,7 +21,7 @@ kill -INT $pid
 set +e; wait $pid; rc=$?; set -e
 assert_eq "$rc" 130 "exit code after SIGINT"
 assert_contains run.err "interrupted by SIGINT"
-assert_contains run.err "continue it with: mlpipe resume 1"
+assert_contains run.err "continue it with: mlpipe resume 1 --store $WORK/.mlpipe"
 assert_eq "$(sql $db "SELECT status, exit_code FROM runs WHERE run_id=1")" "interrupted|130" "run record"
 assert_eq "$(sql $db "SELECT group_concat(step || '=' || status, ' ') FROM (SELECT * FROM steps WHERE run_id=1 AND step IN ('train','evaluate','export') ORDER BY step DESC)")" \
           "train=interrupted export=pending evaluate=pending" "step records"
