@@ -46,7 +46,8 @@ StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
 
 void require_store(const StoreLayout& store, std::ostream* log) {
   if (fs::is_regular_file(store.db())) return;
-  if (migrate_legacy_store(store, log)) return;
+  // Another process may have finished an upgrade between the two checks: look again.
+  if (migrate_legacy_store(store, log) || fs::is_regular_file(store.db())) return;
   throw ConfigError(store.root().string() + ": no mlpipe store here (no store.db); run a pipeline first, or point "
                     "--store (or $MLPIPE_STORE) at the store's folder, e.g. --store path/to/.mlpipe");
 }
@@ -103,7 +104,10 @@ bool migrate_legacy_store(const StoreLayout& store, std::ostream* log) {
                           " (SELECT 1 FROM model_objects o WHERE o.name = m.name AND o.version = m.version)");
       while (s.step()) rows.emplace_back(s.text(0), s.int64(1), s.text(2));
       Stmt ins = db.prepare("INSERT INTO model_objects(name, version, file, object, bytes) VALUES (?,?,?,?,?)");
-      for (const auto& [name, version, path] : rows) {
+      for (auto [name, version, path] : rows) {
+        // Recorded absolute; a store that was moved since has it under its own registry/.
+        fs::path beside = store.root() / "registry" / name / ("v" + std::to_string(version));
+        if (!fs::is_directory(path) && fs::is_directory(beside)) path = beside.string();
         if (!fs::is_directory(path)) {
           missing.push_back(name + " v" + std::to_string(version));
           continue;
