@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/runner/environment.h"
+#include "core/platform/environment.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 

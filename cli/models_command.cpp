@@ -2,7 +2,7 @@
 
 #include "cli/commands.h"
 #include "core/registry/model_registry.h"
-#include "core/runner/environment.h"
+#include "core/platform/environment.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
 #include "core/util/error.h"

@@ -1,5 +1,5 @@
 #include "cli/commands.h"
-#include "core/runner/ddp_worker.h"
+#include "trainers/sequence/ddp_worker.h"
 
 namespace mlpipe::cli {
 

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "core/cache/npy.h"
+#include "core/data/npy.h"
 #include "core/sequences/sequence_io.h"
 #include "core/util/atomic_file.h"
 #include "core/util/crash_point.h"

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "core/steps/flow.h"
+#include "core/flow/flow.h"
 #include "core/store/object_store.h"
 #include "core/store/run_store.h"
 #include "core/store/store_layout.h"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/config/schema.h"
-#include "core/store/run_store.h"
+#include "core/metrics/metric_point.h"
 
 namespace mlpipe {
 

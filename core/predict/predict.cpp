@@ -7,7 +7,7 @@
 #include "core/sequences/build_sequences.h"
 
 #include <cmath>
-#include "core/steps/flow.h"
+#include "core/flow/flow.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "core/sequences/sequence_set.h"
-#include "core/steps/flow.h"
+#include "core/flow/sequence_set.h"
+#include "core/flow/flow.h"
 
 namespace mlpipe {
 

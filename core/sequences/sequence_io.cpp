@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/cache/npy.h"
+#include "core/data/npy.h"
 #include "core/util/atomic_file.h"
 
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <string>
 #include <memory>
 
-#include "core/sequences/sequence_set.h"
+#include "core/flow/sequence_set.h"
 
 namespace mlpipe {
 

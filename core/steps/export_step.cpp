@@ -4,7 +4,7 @@
 #include "core/metrics/drift.h"
 #include "core/predict/bundle.h"
 #include "core/registry/model_registry.h"
-#include "core/runner/environment.h"
+#include "core/platform/environment.h"
 #include "core/steps/steps.h"
 #include "core/util/build_info.h"
 #include "core/util/clock.h"

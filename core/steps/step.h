@@ -11,7 +11,7 @@
 
 #include "core/config/pipeline.h"
 #include "core/config/schema.h"
-#include "core/steps/flow.h"
+#include "core/flow/flow.h"
 #include "core/store/run_store.h"
 
 namespace mlpipe {

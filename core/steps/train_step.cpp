@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "core/runner/launch_env.h"
+#include "core/platform/launch_env.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"

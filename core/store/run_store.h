@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/metrics/metric_point.h"
 #include "core/store/sqlite.h"
 
 namespace mlpipe {
@@ -38,13 +39,6 @@ struct CacheEntry {
   };
   std::vector<Object> objects;
   int64_t bytes = 0;
-};
-
-struct MetricPoint {
-  std::string key;
-  std::string split;                 // "" stores NULL
-  std::optional<int64_t> iteration;  // nullopt: a final value
-  double value = 0;
 };
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;

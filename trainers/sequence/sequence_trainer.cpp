@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <mutex>
 
-#include "core/runner/ddp_worker.h"
-#include "core/runner/launch_env.h"
+#include "trainers/sequence/ddp_worker.h"
+#include "core/platform/launch_env.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 

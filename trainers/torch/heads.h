@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/sequences/sequence_set.h"
-#include "core/store/run_store.h"
+#include "core/flow/sequence_set.h"
+#include "core/metrics/metric_point.h"
 
 namespace mlpipe {
 

@@ -9,7 +9,7 @@
 
 #include "core/metrics/metrics.h"
 #include "core/model/model.h"
-#include "core/sequences/sequence_set.h"
+#include "core/flow/sequence_set.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/random.h"

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store/run_store.h"
+#include "core/metrics/metric_point.h"
 
 namespace mlpipe::xgb {
 

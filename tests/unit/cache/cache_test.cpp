@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "core/cache/fingerprint.h"
-#include "core/cache/npy.h"
+#include "core/data/npy.h"
 #include "core/cache/step_cache.h"
 #include "core/data/csv_reader.h"
 #include "core/store/object_store.h"

@@ -1,4 +1,4 @@
-#include "core/runner/ddp_worker.h"
+#include "trainers/sequence/ddp_worker.h"
 
 #include <fcntl.h>
 #include <spawn.h>

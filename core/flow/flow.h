@@ -10,7 +10,7 @@
 
 #include "core/data/table.h"
 #include "core/model/model.h"
-#include "core/sequences/sequence_set.h"
+#include "core/flow/sequence_set.h"
 
 namespace mlpipe {
 

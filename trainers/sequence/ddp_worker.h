@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/model/model.h"
-#include "core/sequences/sequence_set.h"
+#include "core/flow/sequence_set.h"
 
 namespace mlpipe {
 

@@ -1,4 +1,4 @@
-#include "core/runner/environment.h"
+#include "core/platform/environment.h"
 
 #include <pwd.h>
 #include <spawn.h>

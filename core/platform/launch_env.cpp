@@ -1,4 +1,4 @@
-#include "core/runner/launch_env.h"
+#include "core/platform/launch_env.h"
 
 #include <charconv>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "core/steps/flow.h"
+#include "core/flow/flow.h"
 
 #include <cmath>
 

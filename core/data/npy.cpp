@@ -1,4 +1,4 @@
-#include "core/cache/npy.h"
+#include "core/data/npy.h"
 
 #include <cstring>
 #include <fstream>
