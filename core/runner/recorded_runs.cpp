@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/runner/plan.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
 #include "core/util/clock.h"
@@ -70,7 +71,7 @@ bool is_timing(const std::string& key) {
 RunOutcome resume_run(const StoreLayout& store, const std::string& ref, RunOptions opt) {
   RecordedRun r = prepare(store, ref, opt);
   opt.resume_run = r.id;
-  return run_pipeline(opt);
+  return run_plan(make_plan(opt), opt);
 }
 
 ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, RunOptions opt) {
@@ -100,7 +101,7 @@ ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, 
                                    {"original", s.text(2)}, {"rerun", now}});
     }
   }
-  rep.rerun = run_pipeline(opt);
+  rep.rerun = run_plan(make_plan(opt), opt);
 
   auto a = artifacts_of(db, r.id), b = artifacts_of(db, rep.rerun.run_id);
   for (const auto& [key, va] : a) {

@@ -16,6 +16,7 @@
 #include "core/platform/environment.h"
 #include "core/platform/launch_env.h"
 #include "core/runner/plan.h"
+#include "core/runner/scheduler.h"
 #include "core/runner/sweep.h"
 #include "core/steps/step.h"
 #include "core/store/run_store.h"
@@ -74,12 +75,12 @@ class Heartbeat {
   std::thread thread_;
 };
 
-enum class State { kWaiting, kRunning, kOk, kFailed, kSkipped };
-
 void redirect_exports(Plan& plan, const fs::path& root) {
   for (auto& s : plan.pipeline.steps)
     if (s.type == "export") s.config["dir"] = (fs::absolute(root) / s.name).string();
 }
+
+}  // namespace
 
 Plan make_plan(const RunOptions& opt) {
   Plan plan = opt.config_text ? load_plan_text(*opt.config_text, opt.pipeline_file.string(),
@@ -88,6 +89,8 @@ Plan make_plan(const RunOptions& opt) {
   if (opt.export_root) redirect_exports(plan, *opt.export_root);  // reproduce: never overwrite the user's bundles
   return plan;
 }
+
+namespace {
 
 // Ranks > 0 of a torchrun-style launch run the same pipeline (they need its data) in a folder
 // of their own: the shared run store, the cache and the exports stay rank 0's.
@@ -177,13 +180,17 @@ json RunOutcome::to_json() const {
   return j;
 }
 
-RunOutcome run_pipeline(const RunOptions& given) {
+RunOutcome run_pipeline(const RunOptions& opt) {
+  Plan plan = make_plan(opt);
+  // A sweep runs its trials as child runs first, then the pipeline with the best values.
+  if (!opt.dry_run)
+    if (std::optional<SweepSpec> s = find_sweep(plan.pipeline)) return run_sweep(opt, *s, plan.pipeline.seed);
+  return run_plan(std::move(plan), opt);
+}
+
+RunOutcome run_plan(Plan plan, const RunOptions& given) {
   auto t0 = std::chrono::steady_clock::now();
   RunOptions opt = given;
-  Plan plan = make_plan(opt);
-  // A sweep runs its trials as child runs first; resume and reproduce replay the chosen values.
-  if (!opt.sweep_trial && !opt.resume_run && !opt.reproduces_run && !opt.dry_run)
-    if (std::optional<SweepSpec> s = find_sweep(plan.pipeline)) return run_sweep(opt, *s, plan.pipeline.seed);
   std::optional<OutsideLaunch> launch = outside_launch();
   if (launch && launch->rank > 0) work_as_follower(opt, plan, *launch);
   const Pipeline& p = plan.pipeline;
@@ -253,18 +260,20 @@ RunOutcome run_pipeline(const RunOptions& given) {
     *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
              << " (" << n << " steps) -> " << out.store.string() << "\n";
 
-  std::vector<State> state(n, State::kWaiting);
   std::vector<Flow> flows(n);
   std::vector<ExitCode> codes(n, ExitCode::kOk);
-  std::mutex mu;
-  std::condition_variable cv;
-  unsigned running = 0;
+  std::vector<ScheduledStep> table(n);
+  for (size_t i = 0; i < n; ++i) {
+    table[i].needs = dag.needs(i);
+    table[i].skip = decisions[i].action == Action::kSkip;
+  }
+  std::mutex mu;  // guards out, flows' publication, codes and the count of finished steps
   size_t finished = 0;
-  std::vector<std::thread> threads;
 
   std::optional<ProgressDisplay> display;
   if (opt.log) display.emplace(*opt.log, opt.progress);
   auto report = [&](size_t i) {  // called with mu held
+    ++finished;
     if (!opt.log) return;
     const StepOutcome& s = out.steps[i];
     std::string line = "  [" + std::to_string(finished) + "/" + std::to_string(n) + "] " + s.name;
@@ -332,24 +341,23 @@ RunOutcome run_pipeline(const RunOptions& given) {
 
   // How a step ended, as its outcome line and the run store tell it.
   struct Ending {
-    std::string status, error, summary, reason;
+    StepStatus status = StepStatus::kOk;
+    std::string error, summary, reason;
     ExitCode code = ExitCode::kOk;
     int64_t origin = 0;  // the run whose outputs it reused (this run: kept from before an interruption)
     double duration_s = 0;
   };
-  // Publishes a step's end to the scheduler, the outcome and the log.
-  auto conclude = [&](size_t i, const Ending& e, Flow&& result, const Flow& input, bool light,
-                      const json& outcome_metrics) {
-    std::lock_guard<std::mutex> lock(mu);
+  // Publishes a step's end: its flow for the steps after it, and its outcome (called with mu held).
+  auto settle = [&](size_t i, const Ending& e, Flow&& result, const Flow& input, bool light,
+                    const json& outcome_metrics) {
     {
       std::lock_guard<std::recursive_mutex> load_lock(load_mu);
       flows[i] = std::move(result);
-      loaded[i] = !(light && e.status == "reused") && !(light && e.status == "ok" && e.origin == run);
+      loaded[i] = !(light && e.status == StepStatus::kReused) && !(light && e.status == StepStatus::kOk && e.origin == run);
     }
-    state[i] = (e.status == "ok" || e.status == "reused") ? State::kOk : State::kFailed;
     codes[i] = e.code;
     StepOutcome& so = out.steps[i];
-    so.status = e.status;
+    so.status = step_status_name(e.status);
     so.error = e.error;
     so.summary = e.summary;
     so.reason = e.reason;
@@ -358,13 +366,10 @@ RunOutcome run_pipeline(const RunOptions& given) {
     if (!outcome_metrics.is_null()) out.metrics[so.name] = outcome_metrics;
     else if (flows[i].evaluation && flows[i].evaluation != input.evaluation)
       out.metrics[so.name] = flows[i].evaluation->metrics;
-    ++finished;
-    --running;
-    report(i);
-    cv.notify_all();
   };
 
-  auto execute = [&](size_t i) {
+  // Runs (or reuses) one step in a scheduler thread and returns how it ended.
+  auto execute = [&](size_t i) -> StepStatus {
     const StepSpec& spec = p.steps[i];
     bool light = decisions[i].action == Action::kReuse && !needed_by_a_running_step(i);
     Flow input;
@@ -387,16 +392,15 @@ RunOutcome run_pipeline(const RunOptions& given) {
       };
     }
     auto start = std::chrono::steady_clock::now();
-    std::string status = "ok", error, summary, reason = decisions[i].reason;
-    ExitCode code = ExitCode::kOk;
-    int64_t origin = 0;
+    Ending e;
+    e.reason = decisions[i].reason;
     Flow result;
     try {
       if (!load_error.empty()) throw StepError(load_error);
       bool reused = false;
       if (decisions[i].action == Action::kReuse) {
         std::string why;
-        reused = try_reuse(i, input, result, summary, origin, why, light);
+        reused = try_reuse(i, input, result, e.summary, e.origin, why, light);
         if (!reused && light) {  // it runs after all: it needs its inputs now
           for (size_t j : dag.needs(i)) {
             ensure_loaded(j);
@@ -405,66 +409,68 @@ RunOutcome run_pipeline(const RunOptions& given) {
           ctx.input = input;
         }
         if (!reused) {
-          reason = "cached outputs unusable: " + why;
+          e.reason = "cached outputs unusable: " + why;
           if (decisions[i].keep_from_resumed_run) store.clear_step_records(run, spec.name);
-          if (opt.log && opt.explain) display->line("  " + spec.name + ": " + reason + "; running it");
+          if (opt.log && opt.explain) display->line("  " + spec.name + ": " + e.reason + "; running it");
         }
       }
       if (reused) {
-        status = decisions[i].keep_from_resumed_run ? "ok" : "reused";
+        e.status = decisions[i].keep_from_resumed_run ? StepStatus::kOk : StepStatus::kReused;
       } else {
         store.step_started(run, spec.name);
         const StepType& type = step_type_for(spec, p.map);
         if (display) display->started(spec.name);
         result = type.run(ctx);
         result.fill_from(input);
-        summary = ctx.summary();
+        e.summary = ctx.summary();
       }
-    } catch (const GateError& e) {
-      status = "gate_failed";
-      error = e.what();
-      code = e.code();
-    } catch (const InterruptedError& e) {
-      status = "interrupted";
-      error = e.what();
-      code = e.code();
-    } catch (const Error& e) {
-      status = "failed";
-      error = e.what();
-      code = e.code();
-    } catch (const fs::filesystem_error& e) {  // a path problem, not a bug: say which path
-      status = "failed";
-      error = e.code().message() + ": " + e.path1().string();
-      if (!e.path2().empty()) error += " -> " + e.path2().string();
-      code = ExitCode::kStepFailed;
-    } catch (const std::exception& e) {
-      status = "failed";
-      error = std::string("internal error: ") + e.what();
-      code = ExitCode::kStepFailed;
+    } catch (const GateError& x) {
+      e.status = StepStatus::kGateFailed;
+      e.error = x.what();
+      e.code = x.code();
+    } catch (const InterruptedError& x) {
+      e.status = StepStatus::kInterrupted;
+      e.error = x.what();
+      e.code = x.code();
+    } catch (const Error& x) {
+      e.status = StepStatus::kFailed;
+      e.error = x.what();
+      e.code = x.code();
+    } catch (const fs::filesystem_error& x) {  // a path problem, not a bug: say which path
+      e.status = StepStatus::kFailed;
+      e.error = x.code().message() + ": " + x.path1().string();
+      if (!x.path2().empty()) e.error += " -> " + x.path2().string();
+      e.code = ExitCode::kStepFailed;
+    } catch (const std::exception& x) {
+      e.status = StepStatus::kFailed;
+      e.error = std::string("internal error: ") + x.what();
+      e.code = ExitCode::kStepFailed;
     }
-    double dur = seconds_since(start);
-    if (status == "failed" && interrupt_requested()) {
-      status = "interrupted";
-      error = "interrupted by " + interrupt_name() + " (" + error + ")";
-      code = ExitCode::kInterrupted;
+    e.duration_s = seconds_since(start);
+    if (e.status == StepStatus::kFailed && interrupt_requested()) {
+      e.status = StepStatus::kInterrupted;
+      e.error = "interrupted by " + interrupt_name() + " (" + e.error + ")";
+      e.code = ExitCode::kInterrupted;
     }
     if (display) display->stopped(spec.name);
-    if (summary.empty()) summary = ctx.summary();  // kept for failed gates too: shows the metrics
+    if (e.summary.empty()) e.summary = ctx.summary();  // kept for failed gates too: shows the metrics
+    bool kept = e.status == StepStatus::kOk && e.origin == run;  // finished before an interruption
     try {
       ctx.flush_metrics();
-      if (status != "reused" && !(status == "ok" && origin == run))
-        store.step_finished(run, spec.name, status, error, dur);
-      if (status == "ok" && origin == 0 && !opt.no_cache)
+      if (e.status != StepStatus::kReused && !kept)
+        store.step_finished(run, spec.name, step_status_name(e.status), e.error, e.duration_s);
+      if (e.status == StepStatus::kOk && e.origin == 0 && !opt.no_cache)
         cache.save(decisions[i].fingerprint, input, result, ctx.outside_outputs, run, spec.name, spec.type);
-    } catch (const std::exception& e) {
-      if (status == "ok") {
-        status = "failed";
-        error = e.what();
-        code = ExitCode::kStepFailed;
+    } catch (const std::exception& x) {
+      if (e.status == StepStatus::kOk) {
+        e.status = StepStatus::kFailed;
+        e.error = x.what();
+        e.code = ExitCode::kStepFailed;
       }
     }
-    conclude(i, {status, error, summary, reason, code, origin, dur}, std::move(result), input, light,
-             ctx.outcome_metrics);
+    std::lock_guard<std::mutex> lock(mu);
+    settle(i, e, std::move(result), input, light, ctx.outcome_metrics);
+    return e.status;
   };
 
   // Up-to-date steps that no running step needs are settled here, in the run's opening commit,
@@ -473,7 +479,7 @@ RunOutcome run_pipeline(const RunOptions& given) {
   for (size_t i : dag.order()) {
     const auto& needs = dag.needs(i);
     if (decisions[i].action != Action::kReuse || needed_by_a_running_step(i) ||
-        !std::all_of(needs.begin(), needs.end(), [&](size_t j) { return state[j] == State::kOk; }))
+        !std::all_of(needs.begin(), needs.end(), [&](size_t j) { return succeeded(table[j].status); }))
       continue;
     auto start = std::chrono::steady_clock::now();
     Ending e;
@@ -484,61 +490,35 @@ RunOutcome run_pipeline(const RunOptions& given) {
     } catch (const std::exception&) {  // the scheduler tries again and reports it
       continue;
     }
-    e.status = decisions[i].keep_from_resumed_run ? "ok" : "reused";
+    e.status = decisions[i].keep_from_resumed_run ? StepStatus::kOk : StepStatus::kReused;
     e.reason = decisions[i].reason;
     e.duration_s = seconds_since(start);
-    state[i] = State::kRunning;
-    ++running;
-    conclude(i, e, std::move(result), Flow(), true, json());
+    table[i].status = e.status;
+    std::lock_guard<std::mutex> lock(mu);
+    settle(i, e, std::move(result), Flow(), true, json());
+    report(i);
   }
   opening.commit();
   std::optional<Heartbeat> heartbeat;
-  if (std::any_of(state.begin(), state.end(), [](State s) { return s == State::kWaiting; }))
+  if (std::any_of(table.begin(), table.end(), [](const ScheduledStep& t) { return t.status == StepStatus::kPending; }))
     heartbeat.emplace(store, run);
 
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    for (;;) {
-      bool waiting = false;
-      for (size_t i : dag.order()) {
-        if (state[i] != State::kWaiting) continue;
-        bool ready = true, blocked = false;
-        std::string blocker;
-        for (size_t j : dag.needs(i)) {
-          if (state[j] == State::kFailed || state[j] == State::kSkipped) {
-            blocked = true;
-            blocker = p.steps[j].name;
-          }
-          if (state[j] != State::kOk) ready = false;
-        }
-        if (blocked && interrupt_requested()) continue;  // stays pending: resume runs it
-        if (decisions[i].action == Action::kSkip || blocked) {
-          state[i] = State::kSkipped;
-          out.steps[i].status = "skipped";
-          out.steps[i].error = decisions[i].action == Action::kSkip
-                                   ? decisions[i].reason
-                                   : "not run: step '" + blocker + "' did not succeed";
-          store.step_finished(run, p.steps[i].name, "skipped", out.steps[i].error, 0);
-          ++finished;
-          report(i);
-          continue;
-        }
-        if (ready && running < jobs && !interrupt_requested()) {
-          state[i] = State::kRunning;
-          ++running;
-          threads.emplace_back(execute, i);
-          continue;
-        }
-        waiting = true;
-      }
-      if (!waiting && running == 0) break;
-      if (interrupt_requested() && running == 0) break;  // waiting steps stay pending for resume
-      record_git(false);
-      // Signals cannot notify a condition variable: look again now and then.
-      cv.wait_for(lock, std::chrono::milliseconds(200));
-    }
-  }
-  for (auto& t : threads) t.join();
+  SchedulerHooks hooks;
+  for (const auto& st : p.steps) hooks.names.push_back(st.name);
+  hooks.run = execute;
+  hooks.interrupted = [] { return interrupt_requested(); };
+  hooks.idle = [&] { record_git(false); };
+  hooks.skipped = [&](size_t i, const std::string& blocker) {
+    std::lock_guard<std::mutex> lock(mu);
+    out.steps[i].status = step_status_name(StepStatus::kSkipped);
+    out.steps[i].error = blocker.empty() ? decisions[i].reason : "not run: step '" + blocker + "' did not succeed";
+    store.step_finished(run, p.steps[i].name, "skipped", out.steps[i].error, 0);
+  };
+  hooks.finished = [&](size_t i, StepStatus) {
+    std::lock_guard<std::mutex> lock(mu);
+    report(i);
+  };
+  run_schedule(table, dag.order(), jobs, hooks);
 
   // The run's exit code: a config problem found mid-run (2) over a failure (1) over a gate (3).
   bool any_config = false, any_failed = false, any_gate = false, any_interrupted = interrupt_requested();

@@ -37,7 +37,6 @@ struct RunOptions {
   std::optional<int64_t> reproduces_run;       // recorded in runs.reproduces_run
   std::optional<std::filesystem::path> export_root;  // export steps write under here instead
   std::string until_step;    // run only this step and what it needs (a sweep trial's metric)
-  bool sweep_trial = false;  // a sweep's trial (or its final run): its `sweep:` is not expanded again
 };
 
 struct StepOutcome {
@@ -62,8 +61,17 @@ struct RunOutcome {
   nlohmann::json to_json() const;
 };
 
+struct Plan;
+
 // Config problems throw ConfigError before anything is recorded; step failures are recorded and
 // reported in the outcome (exit_code 1, 2 or 3), never thrown.
+// `mlpipe run`: loads the plan; a pipeline with a `sweep:` runs its trials first (run_sweep).
 RunOutcome run_pipeline(const RunOptions& options);
+// One run of a plan, as it is (a `sweep:` in it is not expanded): what sweeps' trials, resume and
+// reproduce call.
+RunOutcome run_plan(Plan plan, const RunOptions& options);
+// The plan `options` describe: the pipeline file or the recorded config, overrides applied,
+// exports redirected for reproduce.
+Plan make_plan(const RunOptions& options);
 
 }  // namespace mlpipe

@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "core/runner/plan.h"
 #include "core/steps/step.h"
 #include "core/store/run_store.h"
 #include "core/util/error.h"
@@ -232,14 +233,13 @@ RunOutcome run_sweep(const RunOptions& opt, const SweepSpec& s, long long seed) 
   std::atomic<size_t> done{0};
   auto run_trial = [&](size_t t) {
     RunOptions c = opt;
-    c.sweep_trial = true;
     c.log = nullptr;
     c.nthread = threads;
     c.overrides = overrides_for(trials[t]);
     c.until_step = metric.step;  // a trial needs its metric, not the exports and registrations after it
     Result r;
     try {
-      RunOutcome o = run_pipeline(c);
+      RunOutcome o = run_plan(make_plan(c), c);
       r.run = o.run_id;
       r.status = o.status;
       r.error = o.error;
@@ -279,10 +279,9 @@ RunOutcome run_sweep(const RunOptions& opt, const SweepSpec& s, long long seed) 
       " " + format_fixed(*results[*best].value, 4) + "; running the pipeline with it");
 
   RunOptions f = opt;
-  f.sweep_trial = true;
   f.nthread = threads;  // as the trials ran, so their cached steps are reused
   f.overrides = overrides_for(trials[*best]);
-  RunOutcome out = run_pipeline(f);
+  RunOutcome out = run_plan(make_plan(f), f);
   json record = json::array();
   std::vector<int64_t> children;
   for (size_t t = 0; t < trials.size(); ++t) {
