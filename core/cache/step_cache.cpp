@@ -28,7 +28,11 @@ void save_frame(const Frame& f, const fs::path& dir) {
       write_npy(dir / file, c.num);
     } else {
       write_npy(dir / file, c.codes);
-      col["categories"] = c.dict;
+      // A file of its own, not inside schema.json: the dictionary of a text column can be large
+      // and is then one object shared by every step that passes the column on.
+      std::string dict = "col_" + std::to_string(i) + ".categories.json";
+      write_file_atomic(dir / dict, json(c.dict).dump());
+      col["categories_file"] = dict;
     }
     cols.push_back(col);
   }
@@ -54,7 +58,7 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
     } else {
       c.type = ColumnType::kCategorical;
       c.codes = read_npy_i4(file(col["file"].get<std::string>()));
-      c.dict = col["categories"].get<std::vector<std::string>>();
+      c.dict = json::parse(read_file(file(col["categories_file"].get<std::string>()))).get<std::vector<std::string>>();
     }
     f->table.add(std::move(c));
   }
