@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "core/store/run_compare.h"
+#include "core/store/recorded_queries.h"
 #include "core/store/run_views.h"
 #include "core/util/error.h"
 
@@ -54,10 +55,8 @@ void add_runs_compare(CLI::App& runs, int& exit_code) {
     for (const auto& r : o->runs) ids.push_back(resolve_run_id(db, r));
     if (!o->children.empty()) {
       int64_t parent = resolve_run_id(db, o->children);
-      Stmt s = db.prepare("SELECT run_id FROM runs WHERE parent_run = ? ORDER BY run_id");
-      s.bind(1, parent);
       size_t before = ids.size();
-      while (s.step()) ids.push_back(s.int64(0));
+      for (int64_t c : child_runs(db, parent)) ids.push_back(c);
       if (ids.size() == before) throw ConfigError("run " + o->children + " has no child runs (it ran no sweep)");
     }
     if (ids.size() < 2) throw ConfigError("runs compare: give two or more runs, or --children RUN");

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "core/registry/model_registry.h"
+#include "core/store/model_registry.h"
 #include "core/platform/environment.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"

@@ -10,7 +10,7 @@
 #include "core/metrics/metrics.h"
 #include "core/report/svg_chart.h"
 #include "core/store/run_compare.h"
-#include "core/store/store_layout.h"
+#include "core/store/report_queries.h"
 #include "core/util/hash.h"
 #include "core/util/strings.h"
 
@@ -60,20 +60,6 @@ std::string table_html(const QueryResult& r, size_t skip_column = SIZE_MAX) {
   return out + "</table>";
 }
 
-QueryResult query(Db& db, const std::string& sql, int64_t run) {
-  Stmt s = db.prepare(sql);
-  s.bind(1, run);
-  QueryResult r;
-  for (int i = 0; i < s.columns(); ++i) r.columns.push_back(s.column_name(i));
-  while (s.step()) {
-    std::vector<json> row;
-    for (int i = 0; i < s.columns(); ++i)
-      row.push_back(s.is_null(i) ? json() : s.type(i) == 1 ? json(s.int64(i)) : s.type(i) == 2 ? json(s.real(i)) : json(s.text(i)));
-    r.rows.push_back(row);
-  }
-  return r;
-}
-
 // Learning curves: one chart per (step, metric), a line per split (and per run when comparing).
 std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
   struct Key {
@@ -82,14 +68,11 @@ std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
   };
   std::map<Key, std::vector<ChartSeries>> charts;
   for (size_t ri = 0; ri < runs.size(); ++ri) {
-    Stmt s = db.prepare("SELECT step, key, coalesce(split, ''), iteration, value FROM metric_history WHERE run_id = ?"
-                        " ORDER BY step, key, split, iteration");
-    s.bind(1, runs[ri]);
     std::map<std::tuple<std::string, std::string, std::string>, ChartSeries> series;
-    while (s.step()) {
-      auto& cs = series[{s.text(0), s.text(1), s.text(2)}];
-      cs.x.push_back(double(s.int64(3)));
-      cs.y.push_back(s.real(4));
+    for (MetricCurve& c : metric_curves(db, runs[ri])) {
+      auto& cs = series[{c.step, c.key, c.split}];
+      cs.x = std::move(c.iteration);
+      cs.y = std::move(c.value);
     }
     for (auto& [k, cs] : series) {
       const auto& [step, key, split] = k;
@@ -123,20 +106,15 @@ struct Scored {
 // The evaluate steps' predictions.csv files, checked against their recorded hashes.
 std::vector<Scored> evaluated(Db& db, int64_t run) {
   std::vector<Scored> out;
-  Stmt s = db.prepare("SELECT a.step, a.path, a.content_hash, (SELECT split FROM metrics m WHERE m.run_id = a.run_id"
-                      " AND m.step = a.step AND m.key = 'rows' LIMIT 1) FROM artifacts a JOIN steps st"
-                      " ON st.run_id = a.run_id AND st.step = a.step"
-                      " WHERE a.run_id = ? AND a.name = 'predictions.csv' AND st.type = 'evaluate' ORDER BY a.step");
-  s.bind(1, run);
-  while (s.step()) {
+  for (const PredictionsFile& f : evaluation_predictions(db, run)) {
     Scored sc;
     sc.run = run;
-    sc.step = s.text(0);
-    sc.split = s.is_null(3) ? "" : s.text(3);
-    fs::path path = StoreLayout(fs::absolute(db.path()).parent_path()).resolve(s.text(1));
+    sc.step = f.step;
+    sc.split = f.split;
+    const fs::path& path = f.path;
     if (!fs::is_regular_file(path)) {
       sc.note = "its predictions file is gone: " + path.string();
-    } else if (hash_file(path) != s.text(2)) {
+    } else if (hash_file(path) != f.content_hash) {
       sc.note = "its predictions file changed since the run: " + path.string();
     } else {
       Table t = read_csv(path, CsvOptions{});
@@ -212,11 +190,8 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
 std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {
   std::string out;
   for (int64_t run : runs) {
-    Stmt s = db.prepare("SELECT step, substr(key, 17), value FROM latest_metrics WHERE run_id = ?"
-                        " AND key LIKE 'importance.gain.%' ORDER BY step, value DESC");
-    s.bind(1, run);
     std::map<std::string, std::vector<std::pair<std::string, double>>> by_step;
-    while (s.step()) by_step[s.text(0)].emplace_back(s.text(1), s.real(2));
+    for (const Importance& g : gain_importances(db, run)) by_step[g.step].emplace_back(g.feature, g.gain);
     for (auto& [step, bars] : by_step) {
       size_t total = bars.size();
       if (bars.size() > 25) bars.resize(25);
@@ -233,27 +208,17 @@ std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {
 std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
   std::string out;
   for (int64_t run : runs) {
-    Stmt steps = db.prepare("SELECT step FROM steps WHERE run_id = ? AND type = 'drift' ORDER BY step");
-    steps.bind(1, run);
-    while (steps.step()) {
-      std::string step = steps.text(0);
+    for (const std::string& step : steps_of_type(db, run, "drift")) {
       std::string title = (runs.size() > 1 ? run_label(run) + " " : std::string()) + step;
-      Stmt s = db.prepare("SELECT substr(p.key, 5) AS feature, p.value AS psi,"
-                          " (SELECT k.value FROM latest_metrics k WHERE k.run_id = p.run_id AND k.step = p.step"
-                          "  AND k.key = 'ks.' || substr(p.key, 5)) AS ks"
-                          " FROM latest_metrics p WHERE p.run_id = ? AND p.step = ? AND p.key LIKE 'psi.%'"
-                          " ORDER BY p.value DESC");
-      s.bind(1, run).bind(2, step);
       std::vector<std::pair<std::string, double>> bars;
       QueryResult table;
       table.columns = {"feature", "PSI", "KS"};
-      while (s.step()) {
-        bars.emplace_back(s.text(0), s.real(1));
-        table.rows.push_back({s.text(0), s.real(1), s.is_null(2) ? json() : json(s.real(2))});
+      for (const DriftRow& d : drift_rows(db, run, step)) {
+        bars.emplace_back(d.feature, d.psi);
+        table.rows.push_back({d.feature, d.psi, d.ks ? json(*d.ks) : json()});
       }
-      Stmt ref = db.prepare("SELECT value FROM latest_metrics WHERE run_id = ? AND step = ? AND key = 'reference_version'");
-      ref.bind(1, run).bind(2, step);
-      out += "<h3>" + html_escape(title) + (ref.step() ? " (against reference version " + std::to_string(int64_t(ref.real(0))) + ")" : "") + "</h3>";
+      std::optional<double> ref = latest_value(db, run, step, "reference_version");
+      out += "<h3>" + html_escape(title) + (ref ? " (against reference version " + std::to_string(int64_t(*ref)) + ")" : "") + "</h3>";
       if (bars.empty()) {
         out += "<p class=\"note\">Nothing measured: there was no reference yet.</p>";
         continue;
@@ -271,10 +236,7 @@ std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
 std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   std::string title;
   {
-    Stmt s = db.prepare("SELECT pipeline FROM runs WHERE run_id = ?");
-    s.bind(1, runs.front());
-    s.step();
-    title = runs.size() == 1 ? "mlpipe report: " + s.text(0) + ", run " + std::to_string(runs.front())
+    title = runs.size() == 1 ? "mlpipe report: " + run_pipeline_name(db, runs.front()) + ", run " + std::to_string(runs.front())
                              : "mlpipe report: runs ";
     if (runs.size() > 1)
       for (size_t i = 0; i < runs.size(); ++i) title += (i ? ", " : "") + std::to_string(runs[i]);
@@ -290,10 +252,7 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   for (int64_t run : runs) summary.columns.push_back(run_label(run));
   std::vector<QueryResult> per_run;
   for (int64_t run : runs)
-    per_run.push_back(query(db,
-        "SELECT pipeline, status, started_at, round(duration_s, 2), exit_code,"
-        " coalesce(substr(git_commit, 1, 10) || CASE WHEN git_dirty THEN '+dirty' ELSE '' END, ''),"
-        " config_hash, seed, user, host, mlpipe_version, coalesce(error, '') FROM runs WHERE run_id = ?", run));
+    per_run.push_back(run_overview(db, run));
   for (size_t f = 0; f < fields.size(); ++f) {
     std::vector<json> row = {fields[f]};
     for (const auto& r : per_run) row.push_back(r.rows.empty() ? json() : r.rows[0][f]);
@@ -304,9 +263,7 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   out += "<h2>Steps</h2>";
   for (int64_t run : runs) {
     if (runs.size() > 1) out += "<h3>" + run_label(run) + "</h3>";
-    out += table_html(query(db, "SELECT step, type, status, round(duration_s, 3) AS seconds, coalesce(reused_from_run, '')"
-                                " AS reused_from_run, coalesce(error, '') AS error FROM steps WHERE run_id = ?"
-                                " ORDER BY coalesce(started_at, '9'), rowid", run));
+    out += table_html(run_steps_table(db, run));
   }
 
   out += std::string("<h2>") + (runs.size() > 1 ? "Config differences and final metrics" : "Final metrics") + "</h2>";
@@ -329,14 +286,14 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
 
   out += "<h2>Config and environment</h2>";
   for (int64_t run : runs) {
-    QueryResult cfg = query(db, "SELECT config_yaml, overrides FROM runs WHERE run_id = ?", run);
+    QueryResult cfg = run_config(db, run);
     std::string yaml = cfg.rows.empty() ? "" : cell_text(cfg.rows[0][0]);
     std::string overrides = cfg.rows.empty() ? "[]" : cell_text(cfg.rows[0][1]);
     out += "<details" + std::string(runs.size() == 1 ? " open" : "") + "><summary>" + run_label(run) +
            ": pipeline file as written" + (overrides == "[]" ? "" : ", with --set " + html_escape(overrides)) +
            "</summary><pre>" + html_escape(yaml) + "</pre></details>";
     out += "<details><summary>" + run_label(run) + ": environment</summary>" +
-           table_html(query(db, "SELECT key, value FROM environment WHERE run_id = ? ORDER BY key", run)) + "</details>";
+           table_html(run_environment(db, run)) + "</details>";
   }
   out += "<p class=\"note\">Written by mlpipe from the run store " + html_escape(fs::absolute(db.path()).lexically_normal().string()) +
          ". Self-contained: no scripts, no network.</p>\n</body></html>\n";

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/runner/plan.h"
+#include "core/store/recorded_queries.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
 #include "core/util/clock.h"
@@ -28,11 +29,7 @@ RecordedRun prepare(const StoreLayout& layout, const std::string& ref, RunOption
     store.mark_interrupted();
     r = load_recorded_run(store.db(), resolve_run_id(store.db(), ref));
     // Same thread count as the original unless told otherwise: it can change a model.
-    if (opt.nthread == 0) {
-      Stmt s = store.db().prepare("SELECT value FROM environment WHERE run_id = ? AND key = 'threads'");
-      s.bind(1, r.id);
-      if (s.step()) opt.nthread = unsigned(std::stoul(s.text(0)));
-    }
+    if (opt.nthread == 0) opt.nthread = recorded_threads(store.db(), r.id).value_or(0);
   }
   opt.config_text = r.config_yaml;
   opt.pipeline_file = r.pipeline_file;
@@ -40,23 +37,6 @@ RecordedRun prepare(const StoreLayout& layout, const std::string& ref, RunOption
   opt.overrides = r.overrides;
   opt.store = layout.root();
   return r;
-}
-
-std::map<std::string, std::pair<std::string, std::string>> artifacts_of(Db& db, int64_t run) {
-  std::map<std::string, std::pair<std::string, std::string>> out;
-  Stmt s = db.prepare("SELECT step || '/' || name, content_hash, path FROM artifacts WHERE run_id = ?");
-  s.bind(1, run);
-  while (s.step()) out[s.text(0)] = {s.text(1), s.text(2)};
-  return out;
-}
-
-std::map<std::string, double> metrics_of(Db& db, int64_t run) {
-  std::map<std::string, double> out;
-  Stmt s = db.prepare("SELECT step || '.' || coalesce(split, '') || '.' || key || '@' ||"
-                      " coalesce(iteration, 'final'), value FROM metrics WHERE run_id = ?");
-  s.bind(1, run);
-  while (s.step()) out[s.text(0)] = s.real(1);
-  return out;
 }
 
 // Timings (throughput, seconds) are measurements of the machine, not results: never compared.
@@ -90,20 +70,17 @@ ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, 
 
   // Inputs first: if the data changed since, the rerun cannot match and this says why.
   {
-    Stmt s = db.prepare("SELECT step, path, content_hash FROM inputs WHERE run_id = ?");
-    s.bind(1, r.id);
-    while (s.step()) {
+    for (const RecordedInput& in : recorded_inputs(db, r.id)) {
       ++rep.inputs_checked;
-      std::string path = s.text(1);
-      std::string now = fs::is_regular_file(path) ? hash_file(path) : "(missing)";
-      if (now != s.text(2))
-        rep.differences.push_back({{"what", "input"}, {"key", s.text(0) + ": " + path},
-                                   {"original", s.text(2)}, {"rerun", now}});
+      std::string now = fs::is_regular_file(in.path) ? hash_file(in.path) : "(missing)";
+      if (now != in.content_hash)
+        rep.differences.push_back({{"what", "input"}, {"key", in.step + ": " + in.path},
+                                   {"original", in.content_hash}, {"rerun", now}});
     }
   }
   rep.rerun = run_plan(make_plan(opt), opt);
 
-  auto a = artifacts_of(db, r.id), b = artifacts_of(db, rep.rerun.run_id);
+  auto a = artifact_hashes(db, r.id), b = artifact_hashes(db, rep.rerun.run_id);
   for (const auto& [key, va] : a) {
     // The bundle manifest names its run and time by design; its files are compared one by one.
     if (ends_with(key, "/manifest.json")) continue;
@@ -113,7 +90,7 @@ ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, 
     if (va.first != vb)
       rep.differences.push_back({{"what", "artifact"}, {"key", key}, {"original", va.first}, {"rerun", vb}});
   }
-  auto ma = metrics_of(db, r.id), mb = metrics_of(db, rep.rerun.run_id);
+  auto ma = metric_values(db, r.id), mb = metric_values(db, rep.rerun.run_id);
   for (const auto& [key, va] : ma) {
     if (is_timing(key)) {
       ++rep.timings_skipped;

@@ -19,6 +19,7 @@
 #include "core/runner/scheduler.h"
 #include "core/runner/sweep.h"
 #include "core/steps/step.h"
+#include "core/store/recorded_queries.h"
 #include "core/store/run_store.h"
 #include "core/store/store_layout.h"
 #include "core/util/build_info.h"
@@ -146,18 +147,13 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
 
 // Step statuses of the run being resumed; refuses runs that cannot be resumed.
 std::map<std::string, std::string> resumable_steps(RunStore& store, int64_t run) {
-  Stmt r = store.db().prepare("SELECT status FROM runs WHERE run_id = ?");
-  r.bind(1, run);
-  if (!r.step()) throw ConfigError("no run " + std::to_string(run) + " to resume");
-  std::string status = r.text(0);
+  std::optional<std::string> found = run_status(store.db(), run);
+  if (!found) throw ConfigError("no run " + std::to_string(run) + " to resume");
+  const std::string& status = *found;
   if (status == "ok") throw ConfigError("run " + std::to_string(run) + " finished ok; there is nothing to resume");
   if (status == "running")
     throw ConfigError("run " + std::to_string(run) + " is still running (its process is alive)");
-  std::map<std::string, std::string> out;
-  Stmt s = store.db().prepare("SELECT step, status FROM steps WHERE run_id = ?");
-  s.bind(1, run);
-  while (s.step()) out[s.text(0)] = s.text(1);
-  return out;
+  return step_statuses(store.db(), run);
 }
 
 }  // namespace

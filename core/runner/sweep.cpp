@@ -8,6 +8,7 @@
 
 #include "core/runner/plan.h"
 #include "core/steps/step.h"
+#include "core/store/recorded_queries.h"
 #include "core/store/run_store.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
@@ -79,12 +80,7 @@ json draw(const json& spec, std::mt19937_64& rng) {
 
 std::optional<double> metric_of(const fs::path& db_path, int64_t run, const MetricName& m) {
   Db db = Db::open(db_path, /*read_only=*/true);
-  Stmt s = db.prepare("SELECT value FROM latest_metrics WHERE run_id = ? AND step = ? AND key = ? AND split IS ?");
-  s.bind(1, run).bind(2, m.step).bind(3, m.key);
-  if (m.split.empty()) s.bind_null(4);
-  else s.bind(4, m.split);
-  if (s.step() && !s.is_null(0)) return s.real(0);
-  return std::nullopt;
+  return latest_metric(db, run, m.step, m.key, m.split);
 }
 
 std::string values_text(const json& trial) {

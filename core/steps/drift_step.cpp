@@ -8,7 +8,8 @@
 #include "core/data/csv_writer.h"
 #include "core/metrics/drift.h"
 #include "core/predict/predict.h"
-#include "core/registry/model_registry.h"
+#include "core/store/model_registry.h"
+#include "core/store/recorded_queries.h"
 #include "core/store/store_layout.h"
 #include "core/steps/steps.h"
 #include "core/util/atomic_file.h"
@@ -91,20 +92,17 @@ void check_drift(const StepSpec& spec, const ConfigChecker& check, const Pipelin
 std::optional<ModelVersion> find_reference(RunStore& store, const Reference& r) {
   if (r.run)  // the bundle as that run's export step recorded it; a later export may have replaced it
     return store.locked([&](Db& db) -> std::optional<ModelVersion> {
-      Stmt s = db.prepare("SELECT path, content_hash FROM artifacts WHERE run_id = ? AND name = 'manifest.json'");
-      s.bind(1, r.run);
-      if (!s.step()) throw ConfigError("reference: run " + std::to_string(r.run) + " exported no model bundle");
+      std::optional<std::pair<std::string, std::string>> manifest = exported_manifest(db, r.run);
+      if (!manifest) throw ConfigError("reference: run " + std::to_string(r.run) + " exported no model bundle");
       ModelVersion m;
       m.name = "run " + std::to_string(r.run);
       m.run_id = r.run;
-      m.path = StoreLayout(fs::absolute(db.path()).parent_path()).resolve(s.text(0)).parent_path().string();
-      m.manifest_hash = s.text(1);
+      m.path = StoreLayout(fs::absolute(db.path()).parent_path()).resolve(manifest->first).parent_path().string();
+      m.manifest_hash = manifest->second;
       return m;
     });
   return store.locked([&](Db& db) -> std::optional<ModelVersion> {
-    Stmt s = db.prepare("SELECT 1 FROM models WHERE name = ?");
-    s.bind(1, r.name);
-    if (!s.step()) return std::nullopt;  // nothing registered yet: the first night has no reference
+    if (!has_model(db, r.name)) return std::nullopt;  // nothing registered yet: the first night has no reference
     return find_model(db, r.name, r.ref);
   });
 }

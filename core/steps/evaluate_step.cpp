@@ -8,7 +8,7 @@
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
 #include "core/predict/predict.h"
-#include "core/registry/model_registry.h"
+#include "core/store/model_registry.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"

@@ -3,7 +3,7 @@
 
 #include "core/metrics/drift.h"
 #include "core/predict/bundle.h"
-#include "core/registry/model_registry.h"
+#include "core/store/model_registry.h"
 #include "core/platform/environment.h"
 #include "core/steps/steps.h"
 #include "core/util/build_info.h"

@@ -1,4 +1,4 @@
-#include "core/registry/model_registry.h"
+#include "core/store/model_registry.h"
 
 #include <algorithm>
 #include <cctype>
@@ -112,6 +112,12 @@ void require_model(Db& db, const std::string& name) {
 }
 
 }  // namespace
+
+bool has_model(Db& db, const std::string& name) {
+  Stmt s = db.prepare("SELECT 1 FROM models WHERE name = ?");
+  s.bind(1, name);
+  return s.step();
+}
 
 void check_model_name(const std::string& name, const std::string& what) {
   bool ok = !name.empty() && name.size() <= 100 && std::isalnum(static_cast<unsigned char>(name[0]));

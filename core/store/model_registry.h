@@ -46,6 +46,9 @@ std::optional<int64_t> promote_model(Db& db, const std::string& name, int64_t ve
                                      const std::string& alias, const std::string& by,
                                      std::optional<int64_t> run_id, const std::string& note);
 
+// Whether any version of `name` is registered.
+bool has_model(Db& db, const std::string& name);
+
 // "3", "v3", "latest", or an alias ("champion"); nullopt when the alias is not set yet.
 // Throws ConfigError for an unknown model or version.
 std::optional<ModelVersion> find_model(Db& db, const std::string& name, const std::string& ref);
