@@ -20,6 +20,7 @@
 #include "core/runner/sweep.h"
 #include "core/steps/step.h"
 #include "core/store/recorded_queries.h"
+#include "core/store/object_store.h"
 #include "core/store/run_store.h"
 #include "core/store/store_layout.h"
 #include "core/util/build_info.h"
@@ -209,6 +210,7 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
   RunStore store(out.db);
   store.mark_interrupted();
   StepCache cache(store, layout);
+  ObjectStore objects(layout);
 
   std::map<std::string, std::string> resumed;
   if (opt.resume_run) resumed = resumable_steps(store, *opt.resume_run);
@@ -457,6 +459,9 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
         store.step_finished(run, spec.name, step_status_name(e.status), e.error, e.duration_s);
       if (e.status == StepStatus::kOk && e.origin == 0 && !opt.no_cache)
         cache.save(decisions[i].fingerprint, input, result, ctx.outside_outputs, run, spec.name, spec.type);
+      // The run's own recorded files become objects (no copy): stored once, kept by gc.
+      for (const auto& [file, hash] : ctx.artifact_files())
+        if (!fs::path(layout.record_path(file)).is_absolute() && fs::is_regular_file(file)) objects.share(file, hash);
     } catch (const std::exception& x) {
       if (e.status == StepStatus::kOk) {
         e.status = StepStatus::kFailed;

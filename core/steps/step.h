@@ -63,10 +63,14 @@ class StepContext {
   nlohmann::json outside_outputs = nlohmann::json::object();
   // The run store, for steps that read or write the model registry; null in unit tests.
   RunStore* store() const { return store_; }
+  // Files this step recorded as artifacts, with their content hashes (the runner makes those in
+  // the store's folder objects once the step has ended).
+  const std::vector<std::pair<std::filesystem::path, std::string>>& artifact_files() const { return artifact_files_; }
 
  private:
   RunStore* store_;
   std::vector<MetricPoint> pending_;
+  std::vector<std::pair<std::filesystem::path, std::string>> artifact_files_;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
   std::string summary_;
 };

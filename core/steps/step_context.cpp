@@ -44,8 +44,10 @@ void StepContext::flush_metrics() {
 void StepContext::artifact(const std::string& name, const fs::path& path) {
   if (!store_) return;
   // Relative to the store's root: the record means the same file from any working directory.
-  store_->add_artifact(run_id, spec.name, name, StoreLayout(workdir).record_path(path), hash_file(path),
+  std::string hash = hash_file(path);
+  store_->add_artifact(run_id, spec.name, name, StoreLayout(workdir).record_path(path), hash,
                        int64_t(fs::file_size(path)));
+  artifact_files_.emplace_back(path, hash);
 }
 
 void StepContext::input_file(const fs::path& path, std::optional<int64_t> rows,

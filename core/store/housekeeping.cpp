@@ -18,12 +18,14 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
-int64_t tree_bytes(const fs::path& dir, int64_t* files = nullptr) {
+// Bytes of the regular files under `dir`; `unshared_only`: those not hard-linked elsewhere (a
+// run's file that is also an object is counted with the objects).
+int64_t tree_bytes(const fs::path& dir, int64_t* files = nullptr, bool unshared_only = false) {
   int64_t total = 0;
   std::error_code ec;
   if (!fs::exists(dir, ec)) return 0;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec)) {
+    if (it->is_regular_file(ec) && !(unshared_only && it->hard_link_count(ec) > 1)) {
       total += int64_t(it->file_size(ec));
       if (files) ++*files;
     }
@@ -95,6 +97,8 @@ GcReport collect_garbage(const StoreLayout& store, const GcOptions& opt) {
     std::string kept_entries = std::string("SELECT fingerprint FROM (") + ranked + ") WHERE n <= " + std::to_string(opt.keep);
     keep = hashes(db, ("SELECT object FROM cache_objects WHERE fingerprint IN (" + kept_entries + ")").c_str());
     for (const auto& h : hashes(db, "SELECT object FROM model_objects")) keep.insert(h);
+    // Runs' own files (models, predictions): recorded forever, so their objects stay.
+    for (const auto& h : hashes(db, "SELECT content_hash FROM artifacts WHERE path NOT LIKE '/%'")) keep.insert(h);
     Stmt n = db.prepare("SELECT count(*) FROM (" + kept_entries + ")");
     n.step();
     r.entries_kept = n.int64(0);
@@ -163,7 +167,8 @@ json store_info(const StoreLayout& store) {
   };
   std::set<std::string> cached = hashes(db, "SELECT object FROM cache_objects");
   std::set<std::string> registered = hashes(db, "SELECT object FROM model_objects");
-  int64_t n_cache = 0, b_cache = 0, n_reg = 0, b_reg = 0, n_none = 0, b_none = 0;
+  std::set<std::string> of_runs = hashes(db, "SELECT content_hash FROM artifacts WHERE path NOT LIKE '/%'");
+  int64_t n_cache = 0, b_cache = 0, n_reg = 0, b_reg = 0, n_none = 0, b_none = 0, n_run = 0, b_run = 0;
   if (fs::is_directory(store.objects()))
     for (const auto& shard : fs::directory_iterator(store.objects()))
       for (const auto& f : fs::directory_iterator(shard.path())) {
@@ -176,6 +181,9 @@ json store_info(const StoreLayout& store) {
         } else if (cached.count(h)) {
           ++n_cache;
           b_cache += b;
+        } else if (of_runs.count(h)) {
+          ++n_run;
+          b_run += b;
         } else {
           ++n_none;
           b_none += b;
@@ -197,8 +205,9 @@ json store_info(const StoreLayout& store) {
       {"database_bytes", db_bytes},
       {"objects", {{"cache", {{"count", n_cache}, {"bytes", b_cache}}},
                    {"registry", {{"count", n_reg}, {"bytes", b_reg}}},
+                   {"runs", {{"count", n_run}, {"bytes", b_run}}},
                    {"unreferenced", {{"count", n_none}, {"bytes", b_none}}}}},
-      {"run_files_bytes", tree_bytes(store.root() / "runs", &run_files)},
+      {"run_files_bytes", tree_bytes(store.root() / "runs", &run_files, /*unshared_only=*/true)},
       {"run_files", run_files},
       {"tmp_bytes", tree_bytes(store.tmp())},
       {"legacy_cache_bytes", tree_bytes(store.root() / "cache")},
@@ -216,10 +225,12 @@ std::string format_store_info(const json& i) {
   out += "  objects: cache   " + b(o["cache"]["bytes"]) + "  (" + std::to_string(o["cache"]["count"].get<int64_t>()) +
          " objects; the entries list " + b(i["cache_entries_bytes_logical"]) + ", shared objects counted once here)\n";
   out += "  objects: models  " + b(o["registry"]["bytes"]) + "  (" + std::to_string(o["registry"]["count"].get<int64_t>()) + " objects)\n";
+  out += "  objects: runs    " + b(o["runs"]["bytes"]) + "  (" + std::to_string(o["runs"]["count"].get<int64_t>()) +
+         " objects: runs' models, predictions and other recorded files)\n";
   out += "  objects: unused  " + b(o["unreferenced"]["bytes"]) + "  (" + std::to_string(o["unreferenced"]["count"].get<int64_t>()) +
          " objects; mlpipe gc deletes them)\n";
-  out += "  run files        " + b(i["run_files_bytes"]) + "  (" + std::to_string(i["run_files"].get<int64_t>()) +
-         " files under runs/: models, predictions, checkpoints)\n";
+  out += "  other run files  " + b(i["run_files_bytes"]) + "  (" + std::to_string(i["run_files"].get<int64_t>()) +
+         " files under runs/ that are not objects: checkpoints, scratch)\n";
   if (i["tmp_bytes"].get<int64_t>()) out += "  tmp/             " + b(i["tmp_bytes"]) + "\n";
   if (i["legacy_cache_bytes"].get<int64_t>())
     out += "  old cache/       " + b(i["legacy_cache_bytes"]) + "  (from before stores; mlpipe gc removes it)\n";

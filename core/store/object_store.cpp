@@ -48,6 +48,22 @@ fs::path ObjectStore::adopt(const fs::path& file, const std::string& hash) {
   return dest;
 }
 
+void ObjectStore::share(const fs::path& file, const std::string& hash) {
+  fs::path dest = path(hash);
+  if (fs::is_regular_file(dest) && fs::file_size(dest) == fs::file_size(file) && hash_file(dest) == hash) {
+    fs::path link = temp_sibling(file);
+    if (::link(dest.c_str(), link.c_str()) == 0) fs::rename(link, file);  // the run's name, the object's bytes
+    ::utimensat(AT_FDCWD, dest.c_str(), nullptr, 0);                      // see adopt: spared by a gc now
+    return;
+  }
+  fs::create_directories(dest.parent_path());
+  fsync_file(file);
+  ::chmod(file.c_str(), 0444);
+  fs::path staged = temp_sibling(dest);
+  if (::link(file.c_str(), staged.c_str()) != 0) fs::copy_file(file, staged);
+  fs::rename(staged, dest);
+}
+
 std::string ObjectStore::put_copy(const fs::path& file) {
   std::string hash = hash_file(file);
   fs::create_directories(tmp_);

@@ -21,6 +21,11 @@ class ObjectStore {
   // `hash` (its content hash): flushed to disk and renamed into place, or, when an intact object
   // with that hash exists already, removed (a damaged one is replaced). Returns the object's path.
   std::filesystem::path adopt(const std::filesystem::path& file, const std::string& hash);
+  // Makes a finished file in the store's folder (a run's model or predictions, hash `hash`) one
+  // of the objects without copying it: hard-linked in as the object, or, when an intact object
+  // with that hash exists, replaced by a link to it (stored once). Both names then hold the same
+  // read-only bytes. Falls back to a copy where hard links are not possible.
+  void share(const std::filesystem::path& file, const std::string& hash);
   // Copies `file` in as an object; returns its content hash.
   std::string put_copy(const std::filesystem::path& file);
   // Writes the object to `dest` (a copy) after checking its bytes still have its hash; throws

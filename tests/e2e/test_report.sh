@@ -31,6 +31,7 @@ expect_exit 2 "$MLPIPE" report 9
 assert_contains "$ERR" "no run 9"
 # A predictions file changed after the run is not plotted, and the report says why.
 pred=$(sql $MLPIPE_STORE/store.db "SELECT path FROM artifacts WHERE run_id=1 AND name='predictions.csv'")
+chmod u+w "$MLPIPE_STORE/$pred"   # recorded files are read-only
 echo "tampered" >>"$MLPIPE_STORE/$pred"
 expect_exit 0 "$MLPIPE" report 1 -o tampered.html
 assert_contains tampered.html "its predictions file changed since the run"

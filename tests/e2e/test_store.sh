@@ -46,6 +46,10 @@ assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM artifacts WHERE path LIK
 run_uid=$(sql .mlpipe/store.db "SELECT run_uid FROM runs WHERE run_id = 3")
 [[ $run_uid =~ ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] || fail "run uid '$run_uid' is not a UUIDv7"
 [ -d ".mlpipe/runs/$run_uid/train" ] || fail "run files are not under runs/<uid>/"
+# A run's recorded files are objects too (the same bytes under both names, read-only).
+model=$(sql .mlpipe/store.db "SELECT path || '|' || content_hash FROM artifacts WHERE run_id = 3 AND step = 'train'")
+h=${model#*|}
+[ ".mlpipe/${model%|*}" -ef ".mlpipe/objects/${h:0:2}/${h:2}" ] || fail "the run's model is not its object"
 
 # $MLPIPE_STORE is honoured by run and by readers; the retired $MLPIPE_DB is refused.
 MLPIPE_STORE=$WORK/envstore expect_exit 0 "$MLPIPE" run pipeline.yaml -q --set steps.export.dir=out/env
@@ -69,7 +73,8 @@ assert_eq "$(find .mlpipe/objects -type f | wc -l)" "$before" "a dry run deleted
 expect_exit 0 "$MLPIPE" gc --keep 1 --min-age 0 --json
 [ "$(find .mlpipe/objects -type f | wc -l)" -lt "$before" ] || fail "gc deleted nothing"
 missing=0
-for h in $(sql .mlpipe/store.db "SELECT object FROM model_objects UNION SELECT object FROM cache_objects"); do
+for h in $(sql .mlpipe/store.db "SELECT object FROM model_objects UNION SELECT object FROM cache_objects
+                                 UNION SELECT content_hash FROM artifacts WHERE path NOT LIKE '/%'"); do
   [ -f ".mlpipe/objects/${h:0:2}/${h:2}" ] || missing=$((missing + 1))
 done
 assert_eq "$missing" 0 "objects still named by the store"
