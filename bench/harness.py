@@ -118,7 +118,7 @@ def main():
     size = os.path.getsize(os.path.join(DATA, "wide.csv")) / 1e6
     r = measure(f"1. CSV ingest: wide.csv, 1,000,000 x 50 numeric ({size:.0f} MB)", [
         ("mlpipe run (ingest, --no-cache)", [MLPIPE, "run", os.path.join(pipes, "ingest.yaml"), "-q", "--no-cache",
-                                             "--threads", "2", "--workdir", os.path.join(wd, "ingest")]),
+                                             "--threads", "2", "--store", os.path.join(wd, "ingest")]),
         ("pandas.read_csv", [PY, os.path.join(HERE, "peers", "pandas_ingest.py"), "wide.csv"]),
         ("xgboost DMatrix CSV loader", [PY, os.path.join(HERE, "peers", "xgb_ingest.py"), "wide.csv"]),
     ])
@@ -131,7 +131,7 @@ def main():
     if os.path.exists(os.path.join(DATA, "cs-training.csv")):
         results.append(measure("1b. CSV ingest: give-me-some-credit cs-training.csv (150,000 rows, NA values)", [
             ("mlpipe run (ingest, --no-cache)", [MLPIPE, "run", os.path.join(pipes, "ingest-credit.yaml"), "-q",
-                                                 "--no-cache", "--threads", "2", "--workdir", os.path.join(wd, "credit")]),
+                                                 "--no-cache", "--threads", "2", "--store", os.path.join(wd, "credit")]),
             ("pandas.read_csv", [PY, os.path.join(HERE, "peers", "pandas_ingest.py"), "cs-training.csv"]),
         ]))
 
@@ -168,7 +168,7 @@ def main():
     notes_xgb = []
     r = measure("2. XGBoost end to end: binary.csv 200,000 x 20, 100 rounds hist, depth 6, 2 threads", [
         ("mlpipe run (5 steps, --no-cache)", [MLPIPE, "run", os.path.join(pipes, "xgb.yaml"), "-q", "--no-cache",
-                                              "--json", "--threads", "2", "--workdir", os.path.join(wd, "xgb")]),
+                                              "--json", "--threads", "2", "--store", os.path.join(wd, "xgb")]),
         ("python: pandas + xgboost.train", [PY, os.path.join(HERE, "peers", "xgb_train.py"), "binary.csv"]),
         ("xgboost CLI (train, then predict)", ["sh", os.path.join(HERE, "peers", "xgb_cli.sh"), cli_dir]),
     ], setup=cli_files, check=same_auc)
@@ -189,7 +189,7 @@ def main():
             r = measure(f"3. Sequence training: {arch}, batch 256, 50 steps, 16 features, hidden 64, 2 threads", [
                 ("mlpipe run (sequence trainer)", [MLPIPE, "run", os.path.join(pipes, "seq.yaml"), "-q", "--no-cache", "--json",
                                                    "--threads", "2", "--set", f"steps.train.model.arch={arch}",
-                                                   "--workdir", os.path.join(wd, "seq-" + arch)]),
+                                                   "--store", os.path.join(wd, "seq-" + arch)]),
                 ("python: PyTorch, same model", [PY, os.path.join(HERE, "peers", "torch_seq.py"), arch]),
             ], check=seq_rates)
             med = lambda v: sorted(v)[len(v) // 2]
@@ -210,7 +210,7 @@ def main():
         shutil.rmtree(os.path.join(wd, "noop"), ignore_errors=True)
     results.append(measure("4. No-op re-run of a 5-step pipeline (all steps up to date)", [
         ("mlpipe run (all reused)", [MLPIPE, "run", os.path.join(pipes, "xgb.yaml"), "-q", "--threads", "2",
-                                     "--workdir", os.path.join(wd, "noop")]),
+                                     "--store", os.path.join(wd, "noop")]),
         ("snakemake (5 rules, nothing to do)", ["snakemake", "-s", os.path.join(HERE, "peers", "Snakefile"),
                                                 "-c1", "--quiet"]),
     ], cwd=snake, setup=fresh_noop, rounds=max(ROUNDS, 10)))

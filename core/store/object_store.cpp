@@ -42,7 +42,8 @@ fs::path ObjectStore::adopt(const fs::path& file, const std::string& hash) {
     return dest;
   }
   fs::create_directories(dest.parent_path());
-  fsync_file(file);
+  // Not fsynced: an object lost or torn by a power cut fails its hash check when loaded (a cache
+  // miss) and is replaced by the next writer; put_copy (registered models) does sync.
   ::chmod(file.c_str(), 0444);  // read-only: an object is never edited in place
   fs::rename(file, dest);       // atomic: a concurrent writer of the same object wins or loses whole
   return dest;
@@ -57,7 +58,6 @@ void ObjectStore::share(const fs::path& file, const std::string& hash) {
     return;
   }
   fs::create_directories(dest.parent_path());
-  fsync_file(file);
   ::chmod(file.c_str(), 0444);
   fs::path staged = temp_sibling(dest);
   if (::link(file.c_str(), staged.c_str()) != 0) fs::copy_file(file, staged);
@@ -71,6 +71,7 @@ std::string ObjectStore::put_copy(const fs::path& file) {
   fs::copy_file(file, staged);
   try {
     if (hash_file(staged) != hash) throw StepError(file.string() + " changed while it was being stored");
+    fsync_file(staged);  // a registered model must survive a power cut
     adopt(staged, hash);
   } catch (...) {
     std::error_code ec;
