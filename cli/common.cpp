@@ -10,7 +10,8 @@ namespace mlpipe::cli {
 
 void add_store_option(CLI::App* cmd, std::string& store) {
   cmd->add_option("--store", store, "Store folder (default: $MLPIPE_STORE, else .mlpipe/" +
-                                        std::string(cmd->get_name() == "run" ? " beside the pipeline)" : " here)"));
+                                        std::string(cmd->get_name() == "run" ? " beside the pipeline)" : " here)"))
+      ->type_name("DIR");
   cmd->add_option_function<std::string>(
          "--db",
          [](const std::string& v) {

@@ -459,9 +459,13 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
         store.step_finished(run, spec.name, step_status_name(e.status), e.error, e.duration_s);
       if (e.status == StepStatus::kOk && e.origin == 0 && !opt.no_cache)
         cache.save(decisions[i].fingerprint, input, result, ctx.outside_outputs, run, spec.name, spec.type);
-      // The run's own recorded files become objects (no copy): stored once, kept by gc.
-      for (const auto& [file, hash] : ctx.artifact_files())
-        if (!fs::path(layout.record_path(file)).is_absolute() && fs::is_regular_file(file)) objects.share(file, hash);
+      // Every recorded file becomes an object, stored once and kept by gc: the run's own files
+      // without a copy, files outside the store (an export bundle, a copy for people) copied in.
+      for (const auto& [file, hash] : ctx.artifact_files()) {
+        if (!fs::is_regular_file(file)) continue;
+        if (!fs::path(layout.record_path(file)).is_absolute()) objects.share(file, hash);
+        else if (!objects.has(hash)) objects.put_copy(file);
+      }
     } catch (const std::exception& x) {
       if (e.status == StepStatus::kOk) {
         e.status = StepStatus::kFailed;

@@ -97,8 +97,8 @@ GcReport collect_garbage(const StoreLayout& store, const GcOptions& opt) {
     std::string kept_entries = std::string("SELECT fingerprint FROM (") + ranked + ") WHERE n <= " + std::to_string(opt.keep);
     keep = hashes(db, ("SELECT object FROM cache_objects WHERE fingerprint IN (" + kept_entries + ")").c_str());
     for (const auto& h : hashes(db, "SELECT object FROM model_objects")) keep.insert(h);
-    // Runs' own files (models, predictions): recorded forever, so their objects stay.
-    for (const auto& h : hashes(db, "SELECT content_hash FROM artifacts WHERE path NOT LIKE '/%'")) keep.insert(h);
+    // Every file a run recorded (models, predictions, bundle files): recorded forever, so kept.
+    for (const auto& h : hashes(db, "SELECT content_hash FROM artifacts")) keep.insert(h);
     Stmt n = db.prepare("SELECT count(*) FROM (" + kept_entries + ")");
     n.step();
     r.entries_kept = n.int64(0);
@@ -167,7 +167,7 @@ json store_info(const StoreLayout& store) {
   };
   std::set<std::string> cached = hashes(db, "SELECT object FROM cache_objects");
   std::set<std::string> registered = hashes(db, "SELECT object FROM model_objects");
-  std::set<std::string> of_runs = hashes(db, "SELECT content_hash FROM artifacts WHERE path NOT LIKE '/%'");
+  std::set<std::string> of_runs = hashes(db, "SELECT content_hash FROM artifacts");
   int64_t n_cache = 0, b_cache = 0, n_reg = 0, b_reg = 0, n_none = 0, b_none = 0, n_run = 0, b_run = 0;
   if (fs::is_directory(store.objects()))
     for (const auto& shard : fs::directory_iterator(store.objects()))
@@ -226,7 +226,7 @@ std::string format_store_info(const json& i) {
          " objects; the entries list " + b(i["cache_entries_bytes_logical"]) + ", shared objects counted once here)\n";
   out += "  objects: models  " + b(o["registry"]["bytes"]) + "  (" + std::to_string(o["registry"]["count"].get<int64_t>()) + " objects)\n";
   out += "  objects: runs    " + b(o["runs"]["bytes"]) + "  (" + std::to_string(o["runs"]["count"].get<int64_t>()) +
-         " objects: runs' models, predictions and other recorded files)\n";
+         " objects: runs' models, predictions, bundle files)\n";
   out += "  objects: unused  " + b(o["unreferenced"]["bytes"]) + "  (" + std::to_string(o["unreferenced"]["count"].get<int64_t>()) +
          " objects; mlpipe gc deletes them)\n";
   out += "  other run files  " + b(i["run_files_bytes"]) + "  (" + std::to_string(i["run_files"].get<int64_t>()) +

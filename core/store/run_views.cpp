@@ -72,13 +72,23 @@ int64_t resolve_run_id(Db& db, const std::string& ref) {
     if (s.step() && !s.is_null(0)) return s.int64(0);
     throw ConfigError("the run store has no runs yet");
   }
+  // A run's global id (run_uid), whole or a unique prefix of at least 8 characters.
+  if (ref.size() >= 8 && ref.find_first_not_of("0123456789abcdef-") == std::string::npos &&
+      ref.find_first_not_of("0123456789") != std::string::npos) {
+    Stmt s = db.prepare("SELECT run_id FROM runs WHERE run_uid >= ?1 AND run_uid < ?1 || 'g' ORDER BY run_uid LIMIT 2");
+    s.bind(1, ref);
+    if (!s.step()) throw ConfigError("no run with id " + ref + " in " + db.path().string());
+    int64_t found = s.int64(0);
+    if (s.step()) throw ConfigError("run id prefix " + ref + " matches several runs; give more of it");
+    return found;
+  }
   int64_t id = 0;
   try {
     size_t used = 0;
     id = std::stoll(ref, &used);
     if (used != ref.size()) throw std::invalid_argument(ref);
   } catch (const std::exception&) {
-    throw ConfigError("'" + ref + "' is not a run id (a number, or 'latest')");
+    throw ConfigError("'" + ref + "' is not a run id (a number, a run's global id, or 'latest')");
   }
   Stmt s = db.prepare("SELECT 1 FROM runs WHERE run_id = ?");
   s.bind(1, id);
@@ -111,7 +121,7 @@ json run_details(Db& db, int64_t run) {
   };
   json runs = q("SELECT run_id, pipeline, pipeline_file, status, started_at, ended_at, duration_s,"
                 " exit_code, error, config_hash, overrides, seed, git_commit, git_dirty, host, user,"
-                " mlpipe_version, pid, workdir FROM runs WHERE run_id = ?");
+                " mlpipe_version, pid, workdir, run_uid FROM runs WHERE run_id = ?");
   d["run"] = runs.at(0);
   d["steps"] = q("SELECT step, type, status, started_at, duration_s, fingerprint, reused_from_run, error"
                  " FROM steps WHERE run_id = ? ORDER BY coalesce(started_at, '9'), rowid");
@@ -137,6 +147,7 @@ std::string format_run_details(const json& d) {
   const json& r = d["run"];
   std::string out;
   out += "run " + str(r["run_id"]) + "  " + str(r["pipeline"]) + "  " + str(r["status"]) + "\n";
+  out += "  id         " + str(r["run_uid"]) + "\n";
   out += "  file       " + str(r["pipeline_file"]) + "\n";
   out += "  started    " + str(r["started_at"]) + "  (" + str(r["duration_s"]) + " s)\n";
   out += "  config     " + str(r["config_hash"]) + "  overrides " + str(r["overrides"]) + "  seed " + str(r["seed"]) + "\n";

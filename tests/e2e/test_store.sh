@@ -46,6 +46,11 @@ assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM artifacts WHERE path LIK
 run_uid=$(sql .mlpipe/store.db "SELECT run_uid FROM runs WHERE run_id = 3")
 [[ $run_uid =~ ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] || fail "run uid '$run_uid' is not a UUIDv7"
 [ -d ".mlpipe/runs/$run_uid/train" ] || fail "run files are not under runs/<uid>/"
+# Commands take the global id (or a unique prefix of it) as well as the number.
+expect_exit 0 "$MLPIPE" runs show "${run_uid:0:13}" --json
+assert_contains "$OUT" "\"run_uid\": \"$run_uid\""
+expect_exit 0 "$MLPIPE" runs show 3
+assert_contains "$OUT" "  id         $run_uid"
 # A run's recorded files are objects too (the same bytes under both names, read-only).
 model=$(sql .mlpipe/store.db "SELECT path || '|' || content_hash FROM artifacts WHERE run_id = 3 AND step = 'train'")
 h=${model#*|}
@@ -74,7 +79,7 @@ expect_exit 0 "$MLPIPE" gc --keep 1 --min-age 0 --json
 [ "$(find .mlpipe/objects -type f | wc -l)" -lt "$before" ] || fail "gc deleted nothing"
 missing=0
 for h in $(sql .mlpipe/store.db "SELECT object FROM model_objects UNION SELECT object FROM cache_objects
-                                 UNION SELECT content_hash FROM artifacts WHERE path NOT LIKE '/%'"); do
+                                 UNION SELECT content_hash FROM artifacts"); do
   [ -f ".mlpipe/objects/${h:0:2}/${h:2}" ] || missing=$((missing + 1))
 done
 assert_eq "$missing" 0 "objects still named by the store"
