@@ -383,6 +383,7 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
     }
     fs::path outdir = layout.run_dir(run_uid) / spec.name;
     StepContext ctx(p, spec, input, outdir, layout.root(), &store, run, step_threads[i]);
+    ctx.reproducing = opt.reproduces_run.has_value();
     if (opt.log) {
       ctx.log_sink = [&](const std::string& line) { display->line("      " + spec.name + ": " + line); };
       ctx.progress_sink = [&](double done, double total, const std::string& unit, const std::string& note) {

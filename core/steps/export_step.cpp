@@ -80,6 +80,17 @@ json reference_profile(const StepContext& ctx, const TrainedModel& tm) {
   return out;
 }
 
+// Reproduce: which registered version this bundle is, without registering or promoting anything.
+std::string look_up_bundle(StepContext& ctx, const fs::path& dir) {
+  std::string name = ctx.cfg["register"].get<std::string>();
+  std::optional<ModelVersion> m =
+      ctx.store()->locked([&](Db& db) { return has_model(db, name) ? find_same_model(db, name, dir) : std::nullopt; });
+  if (!m) return "; not a registered version of " + name + " (reproduce: the registry is left as it is)";
+  ctx.metric("model_version", double(m->version));
+  ctx.flush_metrics();
+  return "; the same model as " + name + " v" + std::to_string(m->version) + " (reproduce: nothing registered or promoted)";
+}
+
 // Registers the bundle (and promotes it when asked); returns the summary's addition.
 std::string register_bundle(StepContext& ctx, const fs::path& dir) {
   std::string name = ctx.cfg["register"].get<std::string>();
@@ -145,7 +156,8 @@ Flow run_export(StepContext& ctx) {
   ctx.artifact("manifest.json", dir / "manifest.json");
   ctx.outside_outputs[(dir / "manifest.json").string()] = hash_file(dir / "manifest.json");
   std::string summary = "bundle written to " + dir.string();
-  if (ctx.cfg.contains("register") && ctx.store()) summary += register_bundle(ctx, dir);
+  if (ctx.cfg.contains("register") && ctx.store())
+    summary += ctx.reproducing ? look_up_bundle(ctx, dir) : register_bundle(ctx, dir);
   ctx.summary(summary);
   return {};
 }

@@ -30,6 +30,9 @@ class StepContext {
   long long seed;
   unsigned nthread;
   int64_t run_id;
+  // `mlpipe reproduce`: the run re-creates a recorded one and must change nothing outside itself
+  // (no registration, no promotion).
+  bool reproducing = false;
 
   // A path from the pipeline file, resolved against the pipeline's folder.
   std::filesystem::path resolve(const std::string& path) const;

@@ -185,6 +185,14 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
   return {m, true};
 }
 
+std::optional<ModelVersion> find_same_model(Db& db, const std::string& name, const fs::path& bundle_dir) {
+  json manifest = json::parse(read_file(bundle_dir / "manifest.json"));
+  Stmt s = db.prepare(std::string(kVersionColumns) + " WHERE name = ? AND content_hash = ? ORDER BY version DESC LIMIT 1");
+  s.bind(1, name).bind(2, bundle_content_hash(manifest));
+  if (!s.step()) return std::nullopt;
+  return completed(db, read_version(s));
+}
+
 std::optional<int64_t> promote_model(Db& db, const std::string& name, int64_t version, const std::string& alias,
                                      const std::string& by, std::optional<int64_t> run_id, const std::string& note) {
   check_model_name(alias, "alias");

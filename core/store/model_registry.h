@@ -41,6 +41,9 @@ Registration register_model(Db& db, const std::string& name, const std::filesyst
                             int64_t run_id, const std::string& step, const nlohmann::json& metrics,
                             const std::string& evaluated_on, const std::string& by);
 
+// The registered version of `name` whose files equal the bundle's, if any (registers nothing).
+std::optional<ModelVersion> find_same_model(Db& db, const std::string& name, const std::filesystem::path& bundle_dir);
+
 // Points `alias` at `version` and logs who did it; returns the version it pointed to before.
 std::optional<int64_t> promote_model(Db& db, const std::string& name, int64_t version,
                                      const std::string& alias, const std::string& by,

@@ -92,4 +92,13 @@ assert_contains "$ERR" "a gate compares with the champion, but which registered 
 sed -i 's|    register: tiny|    register: "../x"|' pipeline.yaml
 expect_exit 2 "$MLPIPE" validate pipeline.yaml
 assert_contains "$ERR" "'../x' is not a valid name"
+# Reproducing the run that registered and promoted v2 changes nothing in the registry (the
+# champion stays v1 after the roll-back) and still reproduces (its model is v2, found by content).
+truncate -s -1 .mlpipe/objects/${obj:0:2}/${obj:2}   # undo the damage done to v1's model above
+events=$(sql $db "SELECT count(*) FROM model_events")
+expect_exit 0 "$MLPIPE" reproduce 3
+assert_contains "$OUT" "verdict: reproduced bit-identically"
+assert_eq "$(sql $db "SELECT version FROM model_aliases WHERE name='tiny' AND alias='champion'")" 1 "champion after reproduce"
+assert_eq "$(sql $db "SELECT count(*) FROM model_events")" "$events" "no registry events from reproduce"
+assert_eq "$(sql $db "SELECT value FROM metrics WHERE run_id = (SELECT max(run_id) FROM runs) AND key = 'model_version'")" 2.0 "the rerun's model is v2"
 echo ok
