@@ -561,9 +561,18 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
     throw StepError(label + ":1: bad header: " + f.reason);
   }
   std::vector<std::string> names;
+  for (const auto& [pos, name] : opt.header_names)
+    if (pos < 1 || pos > header_fields.size())
+      throw StepError(label + ": header_names: the header has " + std::to_string(header_fields.size()) +
+                      " columns, there is no column " + std::to_string(pos));
   for (size_t i = 0; i < header_fields.size(); ++i) {
     std::string n(trim(field_text(header_fields[i])));
-    if (n.empty()) n = "column_" + std::to_string(i + 1);
+    if (auto it = opt.header_names.find(i + 1); it != opt.header_names.end()) n = it->second;
+    if (n.empty())
+      throw StepError(label + ":1: column " + std::to_string(i + 1) + " has no name in the header (" +
+                      (i == 0 ? "often a row number written by pandas" : "an empty header cell") +
+                      "); name it on the ingest step, e.g. header_names: {" + std::to_string(i + 1) +
+                      ": row_number}, then leave it out with drop: [row_number] or use it as id: row_number");
     if (size_t bad = invalid_utf8_at(n); bad != std::string_view::npos)
       throw StepError(label + ":1: column name " + std::to_string(i + 1) + " is not UTF-8 text; convert the file, e.g. iconv -f latin1 -t utf-8");
     for (size_t j = 0; j < names.size(); ++j)

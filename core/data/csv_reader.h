@@ -20,6 +20,9 @@ struct CsvOptions {
   std::map<std::string, ColumnType> types;  // explicit types; others are inferred
   bool types_must_exist = true;             // false: ignore `types` entries for absent columns
   unsigned threads = 0;                     // 0: one per hardware thread
+  // Names for header columns by 1-based position (a header cell left empty, or one to rename).
+  // An empty header cell without a name here is an error: it would silently become a feature.
+  std::map<size_t, std::string> header_names;
 };
 
 // Errors (StepError) name the file and line: "data.csv:17: expected 5 fields, found 4".

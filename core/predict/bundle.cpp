@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/data/csv_reader.h"
+#include "core/data/label.h"
 #include "core/features/transforms.h"
 #include "core/util/atomic_file.h"
 #include "core/util/crash_point.h"
@@ -101,6 +102,9 @@ PreparedData prepare_for_prediction(const fs::path& csv, const json& pre) {
   const json& ing = pre["ingest"];
   CsvOptions opt;
   opt.na_values = ing["na_values"].get<std::vector<std::string>>();
+  // The names training gave to unnamed header columns (files to score have the same layout).
+  if (ing.contains("header_names"))
+    for (const auto& [pos, name] : ing["header_names"].items()) opt.header_names[std::stoul(pos)] = name.get<std::string>();
   std::string label = ing.value("label", "");
   std::map<std::string, const json*> schema;
   for (const auto& c : ing["columns"]) schema[c["name"].get<std::string>()] = &c;
@@ -121,6 +125,9 @@ PreparedData prepare_for_prediction(const fs::path& csv, const json& pre) {
       continue;
     }
     Column col = std::move(raw.col(size_t(i)));
+    // A label coded as text or another number is mapped to 0/1 as in training.
+    if (name == label && ing.contains("label_positive") && !ing["label_positive"].is_null())
+      binarize_label(col, ing["label_positive"], csv.string(), /*require_positive=*/false);
     if (c["type"] == "categorical") {
       // Map this file's codes onto the training dictionary; unseen categories become missing.
       std::vector<std::string> train_dict = c["categories"].get<std::vector<std::string>>();

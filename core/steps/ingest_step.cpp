@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "core/data/csv_reader.h"
+#include "core/data/label.h"
 #include "core/steps/steps.h"
 #include "core/util/crash_point.h"
 #include "core/util/error.h"
@@ -18,12 +19,13 @@ const Schema& ingest_schema() {
       {"source", Kind::kString, true, {}, "CSV or TSV file, relative to the pipeline file"},
       {"format", Kind::kString, false, {"csv", "tsv"}, "csv or tsv (default: from the extension)"},
       {"delimiter", Kind::kString, false, {}, "one character; default: guessed from the header"},
-      {"label", Kind::kString, false, {}, "the target column"},
+      {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0"},
       {"id", Kind::kString, false, {}, "a row identifier column, never used as a feature"},
       {"types", Kind::kMap, false, {}, "column: numeric | categorical, overriding inference"},
       {"na_values", Kind::kStrings, false, {}, "texts read as missing (default: '', NA, nan, ...)"},
       {"drop", Kind::kStrings, false, {}, "columns to leave out (e.g. leaking ones)"},
       {"threads", Kind::kInt, false, {}, "parser threads (default: all cores)"},
+      {"header_names", Kind::kMap, false, {}, "names for header columns by position (1-based): {1: row_number} for an unnamed first column"},
   });
   return s;
 }
@@ -41,6 +43,8 @@ CsvOptions csv_options(const json& cfg) {
     for (const auto& [col, t] : cfg["types"].items())
       o.types[col] = t == "categorical" ? ColumnType::kCategorical : ColumnType::kNumeric;
   o.threads = unsigned(get_int(cfg, "threads", 0));
+  if (cfg.contains("header_names") && cfg["header_names"].is_object())
+    for (const auto& [pos, name] : cfg["header_names"].items()) o.header_names[std::stoul(pos)] = name.get<std::string>();
   return o;
 }
 
@@ -58,6 +62,29 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
         check.fail_value(tp, "type of column '" + col + "' must be numeric or categorical, got " +
                                  describe(t) + (t.is_string() ? did_you_mean(t.get<std::string>(), kinds) : ""));
     }
+  if (cfg.contains("header_names") && cfg["header_names"].is_object())
+    for (const auto& [pos, name] : cfg["header_names"].items()) {
+      std::string hp = child_path(child_path(spec.path, "header_names"), pos);
+      bool number = !pos.empty() && pos.find_first_not_of("0123456789") == std::string::npos && pos.size() < 7 && std::stoul(pos) >= 1;
+      if (!number) check.fail_key(hp, "header_names: keys are column positions counted from 1, got '" + pos + "'");
+      if (!name.is_string() || name.get<std::string>().empty())
+        check.fail_value(hp, "header_names: the name of column " + pos + " must be non-empty text, got " + describe(name));
+    }
+  if (cfg.contains("label")) {
+    const json& label = cfg["label"];
+    std::string lp = child_path(spec.path, "label");
+    if (label.is_object()) {
+      static const Schema label_keys = {
+          {"column", Kind::kString, true, {}, "the label column"},
+          {"positive", Kind::kAny, true, {}, "the value that is the positive class (text or number)"}};
+      check.check_object(label, lp, label_keys);
+      const json& pos = label["positive"];
+      if (!pos.is_string() && !pos.is_number() && !pos.is_boolean())
+        check.fail_value(child_path(lp, "positive"), "positive must be one value (text or a number), got " + describe(pos));
+    } else if (!label.is_string()) {
+      check.fail_value(lp, "label must be a column name or {column: NAME, positive: VALUE}, got " + describe(label));
+    }
+  }
   std::string source = cfg["source"].get<std::string>();
   fs::path path = fs::path(source).is_absolute() ? fs::path(source) : p.base_dir / source;
   std::error_code ec;
@@ -79,14 +106,35 @@ Flow run_ingest(StepContext& ctx) {
     if (t.find(col) < 0) throw StepError(where + ": drop: no column '" + col + "'" + did_you_mean(col, t.names()));
     else t.remove(col);
   if (t.rows() == 0) throw StepError(where + ": no data rows after the header");
-  frame->label = get_string(cfg, "label", "");
+  LabelSpec label = label_spec(cfg.value("label", json()));
+  frame->label = label.column;
   frame->id = get_string(cfg, "id", "");
+  std::string label_note;
   if (!frame->label.empty()) {
-    const Column& y = t.at(frame->label, where + ": label");
-    if (y.type != ColumnType::kNumeric)
-      throw StepError(where + ": label column '" + frame->label +
-                      "' must be numeric (0/1 for a binary target), but it holds text such as '" +
-                      (y.dict.empty() ? "" : y.dict[0]) + "'");
+    Column& y = t.at(frame->label, where + ": label");
+    if (!label.positive.is_null()) {
+      LabelCounts n = binarize_label(y, label.positive, where);
+      label_note = "; label " + frame->label + ": " + std::to_string(n.positive) + " positive (" +
+                   (label.positive.is_string() ? label.positive.get<std::string>() : label.positive.dump()) + "), " +
+                   std::to_string(n.negative) + " negative" + (n.missing ? ", " + std::to_string(n.missing) + " missing" : "");
+      ctx.metric("label_positive", double(n.positive));
+      ctx.metric("label_negative", double(n.negative));
+    } else if (y.type != ColumnType::kNumeric) {
+      // The values with their counts, most frequent first; the rarest is the likely positive
+      // class (defaults, frauds), so the suggestion names it.
+      std::vector<size_t> count(y.dict.size(), 0);
+      for (int32_t c : y.codes)
+        if (c >= 0) ++count[size_t(c)];
+      std::vector<size_t> order(y.dict.size());
+      for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return count[a] > count[b]; });
+      std::vector<std::string> some;
+      for (size_t k = 0; k < order.size() && k < 4; ++k) some.push_back(y.dict[order[k]] + " " + std::to_string(count[order[k]]));
+      std::string rarest = order.empty() ? "VALUE" : y.dict[order.back()];
+      throw StepError(where + ": label column '" + frame->label + "' holds text (" + join(some, ", ") +
+                      (y.dict.size() > 4 ? ", ..." : "") + "); say which value is the positive class: label: {column: " +
+                      frame->label + ", positive: " + rarest + "}");
+    }
   }
   if (!frame->id.empty()) t.at(frame->id, where + ": id");
 
@@ -103,15 +151,17 @@ Flow run_ingest(StepContext& ctx) {
   json pre = {{"ingest",
                {{"columns", columns},
                 {"label", frame->label},
+                {"label_positive", label.positive},
                 {"id", frame->id},
                 {"na_values", opt.na_values},
+                {"header_names", cfg.value("header_names", json::object())},
                 {"delimiter", opt.delimiter ? std::string(1, opt.delimiter) : ""}}},
               {"transforms", json::array()}};
   ctx.input_file(path, int64_t(t.rows()), int64_t(t.cols()));
   ctx.metric("rows", double(t.rows()));
   ctx.metric("columns", double(t.cols()));
   ctx.summary(std::to_string(t.rows()) + " rows x " + std::to_string(t.cols()) + " columns (" +
-              std::to_string(categorical) + " categorical) from " + path.filename().string());
+              std::to_string(categorical) + " categorical) from " + path.filename().string() + label_note);
   Flow out;
   out.frame = frame;
   out.preprocess = std::make_shared<json>(std::move(pre));

@@ -88,8 +88,17 @@ TEST_CASE("malformed rows are errors with the file and line") {
 TEST_CASE("header problems") {
   CHECK(error_of("") == "t.csv: the file is empty (expected a header line)");
   CHECK(error_of("a,b,a\n1,2,3\n") == "t.csv:1: duplicate column name 'a' (columns 1 and 3)");
-  Table t = parse(",x\n1,2\n");  // an empty header name gets a positional one
-  CHECK(t.names() == std::vector<std::string>{"column_1", "x"});
+  // An unnamed column (pandas' row number) is an error that says how to name it, not a feature.
+  CHECK(error_of(",x\n1,2\n") ==
+        "t.csv:1: column 1 has no name in the header (often a row number written by pandas); name it on the ingest "
+        "step, e.g. header_names: {1: row_number}, then leave it out with drop: [row_number] or use it as id: row_number");
+  CsvOptions named;
+  named.header_names[1] = "row_number";
+  Table t = parse_csv(",x\n1,2\n", "t.csv", named);
+  CHECK(t.names() == std::vector<std::string>{"row_number", "x"});
+  named.header_names[3] = "nope";
+  CHECK_THROWS_WITH(parse_csv(",x\n1,2\n", "t.csv", named),
+                    "t.csv: header_names: the header has 2 columns, there is no column 3");
   CHECK(parse("a,b\n").rows() == 0);
 }
 

@@ -1,0 +1,75 @@
+#include "core/data/label.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+using nlohmann::json;
+
+namespace mlpipe {
+
+LabelSpec label_spec(const json& label) {
+  if (label.is_string()) return {label.get<std::string>(), json()};
+  if (label.is_object()) return {label.value("column", ""), label.value("positive", json())};
+  return {};
+}
+
+namespace {
+std::string text_of(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return format_double(v.get<double>());
+}
+}  // namespace
+
+LabelCounts binarize_label(Column& col, const json& positive, const std::string& where, bool require_positive) {
+  LabelCounts n;
+  std::vector<double> y(col.size(), std::numeric_limits<double>::quiet_NaN());
+  if (col.type == ColumnType::kCategorical) {
+    std::string want = text_of(positive);
+    int32_t code = -1;
+    for (size_t k = 0; k < col.dict.size(); ++k)
+      if (col.dict[k] == want) code = int32_t(k);
+    for (size_t r = 0; r < col.codes.size(); ++r) {
+      if (col.codes[r] < 0) ++n.missing;
+      else y[r] = col.codes[r] == code ? (++n.positive, 1.0) : (++n.negative, 0.0);
+    }
+    if (n.positive == 0 && require_positive) {
+      std::vector<std::string> seen(col.dict.begin(), col.dict.begin() + std::min<size_t>(col.dict.size(), 8));
+      throw StepError(where + ": label column '" + col.name + "' has no row with the positive value '" + want +
+                      "'" + did_you_mean(want, col.dict) + "; its values include " + join(seen, ", "));
+    }
+  } else {
+    double want = 0;
+    bool numeric = positive.is_number();
+    if (numeric) want = positive.get<double>();
+    else if (positive.is_string()) {
+      const std::string& s = positive.get_ref<const std::string&>();
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), want);
+      numeric = ec == std::errc() && p == s.data() + s.size();
+    }
+    if (!numeric && !require_positive) numeric = true, want = std::numeric_limits<double>::quiet_NaN();
+    if (!numeric)
+      throw StepError(where + ": label column '" + col.name + "' holds numbers, but positive: " + text_of(positive) +
+                      " is not a number");
+    for (size_t r = 0; r < col.num.size(); ++r) {
+      if (std::isnan(col.num[r])) ++n.missing;
+      else y[r] = col.num[r] == want ? (++n.positive, 1.0) : (++n.negative, 0.0);
+    }
+    if (n.positive == 0 && require_positive)
+      throw StepError(where + ": label column '" + col.name + "' has no row equal to the positive value " +
+                      format_double(want));
+  }
+  Column out;
+  out.name = col.name;
+  out.type = ColumnType::kNumeric;
+  out.num = std::move(y);
+  col = std::move(out);
+  return n;
+}
+
+}  // namespace mlpipe
