@@ -1,5 +1,7 @@
 #include "core/data/csv_reader.h"
 
+#include "core/data/decompress.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -731,6 +733,9 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode))
     throw StepError(path.string() + ": not a regular file");
   if (st.st_size == 0) return parse_csv(std::string_view(), path.string(), opt);
+  // gzip, xz or zstd (by their first bytes): decompressed into memory, then parsed in parallel
+  // like any text. Errors name the compressed file; lines are those of the decompressed text.
+  if (std::optional<std::string> text = read_decompressed(path)) return parse_csv(*text, path.string(), opt);
   Mapping m;
   m.size = size_t(st.st_size);
   m.addr = ::mmap(nullptr, m.size, PROT_READ, MAP_PRIVATE, f.fd, 0);
