@@ -4,6 +4,7 @@
 
 #include "core/data/csv_reader.h"
 #include "core/data/label.h"
+#include "core/data/sources.h"
 #include "core/features/transforms.h"
 #include "core/util/atomic_file.h"
 #include "core/util/crash_point.h"
@@ -99,6 +100,11 @@ LoadedBundle load_bundle(const fs::path& dir) {
 }
 
 PreparedData prepare_for_prediction(const fs::path& csv, const json& pre) {
+  return prepare_for_prediction(std::vector<fs::path>{csv}, pre);
+}
+
+PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre) {
+  const fs::path& csv = files.front();  // errors name the first file
   const json& ing = pre["ingest"];
   CsvOptions opt;
   opt.na_values = ing["na_values"].get<std::vector<std::string>>();
@@ -112,7 +118,7 @@ PreparedData prepare_for_prediction(const fs::path& csv, const json& pre) {
   for (const auto& c : ing["columns"])
     if (c["type"] == "categorical") opt.types[c["name"].get<std::string>()] = ColumnType::kCategorical;
   opt.types_must_exist = false;
-  Table raw = read_csv(csv, opt);
+  Table raw = read_tables(files, opt);
 
   PreparedData out;
   Table& t = out.table;

@@ -41,5 +41,7 @@ struct PreparedData {
 // Reads a CSV as the bundle's ingest step read its training data (types, categories, missing
 // values) and applies the fitted transforms.
 PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nlohmann::json& preprocess);
+// The same for several files read as one table (an ingest step's list or glob of sources).
+PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& files, const nlohmann::json& preprocess);
 
 }  // namespace mlpipe

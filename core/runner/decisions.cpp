@@ -47,7 +47,7 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
     parts.seed = p.seed;
     for (size_t j : dag.needs(i)) parts.upstream[p.steps[j].name] = d[j].fingerprint;
     if (type.reads)
-      for (const auto& f : type.reads(s)) {
+      for (const auto& f : type.reads(s, p.base_dir)) {
         std::filesystem::path path = std::filesystem::path(f).is_absolute() ? std::filesystem::path(f) : p.base_dir / f;
         parts.files[f] = hash_input_file(&store, path);
       }

@@ -129,8 +129,8 @@ Flow run_drift(StepContext& ctx) {
     throw StepError(who + " has no reference profile (exported by an older mlpipe); register a new version");
   json refp = json::parse(read_file(dir / "reference.json"));
 
-  fs::path source = upstream_ingest_source(ctx);
-  PreparedData data = prepare_for_prediction(source, b.preprocess);
+  std::vector<fs::path> sources = upstream_ingest_source(ctx);
+  PreparedData data = prepare_for_prediction(sources, b.preprocess);
   size_t rows = data.table.rows();
 
   std::vector<std::string> features;
@@ -172,7 +172,7 @@ Flow run_drift(StepContext& ctx) {
   };
   for (const auto& name : features) {
     const json& prof = refp["features"][name];
-    Drift d = compare_column(prof, data.table.at(name, source.string()));
+    Drift d = compare_column(prof, data.table.at(name, sources.front().string()));
     if (judge(name, prof["kind"].get<std::string>(), d, max_psi, max_ks)) ++drifted;
     if (d.psi >= worst_psi) {
       worst_psi = d.psi;

@@ -79,7 +79,7 @@ std::vector<double> score_with_champion(const StepContext& ctx, const ModelVersi
                                         const std::vector<uint32_t>& rows) {
   std::string where = "champion " + m.name + " v" + std::to_string(m.version);
   LoadedBundle b = load_bundle(verified_bundle_path(m));
-  std::vector<double> all = score_csv(b, upstream_ingest_source(ctx));
+  std::vector<double> all = score_prepared(b, prepare_for_prediction(upstream_ingest_source(ctx), b.preprocess).table);
   if (all.size() != f.table.rows())
     throw StepError("cannot score the " + where + ": it read " + std::to_string(all.size()) + " rows, this run has " +
                     std::to_string(f.table.rows()));

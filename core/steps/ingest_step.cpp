@@ -3,6 +3,7 @@
 
 #include "core/data/csv_reader.h"
 #include "core/data/label.h"
+#include "core/data/sources.h"
 #include "core/steps/steps.h"
 #include "core/util/crash_point.h"
 #include "core/util/error.h"
@@ -16,7 +17,7 @@ namespace {
 
 const Schema& ingest_schema() {
   static const Schema s = with_common_keys({
-      {"source", Kind::kString, true, {}, "CSV or TSV file, relative to the pipeline file"},
+      {"source", Kind::kStrings, true, {}, "CSV or TSV file (may be .gz, .xz, .zst), a list of them, or a glob (data/day-*.csv): read as one table; relative to the pipeline file"},
       {"format", Kind::kString, false, {"csv", "tsv"}, "csv or tsv (default: from the extension)"},
       {"delimiter", Kind::kString, false, {}, "one character; default: guessed from the header"},
       {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0"},
@@ -85,23 +86,31 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
       check.fail_value(lp, "label must be a column name or {column: NAME, positive: VALUE}, got " + describe(label));
     }
   }
-  std::string source = cfg["source"].get<std::string>();
-  fs::path path = fs::path(source).is_absolute() ? fs::path(source) : p.base_dir / source;
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
-    check.fail_value(child_path(spec.path, "source"), "no such file: " + path.string());
+  std::vector<SourceFile> files;
+  try {
+    files = expand_sources(cfg["source"], p.base_dir);
+  } catch (const ConfigError& e) {
+    check.fail_value(child_path(spec.path, "source"), e.what());
+  }
+  if (files.empty()) check.fail_value(child_path(spec.path, "source"), "source: name at least one file");
+  for (const auto& f : files) {
+    std::error_code ec;
+    if (!fs::is_regular_file(f.path, ec)) check.fail_value(child_path(spec.path, "source"), "no such file: " + f.path.string());
+  }
 }
 
 Flow run_ingest(StepContext& ctx) {
   const json& cfg = ctx.cfg;
-  fs::path path = ctx.resolve(cfg["source"].get<std::string>());
+  std::vector<fs::path> paths;
+  for (const auto& f : expand_sources(cfg["source"], ctx.pipeline.base_dir)) paths.push_back(f.path);
+  const fs::path& path = paths.front();
   CsvOptions opt = csv_options(cfg);
   if (opt.threads == 0) opt.threads = ctx.nthread;
   auto frame = std::make_shared<Frame>();
-  frame->table = read_csv(path, opt);
+  frame->table = read_tables(paths, opt);
   crash_point("ingest");
   Table& t = frame->table;
-  std::string where = path.string();  // the runner names the step
+  std::string where = paths.size() == 1 ? path.string() : path.string() + " and " + std::to_string(paths.size() - 1) + " more";
   for (const auto& col : as_strings(cfg.value("drop", json())))
     if (t.find(col) < 0) throw StepError(where + ": drop: no column '" + col + "'" + did_you_mean(col, t.names()));
     else t.remove(col);
@@ -161,11 +170,14 @@ Flow run_ingest(StepContext& ctx) {
   // (its content hash is the registered model's identity).
   if (!label.positive.is_null()) pre["ingest"]["label_positive"] = label.positive;
   if (cfg.contains("header_names") && !cfg["header_names"].empty()) pre["ingest"]["header_names"] = cfg["header_names"];
-  ctx.input_file(path, int64_t(t.rows()), int64_t(t.cols()));
+  if (paths.size() == 1) ctx.input_file(path, int64_t(t.rows()), int64_t(t.cols()));
+  else  // each file's content hash; rows and columns are the joined table's
+    for (const auto& f : paths) ctx.input_file(f, std::nullopt, int64_t(t.cols()));
   ctx.metric("rows", double(t.rows()));
   ctx.metric("columns", double(t.cols()));
   ctx.summary(std::to_string(t.rows()) + " rows x " + std::to_string(t.cols()) + " columns (" +
-              std::to_string(categorical) + " categorical) from " + path.filename().string() + label_note);
+              std::to_string(categorical) + " categorical) from " + path.filename().string() +
+              (paths.size() > 1 ? " and " + std::to_string(paths.size() - 1) + " more files" : "") + label_note);
   Flow out;
   out.frame = frame;
   out.preprocess = std::make_shared<json>(std::move(pre));
@@ -178,7 +190,11 @@ StepType ingest_step_type() {
   StepType t{"ingest", "read a CSV/TSV file into a table (types, missing values, label and id roles)",
              check_ingest, run_ingest, ingest_schema()};
   t.uses_threads = true;
-  t.reads = [](const StepSpec& s) { return std::vector<std::string>{s.config["source"].get<std::string>()}; };
+  t.reads = [](const StepSpec& s, const fs::path& base_dir) {
+    std::vector<std::string> out;
+    for (const auto& f : expand_sources(s.config["source"], base_dir)) out.push_back(f.as_written);
+    return out;
+  };
   return t;
 }
 

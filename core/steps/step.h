@@ -86,9 +86,9 @@ struct StepType {
   std::function<Flow(StepContext&)> run;
   // Keys, for `mlpipe steps` and the reference in configs/; may be partial for nested keys.
   Schema schema;
-  // Files the step reads (paths as written in the config); their content hashes enter the
-  // step's fingerprint before it runs.
-  std::function<std::vector<std::string>(const StepSpec&)> reads = nullptr;
+  // Files the step reads (paths as written in the config, globs expanded against the pipeline's
+  // folder); their content hashes enter the step's fingerprint before it runs.
+  std::function<std::vector<std::string>(const StepSpec&, const std::filesystem::path& base_dir)> reads = nullptr;
   // Other things the result depends on (library versions, thread counts), for the fingerprint.
   std::function<nlohmann::json(const StepSpec&, unsigned nthread)> runtime = nullptr;
   // What the result depends on in the run store (the registry's current champion), for the
@@ -116,8 +116,8 @@ double get_number(const nlohmann::json& cfg, const std::string& key, double def)
 long long get_int(const nlohmann::json& cfg, const std::string& key, long long def);
 // Steps that `name` needs, directly or through others (in pipeline order).
 std::vector<const StepSpec*> upstream_steps(const Pipeline& p, const std::string& name);
-// The data file of the first ingest step upstream of this one (throws StepError when none).
-std::filesystem::path upstream_ingest_source(const StepContext& ctx);
+// The data files of the first ingest step upstream of this one (throws StepError when none).
+std::vector<std::filesystem::path> upstream_ingest_source(const StepContext& ctx);
 // Steps that need `name`, directly or through others (in pipeline order).
 std::vector<const StepSpec*> downstream_steps(const Pipeline& p, const std::string& name);
 

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/data/sources.h"
 #include "core/store/store_layout.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
@@ -119,9 +120,13 @@ std::vector<const StepSpec*> downstream_steps(const Pipeline& p, const std::stri
   return out;
 }
 
-std::filesystem::path upstream_ingest_source(const StepContext& ctx) {
+std::vector<std::filesystem::path> upstream_ingest_source(const StepContext& ctx) {
   for (const StepSpec* s : upstream_steps(ctx.pipeline, ctx.spec.name))
-    if (s->type == "ingest") return ctx.resolve(s->config["source"].get<std::string>());
+    if (s->type == "ingest") {
+      std::vector<std::filesystem::path> out;
+      for (const auto& f : expand_sources(s->config["source"], ctx.pipeline.base_dir)) out.push_back(f.path);
+      return out;
+    }
   throw StepError("step '" + ctx.spec.name + "' needs an ingest step upstream to read the data from");
 }
 
