@@ -17,7 +17,7 @@ namespace {
 
 const Schema& ingest_schema() {
   static const Schema s = with_common_keys({
-      {"source", Kind::kStrings, true, {}, "CSV or TSV file (may be .gz, .xz, .zst), a list of them, or a glob (data/day-*.csv): read as one table; relative to the pipeline file"},
+      {"source", Kind::kStrings, true, {}, "CSV or TSV file (or .gz/.xz/.zst; a list or a glob: one table), relative to the pipeline file"},
       {"format", Kind::kString, false, {"csv", "tsv"}, "csv or tsv (default: from the extension)"},
       {"delimiter", Kind::kString, false, {}, "one character; default: guessed from the header"},
       {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0"},

@@ -15,7 +15,7 @@ assert_contains "$ERR" "cycle.yaml:4:20: dependency cycle: b -> c -> b"
 expect_exit 2 "$MLPIPE" run missing.yaml
 assert_contains "$ERR" "missing.yaml: no such pipeline file"
 expect_exit 2 "$MLPIPE" run pipeline.yaml --set steps.ingest.source=nope.csv
-assert_contains "$ERR" "step 'ingest': no such file: ./nope.csv"
+assert_contains "$ERR" "step 'ingest': no such file: $WORK/nope.csv"
 
 # A gate that fails: exit 3, evaluate recorded as gate_failed, export not run.
 expect_exit 3 "$MLPIPE" run pipeline.yaml --set 'steps.evaluate.gate.auc=>= 0.999' --json

@@ -39,7 +39,7 @@ TEST_CASE("a swapped pair of letters still gets a suggestion") {
 
 TEST_CASE("missing required keys name the step and the key") {
   CHECK(error_of("pipeline: x\nsteps:\n  load:\n    type: ingest\n") ==
-        "p.yaml:3:3: step 'load': missing required key 'source' (CSV or TSV file, relative to the pipeline file)");
+        "p.yaml:3:3: step 'load': missing required key 'source' (CSV or TSV file (or .gz/.xz/.zst; a list or a glob: one table), relative to the pipeline file)");
   CHECK(error_of("pipeline: x\nsteps:\n  load: {needs: []}\n") == "p.yaml:3:3: step 'load': missing required key 'type'");
 }
 
