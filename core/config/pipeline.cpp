@@ -29,8 +29,11 @@ void apply_override(json& doc, SourceMap& map, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw ConfigError("--set " + assignment + ": expected KEY=VALUE, e.g. --set params.eta=0.05");
-  std::string key = assignment.substr(0, eq);
-  std::string text = assignment.substr(eq + 1);
+  // Spaces around the name and the value are the shell's quoting, not part of them
+  // ('params.eta = 0.1' is params.eta=0.1, not a parameter named "eta ").
+  std::string key(trim(assignment.substr(0, eq)));
+  std::string text(trim(assignment.substr(eq + 1)));
+  if (key.empty()) throw ConfigError("--set " + assignment + ": expected KEY=VALUE, e.g. --set params.eta=0.05");
   // Typed like YAML (numbers, booleans, [lists]); text YAML cannot read (">= 0.8") stays text.
   SourceMap value_map("--set " + assignment, text);
   json value;
@@ -47,6 +50,13 @@ void apply_override(json& doc, SourceMap& map, const std::string& assignment) {
     if (part.empty()) throw ConfigError("--set " + assignment + ": empty name in key '" + key + "'");
     if (!node->is_object())
       throw ConfigError("--set " + assignment + ": '" + path + "' is not a map");
+    // A parameter that does not exist would be recorded as an override that changed nothing.
+    if (i == 1 && parts[0] == "params" && node->is_object() && !node->contains(part)) {
+      std::vector<std::string> names;
+      for (auto& [k, v] : node->items()) names.push_back(k);
+      throw ConfigError("--set " + assignment + ": the pipeline has no parameter '" + part + "'" + did_you_mean(part, names) +
+                        (names.empty() ? " (it has no params: section)" : "; its params: " + join(names, ", ")));
+    }
     if (i == 1 && parts[0] == "steps" && !node->contains(part)) {
       std::vector<std::string> names;
       for (auto& [k, v] : node->items()) names.push_back(k);

@@ -28,4 +28,16 @@ assert_contains "$OUT" "xgboost (1."
 expect_exit 0 "$MLPIPE" run "$REPO/configs/reference.yaml" --store "$WORK/ref" --set "steps.export.dir=$WORK/ref-bundle"
 [ -f "$WORK/ref-bundle/manifest.json" ] || fail "reference pipeline did not export"
 expect_exit 0 "$MLPIPE" validate "$REPO/configs/reference-sequence.yaml"  # run by test_sequence_trainer
+# An unknown command gets a suggestion; a misspelt parameter is refused with one (it would be
+# recorded as an override that changed nothing); spaces around --set's = are the shell's;
+# run --json answers on stdout for a bad config too.
+expect_exit 2 "$MLPIPE" rnu pipeline.yaml
+assert_contains "$ERR" "mlpipe: error: unknown command 'rnu' (did you mean 'run'?)"
+expect_exit 2 "$MLPIPE" run pipeline.yaml --set params.deptth=2 -q
+assert_contains "$ERR" "--set params.deptth=2: the pipeline has no parameter 'deptth' (did you mean 'depth'?); its params: depth, rounds"
+expect_exit 2 "$MLPIPE" run pipeline.yaml --set params.deptth=2 --json
+grep -q '"status": "config_error"' "$OUT" || { cat "$OUT"; fail "run --json printed no outcome for a bad config"; }
+grep -q '"exit_code": 2' "$OUT" || fail "exit code in the JSON"
+expect_exit 0 "$MLPIPE" run pipeline.yaml --set 'params.depth = 2' -q --store spaced
+assert_eq "$(sql spaced/store.db "SELECT value FROM params WHERE step = '' AND key = 'params.depth'")" 2 "spaced --set"
 echo ok
