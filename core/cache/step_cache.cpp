@@ -119,9 +119,10 @@ std::optional<CacheEntry> StepCache::find(const std::string& fp, std::string* wh
 void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, const json& outside, int64_t run,
                      const std::string& step, const std::string& step_type) {
   fs::create_directories(layout_.tmp());
-  fs::path staged = temp_sibling(layout_.tmp() / ("cache-" + fp.substr(0, 16)));
+  RemoveOnExit guard(temp_sibling(layout_.tmp() / ("cache-" + fp.substr(0, 16))));
+  const fs::path& staged = guard.path();
   fs::create_directories(staged);
-  try {
+  {
     CacheEntry e;
     e.fingerprint = fp;
     e.run_id = run;
@@ -144,13 +145,7 @@ void StepCache::save(const std::string& fp, const Flow& in, const Flow& out, con
     // (for gc), never a row naming a missing one.
     crash_point("cache");
     store_.add_cache_entry(e);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(staged, ec);
-    throw;
   }
-  std::error_code ec;
-  fs::remove_all(staged, ec);
 }
 
 std::optional<Flow> StepCache::load(const CacheEntry& entry, const Flow& in, std::string& why, bool light,
@@ -207,18 +202,10 @@ std::optional<Flow> StepCache::load(const CacheEntry& entry, const Flow& in, std
       // Trainers read a model by file name (its extension picks the format): a copy named so.
       std::string name = info["file"].get<std::string>();
       fs::create_directories(layout_.tmp());
-      fs::path dir = temp_sibling(layout_.tmp() / "model");
-      fs::create_directories(dir);
-      try {
-        objects_.copy_out(named.at("model/" + name), dir / name);
-        m->model = trainer_registry().get(m->trainer).load(dir / name, info.value("config", json::object()));
-      } catch (...) {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-        throw;
-      }
-      std::error_code ec;
-      fs::remove_all(dir, ec);
+      RemoveOnExit dir(temp_sibling(layout_.tmp() / "model"));
+      fs::create_directories(dir.path());
+      objects_.copy_out(named.at("model/" + name), dir.path() / name);
+      m->model = trainer_registry().get(m->trainer).load(dir.path() / name, info.value("config", json::object()));
       out.model = m;
     }
     if (parts.contains("sequences")) out.sequences = load_sequences(under("sequences/"));

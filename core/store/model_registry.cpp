@@ -68,16 +68,10 @@ std::optional<ModelVersion> completed(Db& db, std::optional<ModelVersion> m) {
 void write_view(const ModelVersion& m, const fs::path& view) {
   ObjectStore objects{StoreLayout(m.store_root)};
   fs::create_directories(view.parent_path());
-  fs::path staged = temp_sibling(view);
-  fs::create_directories(staged);
-  try {
-    for (const auto& [file, object] : m.objects) objects.copy_out(object, staged / file);
-    replace_directory(staged, view);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(staged, ec);
-    throw;
-  }
+  RemoveOnExit staged(temp_sibling(view));
+  fs::create_directories(staged.path());
+  for (const auto& [file, object] : m.objects) objects.copy_out(object, staged.path() / file);
+  replace_directory(staged.path(), view);
 }
 
 // The model's identity: its files' hashes, without the manifest (which names the run and time).

@@ -67,17 +67,11 @@ void ObjectStore::share(const fs::path& file, const std::string& hash) {
 std::string ObjectStore::put_copy(const fs::path& file) {
   std::string hash = hash_file(file);
   fs::create_directories(tmp_);
-  fs::path staged = temp_sibling(tmp_ / "object");
-  fs::copy_file(file, staged);
-  try {
-    if (hash_file(staged) != hash) throw StepError(file.string() + " changed while it was being stored");
-    fsync_file(staged);  // a registered model must survive a power cut
-    adopt(staged, hash);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(staged, ec);
-    throw;
-  }
+  RemoveOnExit staged(temp_sibling(tmp_ / "object"));
+  fs::copy_file(file, staged.path());
+  if (hash_file(staged.path()) != hash) throw StepError(file.string() + " changed while it was being stored");
+  fsync_file(staged.path());  // a registered model must survive a power cut
+  adopt(staged.path(), hash);
   return hash;
 }
 

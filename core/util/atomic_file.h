@@ -17,4 +17,21 @@ void replace_directory(const std::filesystem::path& staged, const std::filesyste
 
 std::string read_file(const std::filesystem::path& path);
 
+// Removes a staging file or folder when it goes out of scope, if it is still there (renamed into
+// place, it is not): cleaned up whether the work succeeded, failed or threw.
+class RemoveOnExit {
+ public:
+  explicit RemoveOnExit(std::filesystem::path p) : path_(std::move(p)) {}
+  RemoveOnExit(const RemoveOnExit&) = delete;
+  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+  ~RemoveOnExit() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace mlpipe

@@ -76,7 +76,7 @@ TEST_CASE("an unknown reference is an error at its value") {
 
 TEST_CASE("--set overrides are typed like YAML and feed interpolation") {
   const std::string yaml =
-      "pipeline: x\nparams: {n: 1}\nsteps:\n  s: {type: split, seed: '${params.n}', method: random}\n";
+      "pipeline: x\nparams: {n: 1, flag: false, l: [], cond: x}\nsteps:\n  s: {type: split, seed: '${params.n}', method: random}\n";
   Pipeline p = parse_pipeline(yaml, "p.yaml", ".", {"params.n=12", "steps.s.method=time", "steps.s.by=t"});
   CHECK(p.steps[0].config["seed"].get<int>() == 12);
   CHECK(p.steps[0].config["method"] == "time");
@@ -87,6 +87,10 @@ TEST_CASE("--set overrides are typed like YAML and feed interpolation") {
   Pipeline g = parse_pipeline(yaml, "p.yaml", ".", {"params.cond=>= 0.8"});  // not YAML: kept as text
   CHECK(g.params["cond"] == ">= 0.8");
   CHECK(error_of(yaml, {"steps.t.seed=1"}) == "--set steps.t.seed=1: no step named 't' (did you mean 's'?)");
+  // A parameter the pipeline does not have would change nothing: refused, with a suggestion.
+  CHECK(error_of(yaml, {"params.nn=3"}) ==
+        "--set params.nn=3: the pipeline has no parameter 'nn' (did you mean 'n'?); its params: cond, flag, l, n");
+  CHECK(parse_pipeline(yaml, "p.yaml", ".", {" params.n = 4 "}).params["n"] == 4);  // shell spacing
   CHECK(error_of(yaml, {"novalue"}) == "--set novalue: expected KEY=VALUE, e.g. --set params.eta=0.05");
   CHECK(error_of(yaml, {"steps.s.seed=abc"}) == "--set steps.s.seed=abc: step 's': 'seed' must be an integer, got string 'abc'");
 }
