@@ -1,5 +1,6 @@
 // mlpipe: a command-line ML pipeline orchestrator and training runner.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -9,6 +10,9 @@
 #include "trainers/builtin.h"
 
 int main(int argc, char** argv) {
+  // `mlpipe run ... 2>&1 | head` must not kill the run when the reader goes away: a write to a
+  // closed pipe then fails (the output is lost) instead of ending the process mid-run.
+  std::signal(SIGPIPE, SIG_IGN);
   mlpipe::register_builtin_trainers();
   CLI::App app{"mlpipe: run ML pipelines from YAML and record every run in SQLite"};
   app.set_version_flag("--version", mlpipe::cli::version_text());

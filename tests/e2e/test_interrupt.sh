@@ -48,4 +48,8 @@ assert_eq "$(sql $db "SELECT status FROM runs ORDER BY run_id DESC LIMIT 1")" in
 # `runs list` never shows the interrupted run as running.
 expect_exit 0 "$MLPIPE" runs list --store $(dirname $db)
 grep -q running "$OUT" && fail "a run is shown running"
+# A reader that goes away (| head) does not kill the run: it finishes and is recorded ok.
+"$MLPIPE" run pipeline.yaml --set params.rounds=300 --store piped --set steps.export.dir=piped-bundle 2>&1 | head -1 >/dev/null
+for _ in $(seq 1 100); do [ "$(sql piped/store.db "SELECT status FROM runs WHERE run_id = 1" 2>/dev/null)" = ok ] && break; sleep 0.1; done
+assert_eq "$(sql piped/store.db "SELECT status FROM runs WHERE run_id = 1")" ok "a run piped into head"
 echo ok
