@@ -3,6 +3,8 @@
 #include "core/data/decompress.h"
 
 #include <fcntl.h>
+
+#include <fstream>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -743,6 +745,17 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   ::madvise(m.addr, m.size, MADV_SEQUENTIAL);
   const char* text = static_cast<const char*>(m.addr);
   return parse_csv_text(std::string_view(text, m.size), path.string(), opt, TextSource(text, f.fd));
+}
+
+std::optional<std::vector<std::string>> header_of(const std::filesystem::path& path, const CsvOptions& opt) {
+  if (compression_of(path)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw StepError(path.string() + ": cannot open");
+  std::string line;
+  std::getline(in, line);  // a header with a newline inside quotes is rare; read_csv handles it at run time
+  CsvOptions o = opt;
+  o.types.clear();  // only the names are wanted here
+  return parse_csv(line + "\n", path.string(), o).names();
 }
 
 }  // namespace mlpipe

@@ -6,6 +6,7 @@
 // quotes, so chunking is exact even with newlines inside quoted fields.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,5 +29,8 @@ struct CsvOptions {
 // Errors (StepError) name the file and line: "data.csv:17: expected 5 fields, found 4".
 Table read_csv(const std::filesystem::path& path, const CsvOptions& options);
 Table parse_csv(std::string_view data, const std::string& label, const CsvOptions& options);
+// The column names of a plain (uncompressed) file's header, as read_csv would name them
+// (header_names applied); reads only the first line. nullopt for a compressed file.
+std::optional<std::vector<std::string>> header_of(const std::filesystem::path& path, const CsvOptions& options);
 
 }  // namespace mlpipe

@@ -49,6 +49,39 @@ CsvOptions csv_options(const json& cfg) {
   return o;
 }
 
+// Every column the step names exists in the (first) file's header, checked before anything runs
+// and reported at its YAML position with a did-you-mean. Compressed files are checked when read.
+void check_columns_named(const StepSpec& spec, const ConfigChecker& check, const fs::path& file) {
+  const json& cfg = spec.config;
+  std::optional<std::vector<std::string>> names;
+  try {
+    names = header_of(file, csv_options(cfg));
+  } catch (const StepError&) {  // a file that is not good CSV: reading it says so (exit 1)
+    return;
+  }
+  if (!names) return;
+  auto need = [&](const std::string& col, const std::string& path, const std::string& what) {
+    if (std::find(names->begin(), names->end(), col) == names->end())
+      check.fail_value(path, what + ": no column '" + col + "' in the header of " + file.filename().string() +
+                                 did_you_mean(col, *names));
+  };
+  if (cfg.contains("label")) {
+    LabelSpec l = label_spec(cfg["label"]);
+    need(l.column, child_path(spec.path, cfg["label"].is_object() ? "label/column" : "label"), "label");
+  }
+  if (cfg.contains("id") && cfg["id"].is_string()) need(cfg["id"].get<std::string>(), child_path(spec.path, "id"), "id");
+  if (cfg.contains("drop")) {
+    std::vector<std::string> drop = as_strings(cfg["drop"]);
+    for (size_t i = 0; i < drop.size(); ++i)
+      need(drop[i], cfg["drop"].is_array() ? child_path(child_path(spec.path, "drop"), std::to_string(i)) : child_path(spec.path, "drop"), "drop");
+  }
+  if (cfg.contains("types") && cfg["types"].is_object())
+    for (const auto& [col, t] : cfg["types"].items())
+      if (std::find(names->begin(), names->end(), col) == names->end())
+        check.fail_key(child_path(child_path(spec.path, "types"), col),
+                       "types: no column '" + col + "' in the header of " + file.filename().string() + did_you_mean(col, *names));
+}
+
 void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, ingest_schema());
   const json& cfg = spec.config;
@@ -97,6 +130,7 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
     std::error_code ec;
     if (!fs::is_regular_file(f.path, ec)) check.fail_value(child_path(spec.path, "source"), "no such file: " + f.path.string());
   }
+  check_columns_named(spec, check, files.front().path);
 }
 
 Flow run_ingest(StepContext& ctx) {

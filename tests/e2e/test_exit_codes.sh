@@ -27,9 +27,13 @@ assert_eq "$(sql $DB "SELECT status FROM steps WHERE run_id = 1 AND step = 'expo
 sql $DB "SELECT error FROM runs WHERE run_id = 1" | grep -q "gate failed: auc = 0\.[0-9]* on test, required >= 0.999" || fail "gate message"
 [ ! -e out/bundle ] || fail "a failed gate must not export"
 
+# A column that is not in the file's header: a config error at its position, before anything runs.
+expect_exit 2 "$MLPIPE" run pipeline.yaml --set steps.ingest.label=default
+assert_contains "$ERR" "label: no column 'default' in the header of loans.csv (did you mean 'defaulted'?)"
+assert_eq "$(sql $DB "SELECT count(*) FROM runs")" 1 "nothing recorded for a config error"
 # A step that fails at run time: exit 1, dependents skipped, the error recorded.
-expect_exit 1 "$MLPIPE" run pipeline.yaml --set steps.ingest.label=default
-assert_contains "$ERR" "label: no column 'default' (did you mean 'defaulted'?)"
+expect_exit 1 "$MLPIPE" run pipeline.yaml --set steps.ingest.label=region
+assert_contains "$ERR" "label column 'region' holds text"
 assert_eq "$(sql $DB "SELECT status, exit_code FROM runs WHERE run_id = 2")" "failed|1" "failed run"
 assert_eq "$(sql $DB "SELECT group_concat(status, ',') FROM (SELECT status FROM steps WHERE run_id = 2 ORDER BY rowid)")" \
   "failed,skipped,skipped,skipped,skipped,skipped" "steps of a failed run"
