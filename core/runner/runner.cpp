@@ -46,6 +46,13 @@ void flatten(const json& v, const std::string& prefix, KeyValues& out) {
   }
 }
 
+// A path for people: relative to the current folder when it is below it, else absolute.
+std::string shown_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path rel = p.lexically_relative(fs::current_path(ec));
+  return !ec && !rel.empty() && *rel.begin() != ".." ? rel.string() : p.string();
+}
+
 // Updates the run's heartbeat while it lives, so a run whose process died can be told apart.
 class Heartbeat {
  public:
@@ -256,7 +263,7 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
     store.set_fingerprint(run, p.steps[i].name, decisions[i].fingerprint, decisions[i].parts.dump());
   if (opt.log)
     *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
-             << " (" << n << " steps) -> " << out.store.string() << "\n";
+             << " (" << n << " steps) -> " << shown_path(out.store) << "\n";
 
   std::vector<Flow> flows(n);
   std::vector<ExitCode> codes(n, ExitCode::kOk);
