@@ -22,6 +22,7 @@
 #include "core/store/recorded_queries.h"
 #include "core/store/object_store.h"
 #include "core/store/run_store.h"
+#include "core/store/legacy_store.h"
 #include "core/store/store_layout.h"
 #include "core/util/build_info.h"
 #include "core/util/clock.h"

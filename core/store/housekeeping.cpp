@@ -46,9 +46,6 @@ double age_s(const fs::path& p) {
   return std::chrono::duration<double>(fs::file_time_type::clock::now() - t).count();
 }
 
-std::string object_hash(const fs::path& objects, const fs::path& file) {
-  return file.parent_path().filename().string() + file.filename().string();
-}
 
 std::string bytes_text(int64_t b) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};
@@ -105,22 +102,18 @@ GcReport collect_garbage(const StoreLayout& store, const GcOptions& opt) {
     tx.commit();
   }
   std::error_code ec;
-  if (fs::is_directory(store.objects()))
-    for (const auto& shard : fs::directory_iterator(store.objects()))
-      for (const auto& f : fs::directory_iterator(shard.path())) {
-        if (!f.is_regular_file()) continue;
-        int64_t bytes = int64_t(f.file_size());
-        if (keep.count(object_hash(store.objects(), f.path()))) {
-          ++r.objects_kept;
-          r.bytes_kept += bytes;
-        } else if (age_s(f.path()) < opt.min_age_s) {
-          ++r.objects_spared;
-        } else {
-          ++r.objects_deleted;
-          r.bytes_deleted += bytes;
-          if (!opt.dry_run) fs::remove(f.path(), ec);
-        }
-      }
+  ObjectStore(store).for_each([&](const std::string& hash, const fs::path& path, int64_t bytes) {
+    if (keep.count(hash)) {
+      ++r.objects_kept;
+      r.bytes_kept += bytes;
+    } else if (age_s(path) < opt.min_age_s) {
+      ++r.objects_spared;
+    } else {
+      ++r.objects_deleted;
+      r.bytes_deleted += bytes;
+      if (!opt.dry_run) fs::remove(path, ec);
+    }
+  });
   if (fs::is_directory(store.tmp()))
     for (const auto& f : fs::directory_iterator(store.tmp()))
       if (age_s(f.path()) >= std::max(opt.min_age_s, 3600.0)) {  // left by a writer that crashed
@@ -169,26 +162,21 @@ json store_info(const StoreLayout& store) {
   std::set<std::string> registered = hashes(db, "SELECT object FROM model_objects");
   std::set<std::string> of_runs = hashes(db, "SELECT content_hash FROM artifacts");
   int64_t n_cache = 0, b_cache = 0, n_reg = 0, b_reg = 0, n_none = 0, b_none = 0, n_run = 0, b_run = 0;
-  if (fs::is_directory(store.objects()))
-    for (const auto& shard : fs::directory_iterator(store.objects()))
-      for (const auto& f : fs::directory_iterator(shard.path())) {
-        if (!f.is_regular_file()) continue;
-        std::string h = object_hash(store.objects(), f.path());
-        int64_t b = int64_t(f.file_size());
-        if (registered.count(h)) {
-          ++n_reg;
-          b_reg += b;
-        } else if (cached.count(h)) {
-          ++n_cache;
-          b_cache += b;
-        } else if (of_runs.count(h)) {
-          ++n_run;
-          b_run += b;
-        } else {
-          ++n_none;
-          b_none += b;
-        }
-      }
+  ObjectStore(store).for_each([&](const std::string& h, const fs::path&, int64_t b) {
+    if (registered.count(h)) {
+      ++n_reg;
+      b_reg += b;
+    } else if (cached.count(h)) {
+      ++n_cache;
+      b_cache += b;
+    } else if (of_runs.count(h)) {
+      ++n_run;
+      b_run += b;
+    } else {
+      ++n_none;
+      b_none += b;
+    }
+  });
   int64_t db_bytes = 0;
   for (const char* suffix : {"", "-wal", "-shm"}) {
     std::error_code ec;

@@ -75,6 +75,15 @@ std::string ObjectStore::put_copy(const fs::path& file) {
   return hash;
 }
 
+void ObjectStore::for_each(const std::function<void(const std::string&, const fs::path&, int64_t)>& f) const {
+  if (!fs::is_directory(dir_)) return;
+  for (const auto& shard : fs::directory_iterator(dir_))
+    if (shard.is_directory())
+      for (const auto& e : fs::directory_iterator(shard.path()))
+        if (e.is_regular_file())  // objects/ab/cdef... is the object "abcdef..."
+          f(shard.path().filename().string() + e.path().filename().string(), e.path(), int64_t(e.file_size()));
+}
+
 void ObjectStore::copy_out(const std::string& hash, const fs::path& dest) const {
   fs::path src = path(hash);
   if (!fs::is_regular_file(src)) throw StepError("object " + hash + " is missing from " + dir_.string());

@@ -3,7 +3,9 @@
 // bytes. An object is written once and never changed (same name, same bytes), so two runs, two
 // processes or two machines writing the same object are harmless, and nothing can overwrite a
 // file something else refers to. Thread-safe: all state is on disk.
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/store/store_layout.h"
@@ -31,6 +33,8 @@ class ObjectStore {
   // Writes the object to `dest` (a copy) after checking its bytes still have its hash; throws
   // StepError naming the object when it is missing or damaged.
   void copy_out(const std::string& hash, const std::filesystem::path& dest) const;
+  // Calls `f(hash, path, bytes)` for every object on disk (gc, store info).
+  void for_each(const std::function<void(const std::string&, const std::filesystem::path&, int64_t)>& f) const;
 
  private:
   std::filesystem::path dir_, tmp_;

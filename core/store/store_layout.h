@@ -40,16 +40,8 @@ class StoreLayout {
 StoreLayout choose_store(const std::string& flag, const std::filesystem::path& fallback);
 
 // For commands that read or change an existing store: upgrades a store of the layout before
-// stores (runs.db) in place (see migrate_legacy_store), and throws ConfigError naming the folder
+// stores (runs.db) in place (migrate_legacy_store, core/store/legacy_store.h), and throws ConfigError naming the folder
 // when there is no store there at all (nothing is created where a command merely looks).
 void require_store(const StoreLayout& store, std::ostream* log);
-
-// Upgrades a legacy folder (runs.db, runs/N/, registry/NAME/vN/) to a store: the database is
-// migrated and renamed store.db, registered versions are copied into objects/ and listed in the
-// database, artifact paths become relative to the root. Nothing recorded is dropped; the old
-// cache/ is left for `mlpipe gc` (its entries have no records, so they are never reused). Safe
-// to call at once from several processes (a lock file); a no-op when there is nothing to do.
-// Returns true when it migrated.
-bool migrate_legacy_store(const StoreLayout& store, std::ostream* log);
 
 }  // namespace mlpipe

@@ -71,7 +71,14 @@ TEST_CASE("the step cache keeps outputs as shared objects, knows its records and
   StoreLayout layout(t.path / "store");
   RunStore store(layout.db());
   StepCache cache(store, layout);
-  int64_t run = store.begin_run(RunInfo{"p", "p.yaml", "x", "{}", "h", "[]"});
+  RunInfo info;
+  info.pipeline = "p";
+  info.pipeline_file = "p.yaml";
+  info.config_yaml = "x";
+  info.config_json = "{}";
+  info.config_hash = "h";
+  info.overrides_json = "[]";
+  int64_t run = store.begin_run(info);
   store.add_step(run, "ingest", "ingest");
   store.add_step(run, "split", "split");
   auto frame = std::make_shared<Frame>();
