@@ -24,7 +24,7 @@ void save_frame(const Frame& f, const fs::path& dir) {
     const Column& c = f.table.col(i);
     std::string file = "col_" + std::to_string(i) + ".npy";
     json col = {{"name", c.name}, {"type", column_type_name(c.type)}, {"file", file}};
-    if (c.type == ColumnType::kNumeric) {
+    if (!c.coded()) {
       write_npy(dir / file, c.num);
     } else {
       write_npy(dir / file, c.codes);
@@ -38,6 +38,7 @@ void save_frame(const Frame& f, const fs::path& dir) {
   }
   json schema = {{"rows", f.table.rows()}, {"label", f.label}, {"id", f.id}, {"columns", cols},
                  {"split_names", split_names()}};
+  if (!f.not_features.empty()) schema["not_features"] = f.not_features;
   if (f.has_split()) {
     write_npy(dir / "split.npy", f.split);
     schema["split_file"] = "split.npy";
@@ -53,7 +54,8 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
   for (const auto& col : schema["columns"]) {
     Column c;
     c.name = col["name"];
-    if (col["type"] == "numeric") {
+    if (col["type"] == "numeric" || col["type"] == "datetime") {
+      c.type = col["type"] == "numeric" ? ColumnType::kNumeric : ColumnType::kDatetime;
       c.num = read_npy_f8(file(col["file"].get<std::string>()));
     } else {
       c.type = ColumnType::kCategorical;
@@ -62,6 +64,7 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
     }
     f->table.add(std::move(c));
   }
+  if (schema.contains("not_features")) f->not_features = schema["not_features"].get<std::vector<std::string>>();
   if (schema.contains("split_file")) f->split = read_npy_u1(file("split.npy"));
   return f;
 }

@@ -146,7 +146,9 @@ bool is_blank_line(const char* p, const char* end) {
   return p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'));
 }
 
-enum class Mode { kNumeric, kCategorical, kSkip };
+// kDatetime columns land in the numeric arrays (seconds since 1970).
+enum class Mode { kNumeric, kCategorical, kDatetime, kSkip };
+bool in_num(Mode m) { return m == Mode::kNumeric || m == Mode::kDatetime; }
 
 // Where the text lives. A mapped file's pages count in the resident set once touched, so
 // parsing straight from the mapping makes the peak the whole file plus the table, and faulting
@@ -205,22 +207,29 @@ struct ChunkOut {
   std::vector<std::vector<int32_t>> codes;
   std::vector<std::unordered_map<std::string, int32_t>> index;
   std::vector<std::vector<std::string>> dict;
-  std::vector<char> saw_text;
+  std::vector<char> saw_text;              // a numeric column held text, or an inferred datetime non-dates
+  std::vector<std::string> first_text;     // the first such text per column
   bool failed = false;
   ParseFailure failure{0, ""};
 };
 
 class Parser {
  public:
+  // `formats`: per column, the format of a kDatetime column declared in `types` (strict: a value
+  // that does not parse is an error); null for an inferred one (ISO text only; others are noted).
   Parser(std::string_view data, const CsvOptions& opt, char delim, size_t ncols,
-         std::vector<Mode> modes, TextSource source = {})
-      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)), source_(source) {}
+         std::vector<Mode> modes, TextSource source = {}, std::vector<const TimeFormat*> formats = {})
+      : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)), source_(source),
+        formats_(std::move(formats)) {
+    formats_.resize(ncols_, nullptr);
+  }
 
   void parse_chunk(size_t from, size_t to, ChunkOut& out) const {
     out.codes.assign(ncols_, {});
     out.index.assign(ncols_, {});
     out.dict.assign(ncols_, {});
     out.saw_text.assign(ncols_, 0);
+    out.first_text.assign(ncols_, {});
     const char* base = data_.data();
     std::vector<char> buf(source_.mapped() ? TextSource::kWindow : 0);
     size_t pos = from, released = from;
@@ -289,7 +298,10 @@ class Parser {
                           std::to_string(fields.size()));
         return at;
       }
-      store_fields(fields, out);
+      if (std::string err = store_fields(fields, out); !err.empty()) {
+        fail(out, at, err);
+        return at;
+      }
       ++out.rows;
       size_t next_at = size_t(after - base);
       if (next_at >= pos + size_t(we - wb)) return next_at;
@@ -325,6 +337,17 @@ class Parser {
         if (!r) return fallback(c);
         p = r;
         out.num[c][out.rows] = v;
+      } else if (modes_[c] == Mode::kDatetime) {
+        while (p < file_end && *p != delim_ && *p != '\n') {
+          if (*p == '"') return fallback(c);
+          ++p;
+        }
+        const char* e = (p > b && p[-1] == '\r' && (p == file_end || *p == '\n')) ? p - 1 : p;
+        if (e == b) return fallback(c);  // empty: missing, on the general path
+        std::string_view text(b, size_t(e - b));
+        std::optional<double> t = formats_[c] ? parse_time(text, *formats_[c]) : parse_datetime(text);
+        if (!t) return fallback(c);
+        out.num[c][out.rows] = *t;
       } else {
         while (p < file_end && *p != delim_ && *p != '\n') {
           if (*p == '"') return fallback(c);
@@ -371,7 +394,8 @@ class Parser {
     out.codes[c].push_back(it->second);
   }
 
-  void store_fields(const std::vector<Field>& fields, ChunkOut& out) const {
+  // Returns what is wrong with the record ("" when nothing).
+  std::string store_fields(const std::vector<Field>& fields, ChunkOut& out) const {
     for (size_t c = 0; c < ncols_; ++c) {
       const Field& f = fields[c];
       switch (modes_[c]) {
@@ -384,7 +408,23 @@ class Parser {
           } else if (!f.escaped && parse_number(f.b, f.e, v)) {
           } else {
             v = kNaN;
-            if (!is_na(field_text(f))) out.saw_text[c] = 1;
+            std::string text = field_text(f);
+            if (!is_na(text)) note_text(c, text, out);
+          }
+          out.num[c][out.rows] = v;
+          break;
+        }
+        case Mode::kDatetime: {
+          double v = kNaN;
+          std::string text = field_text(f);
+          if (!is_na(text)) {
+            std::optional<double> t = formats_[c] ? parse_time(text, *formats_[c]) : parse_datetime(text);
+            if (t) v = *t;
+            else if (formats_[c])
+              return "column " + std::to_string(c + 1) + ": '" + text + "' is not a datetime" +
+                     (formats_[c]->strptime.empty() ? " (expected ISO 8601 such as 2018-04-01 00:00:31, or epoch seconds)"
+                                                    : " in the format \"" + formats_[c]->strptime + "\"");
+            else note_text(c, text, out);
           }
           out.num[c][out.rows] = v;
           break;
@@ -394,6 +434,12 @@ class Parser {
           break;
       }
     }
+    return "";
+  }
+
+  static void note_text(size_t c, const std::string& text, ChunkOut& out) {
+    if (!out.saw_text[c]) out.first_text[c] = text;
+    out.saw_text[c] = 1;
   }
 
   std::string_view data_;
@@ -402,6 +448,7 @@ class Parser {
   size_t ncols_;
   std::vector<Mode> modes_;
   TextSource source_;
+  std::vector<const TimeFormat*> formats_;
 };
 
 char guess_delimiter(std::string_view header_line, const std::string& label) {
@@ -598,10 +645,44 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
   const std::vector<size_t>& bounds = chunks.bounds;
   nchunks = bounds.size() - 1;
 
+  // Declared types, and a first guess for the others from the first record: a number or a
+  // missing value starts numeric, an ISO datetime datetime, other text categorical. A later value
+  // that does not fit sends the column to another pass (numeric -> datetime or categorical,
+  // datetime -> categorical); most columns are read once, text ones without a wasted pass.
   std::vector<Mode> modes(ncols, Mode::kNumeric);
+  std::vector<char> declared(ncols, 0);
+  std::vector<const TimeFormat*> formats(ncols, nullptr);
+  static const TimeFormat kIsoOrEpoch;
   for (size_t c = 0; c < ncols; ++c) {
     auto it = opt.types.find(names[c]);
-    if (it != opt.types.end() && it->second == ColumnType::kCategorical) modes[c] = Mode::kCategorical;
+    if (it == opt.types.end()) continue;
+    declared[c] = 1;
+    if (it->second == ColumnType::kCategorical) modes[c] = Mode::kCategorical;
+    if (it->second == ColumnType::kDatetime) {
+      modes[c] = Mode::kDatetime;
+      auto f = opt.time_formats.find(names[c]);
+      formats[c] = f == opt.time_formats.end() ? &kIsoOrEpoch : &f->second;
+    }
+  }
+  {
+    Parser probe(data, opt, delim, 0, {});
+    std::vector<Field> first;
+    const char* p = body;
+    while (p < end && is_blank_line(p, end)) p += (*p == '\n') ? 1 : 2;
+    bool ok = p < end;
+    try {
+      if (ok) parse_record(p, end, delim, first);
+    } catch (const ParseFailure&) {
+      ok = false;  // the pass reports it with its line
+    }
+    if (ok && first.size() == ncols)
+      for (size_t c = 0; c < ncols; ++c) {
+        if (declared[c]) continue;
+        std::string text = field_text(first[c]);
+        double v;
+        if (probe.is_na(text) || parse_number(first[c].b, first[c].e, v)) continue;
+        modes[c] = parse_datetime(text) ? Mode::kDatetime : Mode::kCategorical;
+      }
   }
 
   // Room for each chunk's rows (records never outnumber lines).
@@ -611,13 +692,13 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
   std::vector<std::vector<double>> num(ncols);
 
   auto run = [&](const std::vector<Mode>& m) {
-    Parser parser(data, opt, delim, ncols, m, source);
+    Parser parser(data, opt, delim, ncols, m, source, formats);
     std::vector<ChunkOut> outs(nchunks);
     for (size_t k = 0; k < nchunks; ++k) {
       outs[k].capacity = capacity[k];
       outs[k].num.assign(ncols, nullptr);
       for (size_t c = 0; c < ncols; ++c)
-        if (m[c] == Mode::kNumeric) outs[k].num[c] = num[c].data() + first_row[k];
+        if (in_num(m[c])) outs[k].num[c] = num[c].data() + first_row[k];
     }
     std::vector<std::thread> pool;
     for (size_t k = 1; k < nchunks; ++k)
@@ -631,77 +712,97 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
     return outs;
   };
 
-  {  // the numeric columns at full size, allocated (and zeroed) by all threads at once
-    std::vector<std::thread> pool;
-    size_t workers = std::min<size_t>(hw, ncols);
-    for (size_t w = 0; w < workers; ++w)
-      pool.emplace_back([&, w] {
-        for (size_t c = w; c < ncols; c += workers)
-          if (modes[c] == Mode::kNumeric) {
-            advise_huge(num[c], first_row[nchunks]);
-            num[c].resize(first_row[nchunks]);
-          }
-      });
-    for (auto& t : pool) t.join();
-  }
-  std::vector<ChunkOut> outs = run(modes);
-  // Close the gaps left by blank lines and newlines inside quotes: chunks move down in place.
+  // One pass over the file for the columns not marked kSkip.
   size_t rows = 0;
-  for (size_t k = 0; k < nchunks; ++k) {
-    for (size_t c = 0; c < ncols; ++c)
-      if (modes[c] == Mode::kNumeric && rows != first_row[k])
-        std::memmove(num[c].data() + rows, num[c].data() + first_row[k], outs[k].rows * sizeof(double));
-    rows += outs[k].rows;
-  }
-  for (size_t c = 0; c < ncols; ++c) num[c].resize(modes[c] == Mode::kNumeric ? rows : 0);
-
-  // Columns that held text in an inferred column become categorical: parse them once more.
-  std::vector<Mode> second(ncols, Mode::kSkip);
-  bool need_second = false;
-  for (size_t c = 0; c < ncols; ++c) {
-    if (modes[c] != Mode::kNumeric) continue;
-    bool text = false;
-    for (const auto& o : outs) text = text || o.saw_text[c];
-    if (!text) continue;
-    auto it = opt.types.find(names[c]);
-    if (it != opt.types.end() && it->second == ColumnType::kNumeric) {
-      throw StepError(label + ":" + std::to_string(first_text_line(data, body_off, delim, c, opt)) +
-                      ": column '" + names[c] + "' is declared numeric but holds text; " +
-                      "fix the data or declare it categorical");
+  auto pass = [&](const std::vector<Mode>& m) {
+    {  // the number columns at full size, allocated (and zeroed) by all threads at once
+      std::vector<std::thread> pool;
+      size_t workers = std::min<size_t>(hw, ncols);
+      for (size_t w = 0; w < workers; ++w)
+        pool.emplace_back([&, w] {
+          for (size_t c = w; c < ncols; c += workers)
+            if (in_num(m[c])) {
+              advise_huge(num[c], first_row[nchunks]);
+              num[c].resize(first_row[nchunks]);
+            }
+        });
+      for (auto& t : pool) t.join();
     }
-    second[c] = Mode::kCategorical;
-    modes[c] = Mode::kCategorical;
-    num[c] = {};
-    need_second = true;
+    std::vector<ChunkOut> outs = run(m);
+    // Close the gaps left by blank lines and newlines inside quotes: chunks move down in place.
+    rows = 0;
+    for (size_t k = 0; k < nchunks; ++k) {
+      for (size_t c = 0; c < ncols; ++c)
+        if (in_num(m[c]) && rows != first_row[k])
+          std::memmove(num[c].data() + rows, num[c].data() + first_row[k], outs[k].rows * sizeof(double));
+      rows += outs[k].rows;
+    }
+    for (size_t c = 0; c < ncols; ++c)
+      if (in_num(m[c])) num[c].resize(rows);
+    return outs;
+  };
+
+  // Merges per-chunk dictionaries in file order: codes follow first appearance in the file.
+  std::vector<Column> coded(ncols);
+  auto merge_categorical = [&](size_t c, std::vector<ChunkOut>& outs) {
+    Column& col = coded[c];
+    col.codes.reserve(rows);
+    std::unordered_map<std::string, int32_t> global;
+    for (auto& o : outs) {
+      std::vector<int32_t> remap(o.dict[c].size());
+      for (size_t k = 0; k < o.dict[c].size(); ++k) {
+        auto [it, inserted] = global.try_emplace(o.dict[c][k], int32_t(col.dict.size()));
+        if (inserted) {
+          check_utf8(data, label, names[c], o.dict[c][k]);
+          col.dict.push_back(o.dict[c][k]);
+        }
+        remap[k] = it->second;
+      }
+      for (int32_t code : o.codes[c]) col.codes.push_back(code < 0 ? -1 : remap[code]);
+      std::vector<int32_t>().swap(o.codes[c]);
+    }
+  };
+
+  std::vector<Mode> todo = modes;
+  for (;;) {
+    std::vector<ChunkOut> outs = pass(todo);
+    std::vector<Mode> again(ncols, Mode::kSkip);
+    bool more = false;
+    for (size_t c = 0; c < ncols; ++c) {
+      if (todo[c] == Mode::kCategorical) merge_categorical(c, outs);
+      if (!in_num(todo[c])) continue;
+      const std::string* text = nullptr;
+      for (const auto& o : outs)
+        if (o.saw_text[c]) {
+          text = &o.first_text[c];
+          break;
+        }
+      if (!text) continue;
+      if (declared[c])  // a declared datetime fails in the pass itself
+        throw StepError(label + ":" + std::to_string(first_text_line(data, body_off, delim, c, opt)) +
+                        ": column '" + names[c] + "' is declared numeric but holds text ('" + *text +
+                        "'); fix the data or declare it categorical");
+      // Numbers with some text: text; ISO datetimes with some other text: text too.
+      Mode to = todo[c] == Mode::kNumeric && parse_datetime(*text) ? Mode::kDatetime : Mode::kCategorical;
+      modes[c] = again[c] = to;
+      std::vector<double>().swap(num[c]);
+      more = true;
+    }
+    if (!more) break;
+    todo = again;
   }
-  std::vector<ChunkOut> outs2;
-  if (need_second) outs2 = run(second);
 
   Table table;
   for (size_t c = 0; c < ncols; ++c) {
     Column col;
-    col.name = names[c];
-    if (modes[c] == Mode::kNumeric) {
-      col.type = ColumnType::kNumeric;
-      col.num = std::move(num[c]);
-    } else {
-      // Merge per-chunk dictionaries in file order: codes follow first appearance in the file.
+    if (modes[c] == Mode::kCategorical) {
+      col = std::move(coded[c]);
       col.type = ColumnType::kCategorical;
-      col.codes.reserve(rows);
-      std::unordered_map<std::string, int32_t> global;
-      for (auto& o : (need_second && second[c] == Mode::kCategorical) ? outs2 : outs) {
-        std::vector<int32_t> remap(o.dict[c].size());
-        for (size_t k = 0; k < o.dict[c].size(); ++k) {
-          auto [it, inserted] = global.try_emplace(o.dict[c][k], int32_t(col.dict.size()));
-          if (inserted) {
-            check_utf8(data, label, names[c], o.dict[c][k]);
-            col.dict.push_back(o.dict[c][k]);
-          }
-          remap[k] = it->second;
-        }
-        for (int32_t code : o.codes[c]) col.codes.push_back(code < 0 ? -1 : remap[code]);
-      }
+    } else {
+      col.type = modes[c] == Mode::kDatetime ? ColumnType::kDatetime : ColumnType::kNumeric;
+      col.num = std::move(num[c]);
     }
+    col.name = names[c];
     table.add(std::move(col));
   }
   return table;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/data/datetime.h"
 #include "core/data/table.h"
 
 namespace mlpipe {
@@ -18,7 +19,10 @@ namespace mlpipe {
 struct CsvOptions {
   char delimiter = 0;  // 0: '\t' for .tsv/.tab files, else guessed from the header line
   std::vector<std::string> na_values = {"", "NA", "N/A", "NaN", "nan", "NULL", "null", "None"};
-  std::map<std::string, ColumnType> types;  // explicit types; others are inferred
+  // Explicit types; others are inferred: numbers are numeric, ISO 8601 datetimes (every value)
+  // are datetime, any other text is categorical.
+  std::map<std::string, ColumnType> types;
+  std::map<std::string, TimeFormat> time_formats;  // for columns typed datetime; default ISO/epoch s
   bool types_must_exist = true;             // false: ignore `types` entries for absent columns
   unsigned threads = 0;                     // 0: one per hardware thread
   // Names for header columns by 1-based position (a header cell left empty, or one to rename).

@@ -72,20 +72,26 @@ Table read_tables(const std::vector<fs::path>& files, const CsvOptions& opt) {
   }
   // A column that is text in some file and numbers in another is text everywhere: those files
   // are read again with the column as text, so "007" stays "007" and nothing is lost.
+  // Likewise a column of datetimes in some files and numbers in others (often a file where it is
+  // empty) is a datetime column: numbers are then epoch seconds.
   CsvOptions text = opt;
-  std::set<std::string> mixed;
+  std::map<std::string, ColumnType> mixed;
   for (size_t c = 0; c < parts[0].cols(); ++c) {
-    bool cat = false, num = false;
-    for (const auto& t : parts) (t.col(c).type == ColumnType::kCategorical ? cat : num) = true;
-    if (cat && num) {
-      mixed.insert(parts[0].col(c).name);
-      text.types[parts[0].col(c).name] = ColumnType::kCategorical;
+    bool cat = false, num = false, time = false;
+    for (const auto& t : parts) {
+      ColumnType ty = t.col(c).type;
+      (ty == ColumnType::kCategorical ? cat : ty == ColumnType::kDatetime ? time : num) = true;
     }
+    const std::string& name = parts[0].col(c).name;
+    if (cat && (num || time)) mixed[name] = ColumnType::kCategorical;
+    else if (time && num) mixed[name] = ColumnType::kDatetime;
+    else continue;
+    text.types[name] = mixed[name];
   }
   if (!mixed.empty())
     for (size_t i = 0; i < parts.size(); ++i)
-      for (const auto& name : mixed)
-        if (parts[i].at(name).type == ColumnType::kNumeric) {
+      for (const auto& [name, type] : mixed)
+        if (parts[i].at(name).type != type) {
           parts[i] = read_csv(files[i], text);
           break;
         }
@@ -97,7 +103,7 @@ Table read_tables(const std::vector<fs::path>& files, const CsvOptions& opt) {
     std::map<std::string, int32_t> index;
     for (auto& t : parts) {
       Column& part = t.col(c);
-      if (col.type == ColumnType::kNumeric) {
+      if (!col.coded()) {
         col.num.insert(col.num.end(), part.num.begin(), part.num.end());
         std::vector<double>().swap(part.num);
         continue;

@@ -3,27 +3,34 @@
 #include <cmath>
 #include <limits>
 
+#include "core/data/datetime.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace mlpipe {
 
 const char* column_type_name(ColumnType t) {
-  return t == ColumnType::kNumeric ? "numeric" : "categorical";
+  switch (t) {
+    case ColumnType::kNumeric: return "numeric";
+    case ColumnType::kCategorical: return "categorical";
+    case ColumnType::kDatetime: return "datetime";
+  }
+  return "?";
 }
 
 bool Column::missing(size_t r) const {
-  return type == ColumnType::kNumeric ? std::isnan(num[r]) : codes[r] < 0;
+  return coded() ? codes[r] < 0 : std::isnan(num[r]);
 }
 
 double Column::as_double(size_t r) const {
-  if (type == ColumnType::kNumeric) return num[r];
+  if (!coded()) return num[r];
   return codes[r] < 0 ? std::numeric_limits<double>::quiet_NaN() : double(codes[r]);
 }
 
 std::string Column::text(size_t r) const {
   if (missing(r)) return "";
-  return type == ColumnType::kNumeric ? format_double(num[r]) : dict[codes[r]];
+  if (type == ColumnType::kDatetime) return format_datetime(num[r]);
+  return coded() ? dict[codes[r]] : format_double(num[r]);
 }
 
 std::vector<std::string> Table::names() const {
@@ -72,7 +79,7 @@ Table Table::take(const std::vector<uint32_t>& rows) const {
     n.name = c.name;
     n.type = c.type;
     n.dict = c.dict;
-    if (c.type == ColumnType::kNumeric) {
+    if (!c.coded()) {
       n.num.resize(rows.size());
       for (size_t i = 0; i < rows.size(); ++i) n.num[i] = c.num[rows[i]];
     } else {

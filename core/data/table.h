@@ -1,27 +1,29 @@
 #pragma once
 // The in-memory columnar table passed between steps. Numeric columns hold doubles (NaN =
-// missing); categorical columns hold int32 codes (-1 = missing) into a dictionary of texts.
+// missing); datetime columns hold seconds since 1970 UTC in the same doubles; categorical
+// columns hold int32 codes (-1 = missing) into a dictionary of texts.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace mlpipe {
 
-enum class ColumnType { kNumeric, kCategorical };
+enum class ColumnType { kNumeric, kCategorical, kDatetime };
 const char* column_type_name(ColumnType t);
 
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kNumeric;
-  std::vector<double> num;        // kNumeric
+  std::vector<double> num;        // kNumeric, kDatetime
   std::vector<int32_t> codes;     // kCategorical
   std::vector<std::string> dict;  // kCategorical: code -> text
 
-  size_t size() const { return type == ColumnType::kNumeric ? num.size() : codes.size(); }
+  bool coded() const { return type == ColumnType::kCategorical; }
+  size_t size() const { return coded() ? codes.size() : num.size(); }
   bool missing(size_t row) const;
   // Numeric value, or the category code as a number; NaN when missing.
   double as_double(size_t row) const;
-  // Text as read (numbers in shortest form); "" when missing.
+  // Text as read (numbers in shortest form, datetimes as "YYYY-MM-DD HH:MM:SS"); "" when missing.
   std::string text(size_t row) const;
 };
 

@@ -1,5 +1,6 @@
 #include "core/flow/flow.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/util/error.h"
@@ -34,7 +35,9 @@ std::vector<uint32_t> Frame::rows_of(Split s) const {
 std::vector<std::string> Frame::feature_names() const {
   std::vector<std::string> out;
   for (const auto& c : table.columns())
-    if (c.name != label && c.name != id) out.push_back(c.name);
+    if (c.name != label && c.name != id && c.type != ColumnType::kDatetime &&
+        std::find(not_features.begin(), not_features.end(), c.name) == not_features.end())
+      out.push_back(c.name);
   return out;
 }
 

@@ -14,7 +14,8 @@
 
 namespace mlpipe {
 
-enum class Split : uint8_t { kTrain = 0, kValid = 1, kTest = 2 };
+// kOut: rows a split left out (outside every date bound): in no split, used by no step after it.
+enum class Split : uint8_t { kTrain = 0, kValid = 1, kTest = 2, kOut = 3 };
 const std::vector<std::string>& split_names();  // "train", "valid", "test"
 // Throws ConfigError-free StepError for unknown names (with did-you-mean).
 Split split_from_name(const std::string& name);
@@ -24,11 +25,15 @@ struct Frame {
   std::string label;           // "" when the data has no label role
   std::string id;              // "" when there is no id column
   std::vector<uint8_t> split;  // empty until a split step ran; else one Split per row
+  // Inferred text columns of nearly all-distinct values (ids): not model inputs unless `types:`
+  // declares them categorical (their codes would only number the rows).
+  std::vector<std::string> not_features;
 
   bool has_split() const { return !split.empty(); }
   // Row indexes of one split; all rows when there is no split yet.
   std::vector<uint32_t> rows_of(Split s) const;
-  // Columns used as model inputs: everything but the label and the id.
+  // Columns used as model inputs: everything but the label, the id, datetime columns (times are
+  // used through windows and time_parts) and not_features.
   std::vector<std::string> feature_names() const;
 };
 

@@ -94,7 +94,7 @@ json profile_categorical(const std::vector<std::string>& values) {
 }
 
 json profile_column(const Column& c, const std::vector<uint32_t>& rows) {
-  if (c.type == ColumnType::kNumeric) {
+  if (!c.coded()) {
     std::vector<double> v;
     v.reserve(rows.size());
     for (uint32_t r : rows) v.push_back(c.num[r]);
@@ -151,9 +151,9 @@ Drift compare_categorical(const json& p, const std::vector<std::string>& values)
 
 Drift compare_column(const json& p, const Column& c) {
   std::string kind = p.at("kind").get<std::string>();
-  if ((kind == "numeric") != (c.type == ColumnType::kNumeric))
+  if ((kind == "numeric") != !c.coded())
     throw StepError("column '" + c.name + "' is " + column_type_name(c.type) + " here but " + kind + " in the reference");
-  if (c.type == ColumnType::kNumeric) return compare_numeric(p, c.num);
+  if (!c.coded()) return compare_numeric(p, c.num);
   std::vector<std::string> v;
   v.reserve(c.size());
   for (size_t r = 0; r < c.size(); ++r) v.push_back(c.text(r));

@@ -115,8 +115,17 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
   std::map<std::string, const json*> schema;
   for (const auto& c : ing["columns"]) schema[c["name"].get<std::string>()] = &c;
   // Read everything as text-free numbers first, except columns known to be categorical.
-  for (const auto& c : ing["columns"])
-    if (c["type"] == "categorical") opt.types[c["name"].get<std::string>()] = ColumnType::kCategorical;
+  for (const auto& c : ing["columns"]) {
+    std::string name = c["name"].get<std::string>();
+    if (c["type"] == "categorical") opt.types[name] = ColumnType::kCategorical;
+    if (c["type"] == "datetime") {  // read as training read it: its format, or ISO text / epoch numbers
+      opt.types[name] = ColumnType::kDatetime;
+      TimeFormat f;
+      f.strptime = c.value("format", "");
+      f.unit = c.value("unit", 1.0);
+      opt.time_formats[name] = f;
+    }
+  }
   opt.types_must_exist = false;
   Table raw = read_tables(files, opt);
 
@@ -149,7 +158,7 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
         code = code < 0 ? -1 : remap[code];
       }
       col.dict = train_dict;
-    } else if (col.type != ColumnType::kNumeric) {
+    } else if (c["type"] == "numeric" && col.type != ColumnType::kNumeric) {
       throw StepError(csv.string() + ": column '" + name + "' was numeric in training but holds text here");
     }
     t.add(std::move(col));

@@ -22,13 +22,27 @@ const Schema& ingest_schema() {
       {"delimiter", Kind::kString, false, {}, "one character; default: guessed from the header"},
       {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0"},
       {"id", Kind::kString, false, {}, "a row identifier column, never used as a feature"},
-      {"types", Kind::kMap, false, {}, "column: numeric | categorical, overriding inference"},
+      {"types", Kind::kMap, false, {}, "column: numeric | categorical | datetime (or {type: datetime, format: \"%y%m%d\"} / {type: datetime, unit: ms} for epoch numbers), overriding inference"},
       {"na_values", Kind::kStrings, false, {}, "texts read as missing (default: '', NA, nan, ...)"},
       {"drop", Kind::kStrings, false, {}, "columns to leave out (e.g. leaking ones)"},
       {"threads", Kind::kInt, false, {}, "parser threads (default: all cores)"},
       {"header_names", Kind::kMap, false, {}, "names for header columns by position (1-based): {1: row_number} for an unnamed first column"},
   });
   return s;
+}
+
+const std::map<std::string, double>& time_units() {
+  static const std::map<std::string, double> u = {{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}};
+  return u;
+}
+
+// {type: datetime, format: "%y%m%d"} or {type: datetime, unit: ms}; checked by check_ingest.
+TimeFormat time_format_of(const json& t) {
+  TimeFormat f;
+  f.strptime = t.value("format", "");
+  auto u = time_units().find(t.value("unit", "s"));
+  if (u != time_units().end()) f.unit = u->second;
+  return f;
 }
 
 CsvOptions csv_options(const json& cfg) {
@@ -41,8 +55,13 @@ CsvOptions csv_options(const json& cfg) {
   if (!d.empty()) o.delimiter = d[0];
   if (cfg.contains("na_values") && !cfg["na_values"].is_null()) o.na_values = as_strings(cfg["na_values"]);
   if (cfg.contains("types") && cfg["types"].is_object())
-    for (const auto& [col, t] : cfg["types"].items())
-      o.types[col] = t == "categorical" ? ColumnType::kCategorical : ColumnType::kNumeric;
+    for (const auto& [col, t] : cfg["types"].items()) {
+      std::string kind = t.is_object() ? t.value("type", "") : t.is_string() ? t.get<std::string>() : "";
+      o.types[col] = kind == "categorical" ? ColumnType::kCategorical
+                     : kind == "datetime"  ? ColumnType::kDatetime
+                                           : ColumnType::kNumeric;
+      if (kind == "datetime" && t.is_object()) o.time_formats[col] = time_format_of(t);
+    }
   o.threads = unsigned(get_int(cfg, "threads", 0));
   if (cfg.contains("header_names") && cfg["header_names"].is_object())
     for (const auto& [pos, name] : cfg["header_names"].items()) o.header_names[std::stoul(pos)] = name.get<std::string>();
@@ -91,10 +110,22 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
   if (cfg.contains("types") && cfg["types"].is_object())
     for (const auto& [col, t] : cfg["types"].items()) {
       std::string tp = child_path(child_path(spec.path, "types"), col);
-      std::vector<std::string> kinds = {"numeric", "categorical"};
-      if (!t.is_string() || (t != "numeric" && t != "categorical"))
-        check.fail_value(tp, "type of column '" + col + "' must be numeric or categorical, got " +
+      std::vector<std::string> kinds = {"numeric", "categorical", "datetime"};
+      if (t.is_object()) {
+        static const Schema time_keys = {
+            {"type", Kind::kString, true, {"datetime"}, "datetime"},
+            {"format", Kind::kString, false, {}, "strptime-style: %Y %y %m %d %H %M %S %f %j %b %z, e.g. \"%d/%m/%Y\""},
+            {"unit", Kind::kString, false, {"s", "ms", "us", "ns"}, "epoch numbers in this unit (default s)"}};
+        check.check_object(t, tp, time_keys);
+        if (t.contains("format") && t["format"].is_string()) {
+          std::string why = check_time_format(t["format"].get<std::string>());
+          if (!why.empty()) check.fail_value(child_path(tp, "format"), "format of column '" + col + "': " + why);
+          if (t.contains("unit")) check.fail_key(child_path(tp, "unit"), "unit is for epoch numbers; a format reads text: give one of them");
+        }
+      } else if (!t.is_string() || std::find(kinds.begin(), kinds.end(), t.get<std::string>()) == kinds.end()) {
+        check.fail_value(tp, "type of column '" + col + "' must be numeric, categorical or datetime (or {type: datetime, format: \"%Y%m%d\"}), got " +
                                  describe(t) + (t.is_string() ? did_you_mean(t.get<std::string>(), kinds) : ""));
+      }
     }
   if (cfg.contains("header_names") && cfg["header_names"].is_object())
     for (const auto& [pos, name] : cfg["header_names"].items()) {
@@ -162,6 +193,8 @@ Flow run_ingest(StepContext& ctx) {
                    std::to_string(n.negative) + " negative" + (n.missing ? ", " + std::to_string(n.missing) + " missing" : "");
       ctx.metric("label_positive", double(n.positive));
       ctx.metric("label_negative", double(n.negative));
+    } else if (y.type == ColumnType::kDatetime) {
+      throw StepError(where + ": label column '" + frame->label + "' holds datetimes, not a target");
     } else if (y.type != ColumnType::kNumeric) {
       // The values with their counts, most frequent first; the rarest is the likely positive
       // class (defaults, frauds), so the suggestion names it.
@@ -182,15 +215,37 @@ Flow run_ingest(StepContext& ctx) {
   if (!frame->id.empty()) t.at(frame->id, where + ": id");
 
   json columns = json::array();
-  size_t categorical = 0;
+  size_t categorical = 0, datetimes = 0;
   for (const auto& c : t.columns()) {
     json col = {{"name", c.name}, {"type", column_type_name(c.type)}};
     if (c.type == ColumnType::kCategorical) {
       col["categories"] = c.dict;
       ++categorical;
     }
+    if (c.type == ColumnType::kDatetime) {
+      ++datetimes;
+      if (auto f = opt.time_formats.find(c.name); f != opt.time_formats.end()) {  // predict reads it the same way
+        if (!f->second.strptime.empty()) col["format"] = f->second.strptime;
+        else col["unit"] = f->second.unit;
+      }
+    }
     columns.push_back(col);
   }
+  // Text with (nearly) one value per row is an id, not a category: its codes would only number
+  // the rows. Left out of the model's inputs unless `types:` says categorical.
+  std::vector<std::string> id_like;
+  for (const auto& c : t.columns()) {
+    if (!c.coded() || c.name == frame->label || c.name == frame->id || opt.types.count(c.name)) continue;
+    size_t present = 0;
+    for (int32_t code : c.codes) present += code >= 0;
+    if (c.dict.size() > 100 && double(c.dict.size()) >= 0.9 * double(present)) id_like.push_back(c.name);
+  }
+  frame->not_features = id_like;
+  if (!id_like.empty())
+    ctx.log("warning: " + join(id_like, ", ") + (id_like.size() == 1 ? " is" : " are") +
+            " text with nearly one value per row (an id?): left out of the model inputs; declare " +
+            (id_like.size() == 1 ? "it" : "them") + " in types: {" + id_like[0] + ": categorical} to use " +
+            (id_like.size() == 1 ? "it" : "them") + ", or as id:");
   json pre = {{"ingest",
                {{"columns", columns},
                 {"label", frame->label},
@@ -210,8 +265,10 @@ Flow run_ingest(StepContext& ctx) {
   ctx.metric("rows", double(t.rows()));
   ctx.metric("columns", double(t.cols()));
   ctx.summary(std::to_string(t.rows()) + " rows x " + std::to_string(t.cols()) + " columns (" +
-              std::to_string(categorical) + " categorical) from " + path.filename().string() +
-              (paths.size() > 1 ? " and " + std::to_string(paths.size() - 1) + " more files" : "") + label_note);
+              std::to_string(categorical) + " categorical" + (datetimes ? ", " + std::to_string(datetimes) + " datetime" : "") +
+              ") from " + path.filename().string() +
+              (paths.size() > 1 ? " and " + std::to_string(paths.size() - 1) + " more files" : "") + label_note +
+              (id_like.empty() ? "" : "; not inputs (id-like text): " + join(id_like, ", ")));
   Flow out;
   out.frame = frame;
   out.preprocess = std::make_shared<json>(std::move(pre));

@@ -52,7 +52,8 @@ Flow run_sequences(StepContext& ctx) {
   auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
   (*pre)["sequences"] = fitted;
   size_t counts[3] = {0, 0, 0};
-  for (uint8_t s : set->split) counts[s]++;
+  for (uint8_t s : set->split)
+    if (s < 3) counts[s]++;
   for (int s = 0; s < 3; ++s) ctx.metric("samples", double(counts[s]), split_names()[s]);
   ctx.summary(std::to_string(set->n) + " samples x " + std::to_string(set->max_len) + " steps x " +
               std::to_string(set->features()) + " features + " + std::to_string(set->categoricals()) +

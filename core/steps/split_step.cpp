@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 
+#include "core/data/datetime.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/random.h"
@@ -22,8 +24,75 @@ const Schema& split_schema() {
       {"by", Kind::kString, false, {}, "column: time order (time), entity (group), class (stratified)"},
       {"fractions", Kind::kMap, false, {}, "train/valid/test fractions summing to 1 (default .7/.15/.15)"},
       {"seed", Kind::kInt, false, {}, "overrides the pipeline seed for this split"},
+      {"train", Kind::kMap, false, {}, "time split by dates: {from: 2018-07-25, until: 2018-08-01} (from inclusive, until exclusive)"},
+      {"valid", Kind::kMap, false, {}, "time split by dates: {from: ..., until: ...}"},
+      {"test", Kind::kMap, false, {}, "time split by dates: {from: ..., until: ...}; rows outside every range are left out (a gap)"},
   });
   return s;
+}
+
+// A split's date range [from, until): either end may be open.
+struct Bounds {
+  double from = -INFINITY, until = INFINITY;
+  bool given = false;
+  bool contains(double t) const { return t >= from && t < until; }
+};
+
+std::optional<double> bound_value(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) return time_bound(v.get<std::string>());
+  return std::nullopt;
+}
+
+std::array<Bounds, 3> bounds_of(const json& cfg) {
+  std::array<Bounds, 3> b;
+  for (size_t s = 0; s < 3; ++s) {
+    const std::string& name = split_names()[s];
+    if (!cfg.contains(name) || !cfg[name].is_object()) continue;
+    b[s].given = true;
+    if (cfg[name].contains("from")) b[s].from = *bound_value(cfg[name]["from"]);
+    if (cfg[name].contains("until")) b[s].until = *bound_value(cfg[name]["until"]);
+  }
+  return b;
+}
+
+bool has_bounds(const json& cfg) {
+  for (const auto& n : split_names())
+    if (cfg.contains(n)) return true;
+  return false;
+}
+
+void check_bounds(const StepSpec& spec, const ConfigChecker& check) {
+  const json& cfg = spec.config;
+  static const Schema range_keys = {
+      {"from", Kind::kAny, false, {}, "first date or datetime in the split (inclusive)"},
+      {"until", Kind::kAny, false, {}, "end of the split (exclusive): the first date not in it"}};
+  for (const auto& name : split_names()) {
+    if (!cfg.contains(name) || !cfg[name].is_object()) continue;
+    std::string p = child_path(spec.path, name);
+    check.check_object(cfg[name], p, range_keys);
+    for (const char* end : {"from", "until"})
+      if (cfg[name].contains(end) && !bound_value(cfg[name][end]))
+        check.fail_value(child_path(p, end), std::string(end) + " must be a date (2018-08-01), a datetime (2018-08-01 12:00:00) or epoch seconds, got " +
+                                                 describe(cfg[name][end]));
+  }
+  if (get_string(cfg, "method", "random") != "time")
+    check.fail_key(spec.path, "train/valid/test date ranges need method: time (and by: the time column)");
+  if (cfg.contains("fractions"))
+    check.fail_key(child_path(spec.path, "fractions"), "give either fractions or date ranges (train/valid/test), not both");
+  if (!cfg.contains("train")) check.fail_key(spec.path, "date ranges need a train range");
+  // Overlapping ranges would put one row in two splits.
+  std::array<Bounds, 3> b;
+  try {
+    b = bounds_of(cfg);
+  } catch (...) {
+    return;  // reported above
+  }
+  for (size_t i = 0; i < 3; ++i)
+    for (size_t j = i + 1; j < 3; ++j)
+      if (b[i].given && b[j].given && b[i].from < b[j].until && b[j].from < b[i].until)
+        check.fail_value(child_path(spec.path, split_names()[j]), split_names()[j] + " overlaps " + split_names()[i] +
+                                                                    ": a row would be in both; ranges are [from, until)");
 }
 
 std::array<double, 3> fractions_of(const json& cfg) {
@@ -59,6 +128,7 @@ void check_split(const StepSpec& spec, const ConfigChecker& check, const Pipelin
     if (!cfg["fractions"].contains("train") || cfg["fractions"]["train"].get<double>() <= 0)
       check.fail_value(fp, "the train fraction must be above 0");
   }
+  if (has_bounds(cfg)) check_bounds(spec, check);
 }
 
 // Cut points for n items: [0,a) train, [a,b) valid, [b,n) test.
@@ -104,6 +174,15 @@ Flow run_split(StepContext& ctx) {
       rng.shuffle(rows);
       assign_in_order(rows, f, out->split);
     }
+  } else if (method == "time" && has_bounds(cfg)) {
+    std::vector<double> t = time_values(in.table.at(get_string(cfg, "by", ""), "by"));
+    std::array<Bounds, 3> b = bounds_of(cfg);
+    for (size_t r = 0; r < n; ++r) {
+      uint8_t s = uint8_t(Split::kOut);  // missing times and the gaps
+      for (size_t k = 0; k < 3; ++k)
+        if (b[k].given && b[k].contains(t[r])) s = uint8_t(k);
+      out->split[r] = s;
+    }
   } else if (method == "time") {
     const Column& c = in.table.at(get_string(cfg, "by", ""), "by");
     if (c.type == ColumnType::kCategorical) {  // text times (ISO dates) order as text
@@ -135,8 +214,8 @@ Flow run_split(StepContext& ctx) {
     }
   }
 
-  std::array<size_t, 3> counts{};
-  std::array<double, 3> positives{};
+  std::array<size_t, 4> counts{};
+  std::array<double, 4> positives{};
   const Column* y = in.label.empty() ? nullptr : &in.table.at(in.label);
   for (size_t r = 0; r < n; ++r) {
     counts[out->split[r]]++;
@@ -148,7 +227,13 @@ Flow run_split(StepContext& ctx) {
     if (y && counts[s]) ctx.metric("label_mean", positives[s] / double(counts[s]), split_names()[s]);
     line += (s ? ", " : "") + split_names()[s] + " " + std::to_string(counts[s]);
   }
-  if (counts[0] == 0) throw StepError("the train split is empty");
+  if (counts[3]) {
+    ctx.metric("rows_left_out", double(counts[3]));
+    line += ", left out " + std::to_string(counts[3]);
+  }
+  if (counts[0] == 0)
+    throw StepError(has_bounds(cfg) ? "the train split is empty: no row of '" + get_string(cfg, "by", "") + "' falls in its date range"
+                                    : "the train split is empty");
   ctx.summary(method + ": " + line);
   Flow flow;
   flow.frame = out;

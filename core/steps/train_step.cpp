@@ -74,8 +74,16 @@ std::vector<std::string> select_features(const Frame& f, const json& cfg) {
   std::vector<std::string> include = as_strings(cfg.value("features", json()));
   std::vector<std::string> exclude = as_strings(cfg.value("exclude", json()));
   for (const auto& p : include)
-    if (std::none_of(candidates.begin(), candidates.end(), [&](auto& c) { return glob_match(p, c); }))
+    if (std::none_of(candidates.begin(), candidates.end(), [&](auto& c) { return glob_match(p, c); })) {
+      int i = f.table.find(p);
+      if (i >= 0 && f.table.col(size_t(i)).type == ColumnType::kDatetime)
+        throw StepError("features: '" + p + "' is a datetime column, not a model input; derive inputs from it "
+                        "with a features step: {op: time_parts, time: " + p + ", parts: [hour, weekday]} or a window");
+      if (i >= 0 && std::find(f.not_features.begin(), f.not_features.end(), p) != f.not_features.end())
+        throw StepError("features: '" + p + "' is text with nearly one value per row (an id?), left out of the "
+                        "inputs; to use it anyway declare it on the ingest step: types: {" + p + ": categorical}");
       throw StepError("features: no column matches '" + p + "'" + did_you_mean(p, candidates));
+    }
   for (const auto& c : candidates)
     if ((include.empty() || matches(include, c)) && !matches(exclude, c)) out.push_back(c);
   if (out.empty()) throw StepError("no feature columns left to train on");

@@ -71,9 +71,70 @@ TEST_CASE("type inference and explicit overrides") {
   CHECK(t.at("n").type == ColumnType::kNumeric);
   opt.types = {{"city", ColumnType::kNumeric}};
   CHECK(error_of("code,city\n1,2\n3,Lyon\n", opt) ==
-        "t.csv:3: column 'city' is declared numeric but holds text; fix the data or declare it categorical");
+        "t.csv:3: column 'city' is declared numeric but holds text ('Lyon'); fix the data or declare it categorical");
   opt.types = {{"town", ColumnType::kNumeric}};
   CHECK(error_of("code,city\n1,2\n", opt) == "t.csv: types: no column 'town' in the header");
+}
+
+TEST_CASE("ISO datetimes are inferred as datetime columns, never as categories") {
+  Table t = parse("t,x,d\n2018-04-01 00:00:31,1,2018-04-01\n,2,2018-04-02\n2018-04-01T02:00:00+02:00,3,NA\n");
+  const Column& c = t.at("t");
+  CHECK(c.type == ColumnType::kDatetime);
+  CHECK(c.num[0] == 1522540831);
+  CHECK(std::isnan(c.num[1]));
+  CHECK(c.num[2] == 1522540800);  // the offset is taken off
+  CHECK(c.text(0) == "2018-04-01 00:00:31");
+  CHECK(c.dict.empty());
+  CHECK(t.at("d").type == ColumnType::kDatetime);
+  CHECK(t.at("d").missing(2));
+  // Missing first, then datetimes: found on the second pass.
+  CHECK(parse("a,t\n1,\n2,2018-04-01\n").at("t").type == ColumnType::kDatetime);
+  // Datetimes with other text, or with numbers, are text: nothing is lost.
+  Table mixed = parse("t,u\n2018-04-01,2018-04-01\nsoon,5\n");
+  CHECK(mixed.at("t").type == ColumnType::kCategorical);
+  CHECK(mixed.at("t").dict == std::vector<std::string>{"2018-04-01", "soon"});
+  CHECK(mixed.at("u").type == ColumnType::kCategorical);
+  CHECK(mixed.at("u").text(1) == "5");
+  // Epoch numbers stay numbers unless declared.
+  CHECK(parse("t\n930105\n").at("t").type == ColumnType::kNumeric);
+}
+
+TEST_CASE("declared datetimes: formats, epoch units and errors naming the line") {
+  CsvOptions opt;
+  opt.types = {{"d", ColumnType::kDatetime}, {"ms", ColumnType::kDatetime}, {"e", ColumnType::kDatetime}};
+  opt.time_formats["d"] = TimeFormat{"%y%m%d", 1};
+  opt.time_formats["ms"] = TimeFormat{"", 1e-3};
+  Table t = parse("d,ms,e\n930105,1522540831000,1522540831\n991231,,2018-04-01\n000229,5,0\n", opt);
+  CHECK(t.at("d").text(0) == "1993-01-05 00:00:00");
+  CHECK(t.at("d").text(1) == "1999-12-31 00:00:00");
+  CHECK(t.at("d").text(2) == "2000-02-29 00:00:00");
+  CHECK(t.at("ms").num[0] == 1522540831);
+  CHECK(t.at("ms").missing(1));
+  CHECK(t.at("e").num == std::vector<double>{1522540831, 1522540800, 0});
+  CHECK(error_of("d,ms,e\n930105,1,1\n931305,1,1\n", opt) ==
+        "t.csv:3: column 1: '931305' is not a datetime in the format \"%y%m%d\"");
+  CHECK(error_of("d,ms,e\n930105,1,1\n930105,1,noon\n", opt).find("t.csv:3: column 3: 'noon' is not a datetime") == 0);
+}
+
+TEST_CASE("datetime text: ISO forms, offsets, formats and printing") {
+  CHECK(*parse_datetime("2018-04-01T00:00:31.250Z") == 1522540831.25);
+  CHECK(*parse_datetime("2018-04-01 02:00:31+02:00") == 1522540831);
+  CHECK(*parse_datetime("2018-04-01 02:00:31+0200") == 1522540831);
+  CHECK(*parse_datetime("2018-03-31 19:00:31-05") == 1522540831);
+  CHECK(*parse_datetime("2018-04-01 00:00") == 1522540800);
+  CHECK_FALSE(parse_datetime("2018-02-30"));
+  CHECK_FALSE(parse_datetime("2018-04-01 00:00:31+25:00"));
+  CHECK_FALSE(parse_datetime("2018-04-01 00:00:31."));
+  CHECK(*parse_time("01/04/2018 10:30", TimeFormat{"%d/%m/%Y %H:%M", 1}) == 1522578600);
+  CHECK(*parse_time("2018-091", TimeFormat{"%Y-%j", 1}) == 1522540800);
+  CHECK(*parse_time("01-Apr-2018", TimeFormat{"%d-%b-%Y", 1}) == 1522540800);
+  CHECK_FALSE(parse_time("01/04/2018 x", TimeFormat{"%d/%m/%Y", 1}));
+  CHECK(check_time_format("%d/%m/%Y") == "");
+  CHECK(check_time_format("%d/%q").find("unknown directive %q") == 0);
+  CHECK(check_time_format("yymmdd") == "the format has no directive such as %Y or %d");
+  CHECK(format_datetime(1522540831.25) == "2018-04-01 00:00:31.25");
+  CHECK(format_datetime(-86400) == "1969-12-31 00:00:00");
+  CHECK(*parse_datetime(format_datetime(1522540831.000125)) == 1522540831.000125);
 }
 
 TEST_CASE("malformed rows are errors with the file and line") {

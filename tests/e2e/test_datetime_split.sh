@@ -1,0 +1,116 @@
+# Datetimes: an ISO column is read as a datetime (never a dictionary of 86,000 texts), a time
+# split cuts at dates with a gap left out, windows and predict use the same times; declared
+# formats (YYMMDD) and epoch units; errors name the file, line or YAML key.
+source "$(dirname "$0")/lib.sh"
+cp "$REPO/examples/card-fraud/data/transactions_2018-04_c1500.csv" tx.csv
+cat >dates.yaml <<'YAML'
+pipeline: fraud-dates
+seed: 7
+steps:
+  ingest: {type: ingest, source: tx.csv, label: TX_FRAUD, id: TRANSACTION_ID,
+           drop: [TX_TIME_SECONDS, TX_TIME_DAYS]}
+  split:
+    type: split
+    needs: ingest
+    method: time
+    by: TX_DATETIME
+    train: {from: 2018-04-09, until: 2018-04-16}
+    test: {from: "2018-04-23", until: "2018-04-30 00:00:00"}
+  features:
+    type: features
+    needs: split
+    transforms:
+      - {op: time_parts, time: TX_DATETIME, parts: [night]}
+      - {op: window, entity: CUSTOMER_ID, time: TX_DATETIME, columns: [TX_AMOUNT], windows: [1d, 7d], aggs: [count, mean]}
+      - {op: label_rate, entity: TERMINAL_ID, time: TX_DATETIME, label: TX_FRAUD, windows: [7d], delay: 7d}
+  train:
+    type: train
+    needs: features
+    trainer: xgboost
+    exclude: [CUSTOMER_ID, TERMINAL_ID]
+    rounds: 30
+    params: {objective: "binary:logistic", eta: 0.2, max_depth: 3}
+  evaluate: {type: evaluate, needs: train, on: test, metrics: [auc]}
+  export: {type: export, needs: evaluate, dir: out/bundle}
+YAML
+expect_exit 0 "$MLPIPE" run dates.yaml --store s
+assert_contains "$ERR" "86237 rows x 6 columns (0 categorical, 1 datetime)"
+# The ranges hold exactly the rows whose text dates fall in them; the rest is left out.
+train=$(awk -F, 'NR > 1 && $2 >= "2018-04-09" && $2 < "2018-04-16"' tx.csv | wc -l)
+test_rows=$(awk -F, 'NR > 1 && $2 >= "2018-04-23" && $2 < "2018-04-30"' tx.csv | wc -l)
+total=$(($(wc -l <tx.csv) - 1))
+assert_contains "$ERR" "time: train $train, valid 0, test $test_rows, left out $((total - train - test_rows))"
+assert_eq "$(sql s/store.db "SELECT value FROM metrics WHERE step = 'split' AND key = 'rows_left_out'")" \
+          "$((total - train - test_rows)).0" "left out"
+# The datetime column is no model input (and no 86,000-entry dictionary in the bundle).
+grep -q '"TX_DATETIME"' out/bundle/manifest.json && fail "the datetime column is a model input"
+grep -q '"2018-04-01 00:00:31"' out/bundle/preprocess.json && fail "the datetime column was stored as categories"
+grep -q '"type":"datetime"' out/bundle/preprocess.json || grep -q '"type": "datetime"' out/bundle/preprocess.json || fail "no datetime type in the bundle"
+auc=$(sql s/store.db "SELECT value FROM metrics WHERE step = 'evaluate' AND key = 'auc'")
+awk -v a="$auc" 'BEGIN { exit !(a > 0.75) }' || fail "test AUC $auc of the date split"
+# predict reads the same file, times and all, and gives evaluate's scores on the test rows.
+expect_exit 0 "$MLPIPE" predict out/bundle tx.csv -o scores.csv
+assert_eq "$(($(wc -l <scores.csv) - 1))" "$total" "scored rows"
+# Cached and reused as is: a second run recomputes nothing.
+expect_exit 0 "$MLPIPE" run dates.yaml --store s
+assert_eq "$(sql s/store.db "SELECT count(*) FROM steps WHERE run_id = 2 AND status = 'reused'")" "6" "reused steps"
+
+# Bad ranges are config errors at their YAML key (exit 2), before anything runs.
+sed 's|test: {from: "2018-04-23"|test: {from: "2018-04-12"|' dates.yaml >overlap.yaml
+expect_exit 2 "$MLPIPE" validate overlap.yaml
+assert_contains "$ERR" "overlap.yaml:12:11: step 'split': test overlaps train"
+assert_contains "$ERR" "test overlaps train"
+sed 's|train: {from: 2018-04-09|train: {from: 2018-04-31|' dates.yaml >baddate.yaml
+expect_exit 2 "$MLPIPE" validate baddate.yaml
+assert_contains "$ERR" "baddate.yaml:11:"
+assert_contains "$ERR" "must be a date"
+sed 's|train: {from: 2018-04-09|train: {form: 2018-04-09|' dates.yaml >typo.yaml
+expect_exit 2 "$MLPIPE" validate typo.yaml
+assert_contains "$ERR" "did you mean 'from'"
+sed 's|method: time|method: random|' dates.yaml >random.yaml
+expect_exit 2 "$MLPIPE" validate random.yaml
+assert_contains "$ERR" "date ranges need method: time"
+sed 's|train: {from: 2018-04-09, until: 2018-04-16}|train: {from: 2019-01-01}|; s|test: {from: "2018-04-23", until: "2018-04-30 00:00:00"}|test: {from: 2018-04-01, until: 2018-04-02}|' dates.yaml >empty.yaml
+expect_exit 1 "$MLPIPE" run empty.yaml -q --store e1
+assert_contains "$ERR" "the train split is empty: no row of 'TX_DATETIME' falls in its date range"
+
+# Declared formats: YYMMDD text and epoch milliseconds; a value that does not fit names its line.
+printf 'id,opened,seen_ms,y\n1,930105,1522540831000,0\n2,991231,1522540832000,1\n3,000229,,0\n' >fmt.csv
+cat >fmt.yaml <<'YAML'
+pipeline: formats
+steps:
+  ingest:
+    type: ingest
+    source: fmt.csv
+    id: id
+    types: {opened: {type: datetime, format: "%y%m%d"}, seen_ms: {type: datetime, unit: ms}}
+YAML
+expect_exit 0 "$MLPIPE" run fmt.yaml --store f
+assert_contains "$ERR" "3 rows x 4 columns (0 categorical, 2 datetime)"
+printf '4,991332,5,0\n' >>fmt.csv
+expect_exit 1 "$MLPIPE" run fmt.yaml -q --store f2
+assert_contains "$ERR" "fmt.csv:5: column 2: '991332' is not a datetime in the format \"%y%m%d\""
+sed 's|format: "%y%m%d"|format: "%y%q%d"|' fmt.yaml >badfmt.yaml
+expect_exit 2 "$MLPIPE" validate badfmt.yaml
+assert_contains "$ERR" "unknown directive %q"
+sed 's|{type: datetime, unit: ms}|datetme|' fmt.yaml >badtype.yaml
+expect_exit 2 "$MLPIPE" validate badtype.yaml
+assert_contains "$ERR" "did you mean 'datetime'"
+
+# Text with one value per row (a transaction reference) is not silently a feature: the summary
+# names it, and types: {ref: categorical} makes it one.
+awk 'BEGIN { print "ref,x,y"; for (i = 0; i < 300; i++) printf "tx-%05d,%d,%d\n", i, i % 17, ((i % 17) > 8 ? 1 : 0) }' >ids.csv
+cat >ids.yaml <<'YAML'
+pipeline: ids
+steps:
+  ingest: {type: ingest, source: ids.csv, label: y}
+  train: {type: train, needs: ingest, trainer: xgboost, rounds: 3, params: {objective: "binary:logistic"}}
+YAML
+expect_exit 0 "$MLPIPE" run ids.yaml --store i
+assert_contains "$ERR" "warning: ref is text with nearly one value per row (an id?): left out of the model inputs"
+assert_contains "$ERR" "not inputs (id-like text): ref"
+assert_contains "$ERR" "300 rows x 1 features"
+sed 's|label: y}|label: y, types: {ref: categorical}}|' ids.yaml >ids2.yaml
+expect_exit 0 "$MLPIPE" run ids2.yaml --store i
+assert_contains "$ERR" "300 rows x 2 features"
+echo ok
