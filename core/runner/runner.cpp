@@ -379,18 +379,21 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
     const StepSpec& spec = p.steps[i];
     bool light = decisions[i].action == Action::kReuse && !needed_by_a_running_step(i);
     Flow input;
+    std::vector<std::pair<std::string, Flow>> by_step;
     std::string load_error;
     try {
       if (!light)
         for (size_t j : dag.needs(i)) {
           ensure_loaded(j);
           input.fill_from(flows[j]);
+          by_step.emplace_back(p.steps[j].name, flows[j]);
         }
     } catch (const std::exception& e) {
       load_error = e.what();
     }
     fs::path outdir = layout.run_dir(run_uid) / spec.name;
     StepContext ctx(p, spec, input, outdir, layout.root(), &store, run, step_threads[i]);
+    ctx.inputs_by_step = std::move(by_step);
     ctx.reproducing = opt.reproduces_run.has_value();
     if (opt.log) {
       ctx.log_sink = [&](const std::string& line) { display->line("      " + spec.name + ": " + line); };
@@ -412,6 +415,7 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
           for (size_t j : dag.needs(i)) {
             ensure_loaded(j);
             input.fill_from(flows[j]);
+            ctx.inputs_by_step.emplace_back(p.steps[j].name, flows[j]);
           }
           ctx.input = input;
         }

@@ -27,6 +27,7 @@ const Schema& ingest_schema() {
       {"drop", Kind::kStrings, false, {}, "columns to leave out (e.g. leaking ones)"},
       {"threads", Kind::kInt, false, {}, "parser threads (default: all cores)"},
       {"header_names", Kind::kMap, false, {}, "names for header columns by position (1-based): {1: row_number} for an unnamed first column"},
+      {"where", Kind::kStrings, false, {}, std::string("rows to keep (values as in the file): ") + where_help()},
   });
   return s;
 }
@@ -161,6 +162,7 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
     std::error_code ec;
     if (!fs::is_regular_file(f.path, ec)) check.fail_value(child_path(spec.path, "source"), "no such file: " + f.path.string());
   }
+  check_where(spec, check);
   check_columns_named(spec, check, files.front().path);
 }
 
@@ -180,6 +182,11 @@ Flow run_ingest(StepContext& ctx) {
     if (t.find(col) < 0) throw StepError(where + ": drop: no column '" + col + "'" + did_you_mean(col, t.names()));
     else t.remove(col);
   if (t.rows() == 0) throw StepError(where + ": no data rows after the header");
+  size_t rows_read = t.rows();
+  if (cfg.contains("where")) {
+    t = t.take(rows_where(t, where_conditions(cfg)));
+    if (t.rows() == 0) throw StepError(where + ": no row meets where: " + join(as_strings(cfg["where"]), " and "));
+  }
   LabelSpec label = label_spec(cfg.value("label", json()));
   frame->label = label.column;
   frame->id = get_string(cfg, "id", "");
@@ -259,15 +266,17 @@ Flow run_ingest(StepContext& ctx) {
   // (its content hash is the registered model's identity).
   if (!label.positive.is_null()) pre["ingest"]["label_positive"] = label.positive;
   if (cfg.contains("header_names") && !cfg["header_names"].empty()) pre["ingest"]["header_names"] = cfg["header_names"];
-  if (paths.size() == 1) ctx.input_file(path, int64_t(t.rows()), int64_t(t.cols()));
+  if (paths.size() == 1) ctx.input_file(path, int64_t(rows_read), int64_t(t.cols()));
   else  // each file's content hash; rows and columns are the joined table's
     for (const auto& f : paths) ctx.input_file(f, std::nullopt, int64_t(t.cols()));
   ctx.metric("rows", double(t.rows()));
+  if (rows_read != t.rows()) ctx.metric("rows_removed", double(rows_read - t.rows()));
   ctx.metric("columns", double(t.cols()));
   ctx.summary(std::to_string(t.rows()) + " rows x " + std::to_string(t.cols()) + " columns (" +
               std::to_string(categorical) + " categorical" + (datetimes ? ", " + std::to_string(datetimes) + " datetime" : "") +
               ") from " + path.filename().string() +
-              (paths.size() > 1 ? " and " + std::to_string(paths.size() - 1) + " more files" : "") + label_note +
+              (paths.size() > 1 ? " and " + std::to_string(paths.size() - 1) + " more files" : "") +
+              (rows_read != t.rows() ? " (" + std::to_string(rows_read) + " read, where: kept " + std::to_string(t.rows()) + ")" : "") + label_note +
               (id_like.empty() ? "" : "; not inputs (id-like text): " + join(id_like, ", ")));
   Flow out;
   out.frame = frame;

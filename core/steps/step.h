@@ -24,7 +24,9 @@ class StepContext {
   const Pipeline& pipeline;
   const StepSpec& spec;
   const nlohmann::json& cfg;  // spec.config
-  Flow input;
+  Flow input;  // the merge of what the needed steps produced (the first need's frame wins)
+  // Each needed step's own output, in `needs:` order: for steps that combine tables (join).
+  std::vector<std::pair<std::string, Flow>> inputs_by_step;
   std::filesystem::path outdir;   // this step's own folder: <store>/runs/<run uid>/<step>/
   std::filesystem::path workdir;  // the store's root folder (.mlpipe/ beside the pipeline by default)
   long long seed;
