@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "core/util/error.h"
@@ -150,9 +151,87 @@ double r2(const std::vector<double>& y, const std::vector<double>& p) {
   return ss_tot > 0 ? 1.0 - ss_res / ss_tot : 0.0;
 }
 
+namespace {
+// Row indexes by score, highest first; ties keep row order.
+std::vector<size_t> by_score_desc(const std::vector<double>& s) {
+  std::vector<size_t> order(s.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s[a] > s[b]; });
+  return order;
+}
+}  // namespace
+
+double precision_at_k(const std::vector<double>& y, const std::vector<double>& s, size_t k) {
+  std::vector<size_t> order = by_score_desc(s);
+  size_t top = std::min(k, order.size());
+  if (top == 0) return 0;
+  double pos = 0;
+  for (size_t i = 0; i < top; ++i) pos += y[order[i]] > 0.5;
+  return pos / double(top);
+}
+
+double recall_at_k(const std::vector<double>& y, const std::vector<double>& s, size_t k) {
+  std::vector<size_t> order = by_score_desc(s);
+  double all = 0, pos = 0;
+  for (double v : y) all += v > 0.5;
+  if (all == 0) return 0;
+  for (size_t i = 0; i < std::min(k, order.size()); ++i) pos += y[order[i]] > 0.5;
+  return pos / all;
+}
+
+double entity_precision_at_k(const std::vector<double>& y, const std::vector<double>& s,
+                             const std::vector<std::string>& entity, const std::vector<double>& time,
+                             double period, size_t k) {
+  // period -> entity -> (highest score, any positive); ordered maps: deterministic ties.
+  std::map<long long, std::map<std::string, std::pair<double, bool>>> days;
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (std::isnan(time[i])) continue;
+    auto& e = days[(long long)std::floor(time[i] / period)];
+    auto [it, added] = e.try_emplace(entity[i], s[i], y[i] > 0.5);
+    if (!added) {
+      it->second.first = std::max(it->second.first, s[i]);
+      it->second.second = it->second.second || y[i] > 0.5;
+    }
+  }
+  if (days.empty()) return 0;
+  double sum = 0;
+  for (const auto& [day, ents] : days) {
+    std::vector<std::pair<double, bool>> v;
+    for (const auto& [name, sc] : ents) v.push_back(sc);
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    size_t top = std::min(k, v.size());
+    double pos = 0;
+    for (size_t i = 0; i < top; ++i) pos += v[i].second;
+    sum += pos / double(top);
+  }
+  return sum / double(days.size());
+}
+
+std::vector<GainsRow> gains_table(const std::vector<double>& y, const std::vector<double>& s, size_t bands) {
+  std::vector<size_t> order = by_score_desc(s);
+  double all = 0;
+  for (double v : y) all += v > 0.5;
+  std::vector<GainsRow> out;
+  size_t n = order.size(), cum_rows = 0, cum_pos = 0;
+  for (size_t b = 0; b < bands && n > 0; ++b) {
+    size_t from = n * b / bands, to = n * (b + 1) / bands;
+    GainsRow r;
+    r.band = b + 1;
+    r.rows = to - from;
+    for (size_t i = from; i < to; ++i) r.positives += y[order[i]] > 0.5;
+    cum_rows += r.rows;
+    cum_pos += r.positives;
+    r.capture = all > 0 ? double(cum_pos) / all : 0;
+    r.lift = cum_rows ? r.capture / (double(cum_rows) / double(n)) : 0;
+    out.push_back(r);
+  }
+  return out;
+}
+
 const std::vector<std::string>& binary_metric_names() {
   static const std::vector<std::string> n = {"auc", "pr_auc", "logloss", "ks", "brier",
-                                             "accuracy", "precision", "recall", "f1"};
+                                             "accuracy", "precision", "recall", "f1", "gini",
+                                             "precision_at_k", "recall_at_k", "card_precision_at_k"};
   return n;
 }
 const std::vector<std::string>& regression_metric_names() {
@@ -161,7 +240,16 @@ const std::vector<std::string>& regression_metric_names() {
 }
 
 double compute_metric(const std::string& name, const std::vector<double>& y,
-                      const std::vector<double>& s, double threshold) {
+                      const std::vector<double>& s, const MetricOptions& o) {
+  const double threshold = o.threshold;
+  if (name == "gini") return 2 * roc_auc(y, s) - 1;
+  if (name == "precision_at_k") return precision_at_k(y, s, o.k);
+  if (name == "recall_at_k") return recall_at_k(y, s, o.k);
+  if (name == "card_precision_at_k") {
+    if (!o.entity || !o.time)
+      throw StepError("card_precision_at_k needs the entity and time columns: add entity: and time: to the evaluate step");
+    return entity_precision_at_k(y, s, *o.entity, *o.time, o.period, o.k);
+  }
   if (name == "auc") return roc_auc(y, s);
   if (name == "pr_auc") return pr_auc(y, s);
   if (name == "logloss") return log_loss(y, s);

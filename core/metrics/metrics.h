@@ -29,11 +29,42 @@ double rmse(const std::vector<double>& y, const std::vector<double>& pred);
 double mae(const std::vector<double>& y, const std::vector<double>& pred);
 double r2(const std::vector<double>& y, const std::vector<double>& pred);
 
+// Top-k by score (ties broken by row order, so the result is deterministic): the share of
+// positives among the k highest-scored rows (k or fewer when there are fewer rows), and the
+// share of all positives they hold (0 when there are none).
+double precision_at_k(const std::vector<double>& y, const std::vector<double>& score, size_t k);
+double recall_at_k(const std::vector<double>& y, const std::vector<double>& score, size_t k);
+// Fraud teams' daily card precision: in each period, every entity (card) scores its highest
+// score and is positive when any of its rows is; the share of positives among the k
+// highest-scored entities, averaged over the periods that have rows.
+double entity_precision_at_k(const std::vector<double>& y, const std::vector<double>& score,
+                             const std::vector<std::string>& entity, const std::vector<double>& time,
+                             double period, size_t k);
+
+// Cumulative gains by score band (10 = deciles, highest scores first).
+struct GainsRow {
+  size_t band = 0;         // 1 = the top band
+  size_t rows = 0, positives = 0;
+  double capture = 0;      // share of all positives in bands 1..band
+  double lift = 0;         // capture / share of rows in bands 1..band
+};
+std::vector<GainsRow> gains_table(const std::vector<double>& y, const std::vector<double>& score, size_t bands = 10);
+
+// What metrics need besides labels and scores.
+struct MetricOptions {
+  double threshold = 0.5;  // accuracy, precision, recall, f1
+  size_t k = 100;          // *_at_k
+  // card_precision_at_k: per row, its entity and time (null when not configured).
+  const std::vector<std::string>* entity = nullptr;
+  const std::vector<double>* time = nullptr;
+  double period = 86400;
+};
+
 // Names accepted in evaluate's `metrics:` list, by task.
 const std::vector<std::string>& binary_metric_names();
 const std::vector<std::string>& regression_metric_names();
 // Computes one named metric; throws StepError for an unknown name.
 double compute_metric(const std::string& name, const std::vector<double>& y,
-                      const std::vector<double>& score, double threshold);
+                      const std::vector<double>& score, const MetricOptions& options);
 
 }  // namespace mlpipe

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/data/csv_writer.h"
+#include "core/data/datetime.h"
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
 #include "core/predict/predict.h"
@@ -29,6 +30,10 @@ const Schema& evaluate_schema() {
       {"on", Kind::kString, false, {"train", "valid", "test"}, "the split to score (default test)"},
       {"metrics", Kind::kStrings, false, {}, "metric names (default by task)"},
       {"threshold", Kind::kNumber, false, {}, "score cut-off for accuracy/precision/recall/f1 (0.5)"},
+      {"k", Kind::kInt, false, {}, "how many top-scored rows (or entities per period) precision_at_k, recall_at_k and card_precision_at_k look at (default 100)"},
+      {"entity", Kind::kString, false, {}, "card_precision_at_k: the entity column (card, customer)"},
+      {"time", Kind::kString, false, {}, "card_precision_at_k: the time column that cuts periods"},
+      {"period", Kind::kString, false, {}, "card_precision_at_k: the period length (default 1d)"},
       {"gate", Kind::kMap, false, {}, "metric: \"CONDITION\", e.g. auc: \">= 0.75\" or \">= champion - 0.005\"; a miss exits 3"},
       {"champion", Kind::kString, false, {}, "registered model whose champion the champion gates score on the same rows (default: the name an export step after this one registers)"},
   });
@@ -106,6 +111,19 @@ void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipe
                          "unknown metric '" + names[i] + "'" + did_you_mean(names[i], known) +
                              "; known metrics: " + join(known, ", "));
   }
+  std::vector<std::string> wanted = cfg.contains("metrics") ? as_strings(cfg["metrics"]) : std::vector<std::string>{};
+  if (cfg.contains("gate") && cfg["gate"].is_object())
+    for (const auto& [metric, cond] : cfg["gate"].items()) wanted.push_back(metric);
+  if (std::find(wanted.begin(), wanted.end(), "card_precision_at_k") != wanted.end())
+    for (const char* k : {"entity", "time"})
+      if (!cfg.contains(k))
+        check.fail_key(spec.path, std::string("card_precision_at_k needs `") + k + ":` (the " +
+                                      (std::string(k) == "entity" ? "card or customer" : "time") + " column) on this step");
+  if (cfg.contains("k") && cfg["k"].is_number_integer() && cfg["k"].get<long long>() < 1)
+    check.fail_value(child_path(spec.path, "k"), "k must be at least 1");
+  if (cfg.contains("period") && (!cfg["period"].is_string() || !parse_duration(cfg["period"].get<std::string>()) ||
+                                 *parse_duration(cfg["period"].get<std::string>()) <= 0))
+    check.fail_value(child_path(spec.path, "period"), "period must be a duration such as 1d or 12h, got " + describe(cfg["period"]));
   if (cfg.contains("gate") && cfg["gate"].is_object())
     for (const auto& [metric, cond] : cfg["gate"].items()) {
       std::string gp = child_path(child_path(spec.path, "gate"), metric);
@@ -160,7 +178,22 @@ Flow run_evaluate(StepContext& ctx) {
                                    : tm.task == Task::kBinary  ? std::vector<std::string>{"auc", "pr_auc", "logloss", "ks", "brier"}
                                                                : regression_metric_names();
   const auto& allowed = tm.task == Task::kBinary ? binary_metric_names() : regression_metric_names();
-  double threshold = get_number(ctx.cfg, "threshold", 0.5);
+  MetricOptions mo;
+  mo.threshold = get_number(ctx.cfg, "threshold", 0.5);
+  mo.k = size_t(get_int(ctx.cfg, "k", 100));
+  std::vector<std::string> entities;
+  std::vector<double> times;
+  if (ctx.cfg.contains("entity") && ctx.cfg.contains("time")) {
+    const Column& e = f.table.at(get_string(ctx.cfg, "entity", ""), "entity");
+    std::vector<double> all_times = time_values(f.table.at(get_string(ctx.cfg, "time", ""), "time"));
+    for (uint32_t r : rows) {
+      entities.push_back(e.text(r));
+      times.push_back(all_times[r]);
+    }
+    mo.entity = &entities;
+    mo.time = &times;
+    mo.period = *parse_duration(get_string(ctx.cfg, "period", "1d"));
+  }
   auto ev = std::make_shared<Evaluation>();
   ev->on = on;
   std::string line;
@@ -168,12 +201,28 @@ Flow run_evaluate(StepContext& ctx) {
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
       throw ConfigError(ctx.pipeline.file.string() + ": step '" + ctx.spec.name + "': metric '" + name +
                         "' does not apply to a " + task_name(tm.task) + " model; use " + join(allowed, ", "));
-    double v = compute_metric(name, y, score, threshold);
+    double v = compute_metric(name, y, score, mo);
     ev->metrics[name] = v;
     ctx.metric(name, v, on);
     line += (line.empty() ? "" : "  ") + name + " " + format_fixed(v, 4);
   }
   ctx.metric("rows", double(rows.size()), on);
+  if (tm.task == Task::kBinary) {  // the gains table by score decile, and its first line as metrics
+    std::vector<GainsRow> gains = gains_table(y, score, 10);
+    CsvWriter g({"band", "rows", "positives", "capture", "lift"});
+    json table = json::array();
+    for (const auto& b : gains) {
+      g.row({std::to_string(b.band), std::to_string(b.rows), std::to_string(b.positives), format_double(b.capture), format_double(b.lift)});
+      table.push_back({{"band", b.band}, {"rows", b.rows}, {"positives", b.positives}, {"capture", b.capture}, {"lift", b.lift}});
+    }
+    std::filesystem::create_directories(ctx.outdir);
+    g.save(ctx.outdir / "gains.csv");
+    ctx.artifact("gains.csv", ctx.outdir / "gains.csv");
+    if (!gains.empty()) {
+      ctx.metric("lift_top_10pct", gains[0].lift, on);
+      ctx.metric("capture_top_10pct", gains[0].capture, on);
+    }
+  }
 
   // Predictions on the evaluated split: what `mlpipe predict` must reproduce exactly.
   std::filesystem::create_directories(ctx.outdir);
@@ -216,13 +265,13 @@ Flow run_evaluate(StepContext& ctx) {
     for (const auto& [metric, cond] : ctx.cfg["gate"].items()) {
       GateCondition g = *parse_gate(cond.get<std::string>());
       double v = ev->metrics.contains(metric) ? ev->metrics[metric].get<double>()
-                                              : compute_metric(metric, y, score, threshold);
+                                              : compute_metric(metric, y, score, mo);
       bool ok = true;
       std::string against;
       if (!g.champion) {
         ok = g.passes(v);
       } else if (champion) {
-        double cv = compute_metric(metric, y, champion_score, threshold);
+        double cv = compute_metric(metric, y, champion_score, mo);
         ctx.metric("champion." + metric, cv, on);
         ok = g.passes(v, cv);
         against = " = " + format_fixed(g.bound(cv), 4) + " (champion " + champion->name + " v" +

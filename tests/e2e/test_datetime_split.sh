@@ -30,7 +30,8 @@ steps:
     exclude: [CUSTOMER_ID, TERMINAL_ID]
     rounds: 30
     params: {objective: "binary:logistic", eta: 0.2, max_depth: 3}
-  evaluate: {type: evaluate, needs: train, on: test, metrics: [auc]}
+  evaluate: {type: evaluate, needs: train, on: test, metrics: [auc, gini, precision_at_k, recall_at_k, card_precision_at_k],
+             k: 50, entity: CUSTOMER_ID, time: TX_DATETIME}
   export: {type: export, needs: evaluate, dir: out/bundle}
 YAML
 expect_exit 0 "$MLPIPE" run dates.yaml --store s
@@ -48,6 +49,16 @@ grep -q '"2018-04-01 00:00:31"' out/bundle/preprocess.json && fail "the datetime
 grep -q '"type":"datetime"' out/bundle/preprocess.json || grep -q '"type": "datetime"' out/bundle/preprocess.json || fail "no datetime type in the bundle"
 auc=$(sql s/store.db "SELECT value FROM metrics WHERE step = 'evaluate' AND key = 'auc'")
 awk -v a="$auc" 'BEGIN { exit !(a > 0.75) }' || fail "test AUC $auc of the date split"
+gini=$(sql s/store.db "SELECT value FROM metrics WHERE step = 'evaluate' AND key = 'gini'")
+awk -v a="$auc" -v g="$gini" 'BEGIN { d = 2 * a - 1 - g; exit !(d < 1e-12 && d > -1e-12) }' || fail "gini $gini is not 2 auc - 1"
+for m in precision_at_k recall_at_k card_precision_at_k lift_top_10pct; do
+  v=$(sql s/store.db "SELECT value FROM metrics WHERE step = 'evaluate' AND key = '$m'")
+  awk -v v="$v" 'BEGIN { exit !(v > 0) }' || fail "$m is '$v'"
+done
+assert_eq "$(wc -l <"$(run_dir s 1)/evaluate/gains.csv")" "11" "gains table lines"
+sed 's|k: 50, entity: CUSTOMER_ID,|k: 50,|' dates.yaml >noentity.yaml
+expect_exit 2 "$MLPIPE" validate noentity.yaml
+assert_contains "$ERR" "card_precision_at_k needs \`entity:\`"
 # predict reads the same file, times and all, and gives evaluate's scores on the test rows.
 expect_exit 0 "$MLPIPE" predict out/bundle tx.csv -o scores.csv
 assert_eq "$(($(wc -l <scores.csv) - 1))" "$total" "scored rows"

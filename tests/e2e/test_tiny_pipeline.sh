@@ -27,7 +27,7 @@ sql $DB "SELECT value FROM metrics WHERE step = 'evaluate' AND key = 'auc' AND s
 
 assert_eq "$(sql $DB "SELECT rows, cols, bytes, length(content_hash) FROM inputs WHERE step = 'ingest'")" "600|6|$(stat -c %s loans.csv)|32" "input row"
 assert_eq "$(sql $DB "SELECT group_concat(name, ',') FROM (SELECT name FROM artifacts ORDER BY name)")" \
-  "manifest.json,model.json,model.json,predictions.csv,preprocess.json,reference.json,transforms.json" "artifacts"
+  "gains.csv,manifest.json,model.json,model.json,predictions.csv,preprocess.json,reference.json,transforms.json" "artifacts"
 assert_eq "$(sql $DB "SELECT count(*) FROM environment WHERE key IN ('version.xgboost', 'version.sqlite', 'cpu.model', 'seed')")" "4" "environment"
 [ -f out/bundle/manifest.json ] && [ -f out/bundle/model.json ] || fail "bundle"
 ls out | grep -q tmp && fail "a temporary bundle folder was left behind"

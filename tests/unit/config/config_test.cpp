@@ -51,7 +51,7 @@ TEST_CASE("wrong kinds and bad choices point at the value") {
         "'stratifed' (did you mean 'stratified'?)");
   CHECK(error_of("pipeline: x\nsteps:\n  s: {type: splitt}\n") ==
         "p.yaml:3:13: step 's': unknown step type 'splitt' (did you mean 'split'?); known types: "
-        "ingest, split, features, sequences, train, evaluate, export, drift");
+        "ingest, filter, join, split, features, sequences, train, evaluate, export, drift");
 }
 
 TEST_CASE("duplicate keys are errors") {
@@ -107,7 +107,7 @@ TEST_CASE("gate conditions and metric names are checked before running") {
         "p.yaml:3:35: step 'e': gate condition must be text like \">= 0.75\" or \">= champion - 0.005\" (operators >=, >, <=, <, ==), got string 'at least 0.7'");
   CHECK(error_of("pipeline: x\nsteps:\n  e: {type: evaluate, metrics: [auc, acuracy]}\n") ==
         "p.yaml:3:38: step 'e': unknown metric 'acuracy' (did you mean 'accuracy'?); known metrics: "
-        "auc, pr_auc, logloss, ks, brier, accuracy, precision, recall, f1, rmse, mae, r2");
+        "auc, pr_auc, logloss, ks, brier, accuracy, precision, recall, f1, gini, precision_at_k, recall_at_k, card_precision_at_k, rmse, mae, r2");
 }
 
 TEST_CASE("transform specs are checked per op") {

@@ -4,6 +4,7 @@
 
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
+#include "core/util/error.h"
 
 using namespace mlpipe;
 
@@ -71,4 +72,44 @@ TEST_CASE("gate conditions relative to the champion") {
   CHECK_FALSE(parse_gate(">= champion * 2"));
   CHECK_FALSE(parse_gate(">= champion - -1"));
   CHECK_FALSE(parse_gate(">= champion -"));
+}
+
+TEST_CASE("top-k metrics, gini and the gains table") {
+  std::vector<double> y = {1, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+  std::vector<double> s = {.9, .8, .7, .6, .5, .4, .3, .2, .1, .05};
+  CHECK(precision_at_k(y, s, 2) == doctest::Approx(0.5));
+  CHECK(precision_at_k(y, s, 3) == doctest::Approx(2.0 / 3));
+  CHECK(precision_at_k(y, s, 100) == doctest::Approx(0.3));  // fewer rows than k
+  CHECK(recall_at_k(y, s, 3) == doctest::Approx(2.0 / 3));
+  CHECK(recall_at_k(std::vector<double>(3, 0), {.1, .2, .3}, 2) == 0);
+  // Ties at the cut are broken by row order: deterministic.
+  CHECK(precision_at_k({0, 1}, {.5, .5}, 1) == 0);
+  MetricOptions o;
+  CHECK(compute_metric("gini", y, s, o) == doctest::Approx(2 * roc_auc(y, s) - 1));
+  std::vector<GainsRow> g = gains_table(y, s, 5);
+  REQUIRE(g.size() == 5);
+  CHECK(g[0].rows == 2);
+  CHECK(g[0].positives == 1);
+  CHECK(g[0].capture == doctest::Approx(1.0 / 3));
+  CHECK(g[0].lift == doctest::Approx((1.0 / 3) / 0.2));
+  CHECK(g[4].capture == doctest::Approx(1.0));
+  CHECK(g[4].lift == doctest::Approx(1.0));
+}
+
+TEST_CASE("card precision at k: per day, each card's highest score, compromised if any fraud") {
+  // Day 0: card a (fraud on one of its two rows), b and c clean. Day 1: d fraud, e clean.
+  std::vector<double> y = {0, 1, 0, 0, 1, 0};
+  std::vector<double> s = {.9, .1, .8, .2, .3, .7};
+  std::vector<std::string> card = {"a", "a", "b", "c", "d", "e"};
+  std::vector<double> t = {10, 20, 30, 40, 86400 + 5, 86400 + 6};
+  // k = 1: day 0's top card is a (0.9; compromised) -> 1; day 1's is e (0.7) -> 0. Mean 0.5.
+  CHECK(entity_precision_at_k(y, s, card, t, 86400, 1) == doctest::Approx(0.5));
+  // k = 2: day 0 a, b -> 1/2; day 1 e, d -> 1/2.
+  CHECK(entity_precision_at_k(y, s, card, t, 86400, 2) == doctest::Approx(0.5));
+  MetricOptions o;
+  o.k = 1;
+  CHECK_THROWS_WITH_AS(compute_metric("card_precision_at_k", y, s, o), doctest::Contains("needs the entity and time"), StepError);
+  o.entity = &card;
+  o.time = &t;
+  CHECK(compute_metric("card_precision_at_k", y, s, o) == doctest::Approx(0.5));
 }
