@@ -1,5 +1,6 @@
 #include "core/runner/plan.h"
 
+#include "core/runner/backtest.h"
 #include "core/runner/sweep.h"
 #include "core/steps/step.h"
 
@@ -17,6 +18,7 @@ void check_steps(const Pipeline& p) {
       swept = s.name;
       check_sweep(s, check, p);
     }
+    check_backtest(s, check, p);
   }
 }
 

@@ -17,6 +17,7 @@
 #include "core/platform/launch_env.h"
 #include "core/runner/plan.h"
 #include "core/runner/scheduler.h"
+#include "core/runner/backtest.h"
 #include "core/runner/sweep.h"
 #include "core/steps/step.h"
 #include "core/store/recorded_queries.h"
@@ -182,6 +183,7 @@ json RunOutcome::to_json() const {
             {"db", db.string()}, {"steps", steps_json}, {"metrics", metrics}};
   if (!error.empty()) j["error"] = error;
   if (!sweep.is_null()) j["sweep"] = sweep;
+  if (!backtest.is_null()) j["backtest"] = backtest;
   return j;
 }
 
@@ -190,6 +192,9 @@ RunOutcome run_pipeline(const RunOptions& opt) {
   // A sweep runs its trials as child runs first, then the pipeline with the best values.
   if (!opt.dry_run)
     if (std::optional<SweepSpec> s = find_sweep(plan.pipeline)) return run_sweep(opt, *s, plan.pipeline.seed);
+  // A backtest runs its folds as child runs first, then the pipeline as written.
+  if (!opt.dry_run && opt.until_step.empty())
+    if (std::optional<BacktestSpec> b = find_backtest(plan.pipeline)) return run_backtest(opt, *b);
   return run_plan(std::move(plan), opt);
 }
 

@@ -57,6 +57,7 @@ struct RunOutcome {
   std::vector<StepOutcome> steps;
   nlohmann::json metrics = nlohmann::json::object();  // step -> {key: final value}
   nlohmann::json sweep;  // a sweep's trials and choice; null without one
+  nlohmann::json backtest;  // a backtest's folds and their summary; null without one
 
   nlohmann::json to_json() const;
 };

@@ -27,6 +27,7 @@ const Schema& split_schema() {
       {"train", Kind::kMap, false, {}, "time split by dates: {from: 2018-07-25, until: 2018-08-01} (from inclusive, until exclusive)"},
       {"valid", Kind::kMap, false, {}, "time split by dates: {from: ..., until: ...}"},
       {"test", Kind::kMap, false, {}, "time split by dates: {from: ..., until: ...}; rows outside every range are left out (a gap)"},
+      {"backtest", Kind::kMap, false, {}, "rolling folds, each a child run: {folds: 4, start: 2018-04-01, train: 7d, gap: 7d, test: 7d, step: 7d}"},
   });
   return s;
 }
@@ -56,9 +57,11 @@ std::array<Bounds, 3> bounds_of(const json& cfg) {
   return b;
 }
 
+bool present(const json& cfg, const std::string& key) { return cfg.contains(key) && !cfg[key].is_null(); }
+
 bool has_bounds(const json& cfg) {
   for (const auto& n : split_names())
-    if (cfg.contains(n)) return true;
+    if (present(cfg, n)) return true;
   return false;
 }
 
@@ -78,9 +81,9 @@ void check_bounds(const StepSpec& spec, const ConfigChecker& check) {
   }
   if (get_string(cfg, "method", "random") != "time")
     check.fail_key(spec.path, "train/valid/test date ranges need method: time (and by: the time column)");
-  if (cfg.contains("fractions"))
+  if (present(cfg, "fractions"))
     check.fail_key(child_path(spec.path, "fractions"), "give either fractions or date ranges (train/valid/test), not both");
-  if (!cfg.contains("train")) check.fail_key(spec.path, "date ranges need a train range");
+  if (!present(cfg, "train")) check.fail_key(spec.path, "date ranges need a train range");
   // Overlapping ranges would put one row in two splits.
   std::array<Bounds, 3> b;
   try {

@@ -1,5 +1,8 @@
 #include "core/store/run_views.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <map>
 
 #include "core/store/run_store.h"
@@ -143,6 +146,56 @@ json run_details(Db& db, int64_t run) {
   return d;
 }
 
+namespace {
+// The per-fold table of a backtest's parent run: one line per fold, then mean and sd.
+std::string format_backtest(const json& folds) {
+  std::vector<std::string> keys;  // "step.split.key" in the folds' metrics
+  for (const auto& f : folds)
+    for (const auto& [k, v] : f["metrics"].items())
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  std::sort(keys.begin(), keys.end());
+  auto pad = [](std::string t, size_t w) { return t.size() >= w ? t + " " : t + std::string(w - t.size(), ' '); };
+  auto day = [](const json& t) {
+    std::string s = t.get<std::string>();
+    return s.size() > 10 && s.substr(10) == " 00:00:00" ? s.substr(0, 10) : s;
+  };
+  std::string out = "\nbacktest (" + std::to_string(folds.size()) + " folds, each a child run)\n  " + pad("fold", 6) +
+                    pad("run", 6) + pad("train", 26) + pad("test", 26);
+  std::vector<size_t> width;
+  for (const auto& k : keys) {
+    std::string shortk = k.substr(k.find('.', k.find('.') + 1) + 1);
+    width.push_back(std::max<size_t>(shortk.size() + 2, 9));
+    out += pad(shortk, width.back());
+  }
+  out += "status\n";
+  std::vector<std::vector<double>> values(keys.size());
+  for (const auto& f : folds) {
+    out += "  " + pad(str(f["fold"]), 6) + pad(str(f["run"]), 6) + pad(day(f["train"]["from"]) + " .. " + day(f["train"]["until"]), 26) +
+           pad(day(f["test"]["from"]) + " .. " + day(f["test"]["until"]), 26);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      bool has = f["metrics"].contains(keys[i]);
+      if (has) values[i].push_back(f["metrics"][keys[i]].get<double>());
+      out += pad(has ? format_fixed(f["metrics"][keys[i]].get<double>(), 4) : "-", width[i]);
+    }
+    out += str(f["status"]) + "\n";
+  }
+  for (const char* what : {"mean", "sd"}) {
+    out += "  " + pad(what, 64);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const auto& v = values[i];
+      double m = 0, sd = 0;
+      for (double x : v) m += x;
+      m = v.empty() ? 0 : m / double(v.size());
+      for (double x : v) sd += (x - m) * (x - m);
+      sd = v.size() > 1 ? std::sqrt(sd / double(v.size() - 1)) : 0;
+      out += pad(v.empty() ? "-" : format_fixed(std::string(what) == "mean" ? m : sd, 4), width[i]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+}  // namespace
+
 std::string format_run_details(const json& d) {
   const json& r = d["run"];
   std::string out;
@@ -165,6 +218,8 @@ std::string format_run_details(const json& d) {
     if (!s["error"].is_null()) out += "  " + str(s["error"]);
     out += "\n";
   }
+  for (const auto& prm : d["params"])
+    if (str(prm["step"]).empty() && str(prm["key"]) == "backtest.table") out += format_backtest(json::parse(str(prm["value"])));
   out += "\nmetrics (final values)\n";
   for (const auto& m : d["metrics"]) {
     std::string name = str(m["step"]) + "." + (m["split"].is_null() ? "" : str(m["split"]) + ".") + str(m["key"]);

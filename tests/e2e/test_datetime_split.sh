@@ -66,6 +66,37 @@ assert_eq "$(($(wc -l <scores.csv) - 1))" "$total" "scored rows"
 expect_exit 0 "$MLPIPE" run dates.yaml --store s
 assert_eq "$(sql s/store.db "SELECT count(*) FROM steps WHERE run_id = 2 AND status = 'reused'")" "6" "reused steps"
 
+# A backtest: rolling folds (7 days of training, a 7-day gap, 7 days of test, moved by 3 days),
+# each a child run that stops after evaluate; the parent records each fold's metrics, their mean
+# and sd, and runs show prints the fold table.
+sed 's|    test: {from: "2018-04-23", until: "2018-04-30 00:00:00"}|&\n    backtest: {folds: 3, start: 2018-04-02, train: 7d, gap: 7d, test: 7d, step: 3d}|' dates.yaml >bt.yaml
+expect_exit 0 "$MLPIPE" run bt.yaml --store b
+assert_contains "$ERR" "backtest of step 'split': 3 folds from 2018-04-02 (train 7d, gap 7d, test 7d, step 3d)"
+assert_contains "$ERR" "fold 3/3  run 3  train 2018-04-08 .. 2018-04-15  test 2018-04-22 .. 2018-04-29"
+assert_eq "$(sql b/store.db "SELECT group_concat(run_id) FROM runs WHERE parent_run = 4")" "1,2,3" "fold runs"
+assert_eq "$(sql b/store.db "SELECT count(*) FROM steps WHERE run_id <= 3 AND step = 'export' AND status IN ('ok', 'reused')")" "0" "folds export nothing"
+for f in 1 2 3; do
+  assert_eq "$(sql b/store.db "SELECT value FROM metrics WHERE run_id = 4 AND step = 'backtest' AND key = 'evaluate.test.auc' AND iteration = $f")" \
+            "$(sql b/store.db "SELECT value FROM metrics WHERE run_id = $f AND step = 'evaluate' AND key = 'auc'")" "fold $f auc"
+done
+# The fold's test rows are exactly its dates.
+fold3=$(awk -F, 'NR > 1 && $2 >= "2018-04-22" && $2 < "2018-04-29"' tx.csv | wc -l)
+assert_eq "$(sql b/store.db "SELECT value FROM metrics WHERE run_id = 3 AND step = 'split' AND key = 'rows' AND split = 'test'")" "$fold3.0" "fold 3 test rows"
+mean=$(sql b/store.db "SELECT avg(value) FROM metrics WHERE run_id = 4 AND step = 'backtest' AND key = 'evaluate.test.auc' AND iteration IS NOT NULL")
+got=$(sql b/store.db "SELECT value FROM metrics WHERE run_id = 4 AND step = 'backtest' AND key = 'evaluate.test.auc.mean'")
+awk -v a="$mean" -v b="$got" 'BEGIN { d = a - b; exit !(d < 1e-12 && d > -1e-12) }' || fail "mean $got is not $mean"
+expect_exit 0 "$MLPIPE" runs show 4 --store b
+assert_contains "$OUT" "backtest (3 folds, each a child run)"
+assert_contains "$OUT" "2018-04-08 .. 2018-04-15  2018-04-22 .. 2018-04-29"
+expect_exit 0 "$MLPIPE" run bt.yaml --store b --json
+assert_eq "$(sql :memory: "SELECT json_array_length(json_extract(readfile('$OUT'), '$.backtest.folds'))")" "3" "json folds"
+sed 's|backtest: {folds: 3,|backtest: {folds: 3, valid: 2d,|' bt.yaml >btbad.yaml
+expect_exit 2 "$MLPIPE" validate btbad.yaml
+assert_contains "$ERR" "unknown key 'valid'"
+sed 's|gap: 7d, test: 7d|gap: 7d, test: 7 days|' bt.yaml >btbad2.yaml
+expect_exit 2 "$MLPIPE" validate btbad2.yaml
+assert_contains "$ERR" "test must be a duration such as 7d or 12h"
+
 # Bad ranges are config errors at their YAML key (exit 2), before anything runs.
 sed 's|test: {from: "2018-04-23"|test: {from: "2018-04-12"|' dates.yaml >overlap.yaml
 expect_exit 2 "$MLPIPE" validate overlap.yaml
