@@ -231,6 +231,53 @@ std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
   return out;
 }
 
+// A backtest parent: its folds, their windows and metrics, with mean and sd.
+std::string backtest_section(Db& db, const std::vector<int64_t>& runs) {
+  std::string out;
+  for (int64_t run : runs) {
+    std::optional<std::string> text = backtest_table(db, run);
+    if (!text) continue;
+    json folds = json::parse(*text);
+    std::vector<std::string> keys;
+    for (const auto& f : folds)
+      for (const auto& [k, v] : f["metrics"].items())
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    std::sort(keys.begin(), keys.end());
+    QueryResult t;
+    t.columns = {"fold", "run", "train", "test"};
+    for (const auto& k : keys) t.columns.push_back(k);
+    t.columns.push_back("status");
+    std::vector<std::vector<double>> vals(keys.size());
+    for (const auto& f : folds) {
+      std::vector<json> row = {f["fold"], f["run"], f["train"]["from"].get<std::string>() + " .. " + f["train"]["until"].get<std::string>(),
+                               f["test"]["from"].get<std::string>() + " .. " + f["test"]["until"].get<std::string>()};
+      for (size_t i = 0; i < keys.size(); ++i) {
+        bool has = f["metrics"].contains(keys[i]);
+        row.push_back(has ? f["metrics"][keys[i]] : json());
+        if (has) vals[i].push_back(f["metrics"][keys[i]].get<double>());
+      }
+      row.push_back(f["status"]);
+      t.rows.push_back(row);
+    }
+    for (int sd = 0; sd < 2; ++sd) {
+      std::vector<json> row = {sd ? "sd" : "mean", json(), json(), json()};
+      for (const auto& v : vals) {
+        double m = 0, d = 0;
+        for (double x : v) m += x;
+        m = v.empty() ? 0 : m / double(v.size());
+        for (double x : v) d += (x - m) * (x - m);
+        d = v.size() > 1 ? std::sqrt(d / double(v.size() - 1)) : 0;
+        row.push_back(v.empty() ? json() : json(sd ? d : m));
+      }
+      row.push_back(json());
+      t.rows.push_back(row);
+    }
+    out += (runs.size() > 1 ? "<h3>" + run_label(run) + "</h3>" : std::string()) + "<p class=\"note\">" +
+           std::to_string(folds.size()) + " folds, each a child run up to its evaluate step.</p>" + table_html(t);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string build_report(Db& db, const std::vector<int64_t>& runs) {
@@ -279,6 +326,7 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   }
   out += table_html(metrics_only, runs.size() == 1 ? 1 : SIZE_MAX);
 
+  if (std::string bt = backtest_section(db, runs); !bt.empty()) out += "<h2>Backtest</h2>" + bt;
   out += "<h2>Learning curves</h2>" + learning_curves(db, runs);
   out += "<h2>Evaluation</h2>" + evaluation_charts(db, runs);
   out += "<h2>Feature importance</h2>" + importance_charts(db, runs);

@@ -120,4 +120,11 @@ std::optional<double> latest_value(Db& db, int64_t run, const std::string& step,
   return std::nullopt;
 }
 
+std::optional<std::string> backtest_table(Db& db, int64_t run) {
+  Stmt s = db.prepare("SELECT value FROM params WHERE run_id = ? AND step = '' AND key = 'backtest.table'");
+  s.bind(1, run);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
 }  // namespace mlpipe

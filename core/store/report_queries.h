@@ -57,5 +57,7 @@ std::vector<DriftRow> drift_rows(Db& db, int64_t run, const std::string& step);
 
 // The last value of a metric series (any split), if recorded.
 std::optional<double> latest_value(Db& db, int64_t run, const std::string& step, const std::string& key);
+// A backtest parent's fold table as recorded (param backtest.table, JSON text); nullopt otherwise.
+std::optional<std::string> backtest_table(Db& db, int64_t run);
 
 }  // namespace mlpipe

@@ -88,6 +88,9 @@ awk -v a="$mean" -v b="$got" 'BEGIN { d = a - b; exit !(d < 1e-12 && d > -1e-12)
 expect_exit 0 "$MLPIPE" runs show 4 --store b
 assert_contains "$OUT" "backtest (3 folds, each a child run)"
 assert_contains "$OUT" "2018-04-08 .. 2018-04-15  2018-04-22 .. 2018-04-29"
+expect_exit 0 "$MLPIPE" report 4 --store b -o bt.html
+grep -q "<h2>Backtest</h2>" bt.html || fail "no backtest table in the report"
+grep -q "2018-04-22 00:00:00 .. 2018-04-29 00:00:00" bt.html || fail "no fold window in the report"
 expect_exit 0 "$MLPIPE" run bt.yaml --store b --json
 assert_eq "$(sql :memory: "SELECT json_array_length(json_extract(readfile('$OUT'), '$.backtest.folds'))")" "3" "json folds"
 sed 's|backtest: {folds: 3,|backtest: {folds: 3, valid: 2d,|' bt.yaml >btbad.yaml
