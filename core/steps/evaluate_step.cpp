@@ -139,6 +139,12 @@ void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipe
     } catch (const ConfigError& e) {
       check.fail_value(child_path(spec.path, "champion"), e.what());
     }
+  {
+    std::vector<std::pair<std::string, std::string>> named;
+    for (const char* k : {"entity", "time"})
+      if (cfg.contains(k) && cfg[k].is_string()) named.push_back({child_path(spec.path, k), cfg[k].get<std::string>()});
+    check_columns_exist(check, columns_into(p, spec), named, "in the data this step gets");
+  }
   if (has_champion_gate(cfg) && champion_name(spec, p).empty())
     check.fail_key(child_path(spec.path, "gate"),
                    "a gate compares with the champion, but which registered model's? Add `champion: NAME` to "

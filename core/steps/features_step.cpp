@@ -21,9 +21,18 @@ const Schema& features_schema() {
   return s;
 }
 
-void check_features(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+void check_features(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, features_schema());
-  check_transforms(spec.config["transforms"], child_path(spec.path, "transforms"), check);
+  std::string tp = child_path(spec.path, "transforms");
+  check_transforms(spec.config["transforms"], tp, check);
+  // The raw columns transforms group and order by (created columns are not named by these keys).
+  std::vector<std::pair<std::string, std::string>> named;
+  const json& ts = spec.config["transforms"];
+  for (size_t i = 0; i < ts.size(); ++i)
+    for (const char* k : {"entity", "time", "label"})
+      if (ts[i].is_object() && ts[i].contains(k) && ts[i][k].is_string())
+        named.push_back({child_path(child_path(tp, std::to_string(i)), k), ts[i][k].get<std::string>()});
+  check_columns_exist(check, columns_into(p, spec), named, "in the data this step gets");
 }
 
 Flow run_features(StepContext& ctx) {

@@ -17,9 +17,12 @@ const Schema& filter_schema() {
   return s;
 }
 
-void check_filter(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+void check_filter(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, filter_schema());
   check_where(spec, check);
+  std::vector<std::pair<std::string, std::string>> named;
+  for (const auto& c : where_conditions(spec.config)) named.push_back({child_path(spec.path, "where"), c.column});
+  check_columns_exist(check, columns_into(p, spec), named, "in the data this step gets");
 }
 
 Flow run_filter(StepContext& ctx) {

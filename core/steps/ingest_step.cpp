@@ -80,10 +80,14 @@ void check_columns_named(const StepSpec& spec, const ConfigChecker& check, const
     return;
   }
   if (!names) return;
+  std::vector<std::string> errors;  // all of them, in one report
   auto need = [&](const std::string& col, const std::string& path, const std::string& what) {
-    if (std::find(names->begin(), names->end(), col) == names->end())
-      check.fail_value(path, what + ": no column '" + col + "' in the header of " + file.filename().string() +
-                                 did_you_mean(col, *names));
+    if (std::find(names->begin(), names->end(), col) == names->end()) try {
+        check.fail_value(path, what + ": no column '" + col + "' in the header of " + file.filename().string() +
+                                   did_you_mean(col, *names));
+      } catch (const ConfigError& e) {
+        errors.push_back(e.what());
+      }
   };
   if (cfg.contains("label")) {
     LabelSpec l = label_spec(cfg["label"]);
@@ -97,9 +101,13 @@ void check_columns_named(const StepSpec& spec, const ConfigChecker& check, const
   }
   if (cfg.contains("types") && cfg["types"].is_object())
     for (const auto& [col, t] : cfg["types"].items())
-      if (std::find(names->begin(), names->end(), col) == names->end())
-        check.fail_key(child_path(child_path(spec.path, "types"), col),
-                       "types: no column '" + col + "' in the header of " + file.filename().string() + did_you_mean(col, *names));
+      if (std::find(names->begin(), names->end(), col) == names->end()) try {
+          check.fail_key(child_path(child_path(spec.path, "types"), col),
+                         "types: no column '" + col + "' in the header of " + file.filename().string() + did_you_mean(col, *names));
+        } catch (const ConfigError& e) {
+          errors.push_back(e.what());
+        }
+  if (!errors.empty()) throw ConfigError(join(errors, "\n"));
 }
 
 void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
@@ -285,6 +293,8 @@ Flow run_ingest(StepContext& ctx) {
 }
 
 }  // namespace
+
+CsvOptions ingest_csv_options(const json& cfg) { return csv_options(cfg); }
 
 StepType ingest_step_type() {
   StepType t{"ingest", "read a CSV/TSV file into a table (types, missing values, label and id roles)",

@@ -63,7 +63,7 @@ std::pair<std::string, std::string> sides(const StepSpec& spec) {
   return {left, right};
 }
 
-void check_join(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+void check_join(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, join_schema());
   const json& cfg = spec.config;
   if (spec.needs.size() != 2)
@@ -78,6 +78,31 @@ void check_join(const StepSpec& spec, const ConfigChecker& check, const Pipeline
   bool ok = on.is_string() || (on.is_array() && !on.empty() && std::all_of(on.begin(), on.end(), [](const json& v) { return v.is_string(); })) ||
             (on.is_object() && !on.empty() && std::all_of(on.begin(), on.end(), [](const json& v) { return v.is_string(); }));
   if (!ok) check.fail_value(child_path(spec.path, "on"), "on must be a column, a list of columns, or {LEFT: RIGHT}, got " + describe(on));
+  if (ok && spec.needs.size() == 2) {  // keys and times on their sides, all errors at once
+    auto [lk, rk] = keys_of(on);
+    std::string onp = child_path(spec.path, "on");
+    std::vector<std::pair<std::string, std::string>> l, r;
+    for (size_t i = 0; i < lk.size(); ++i) {
+      std::string at = on.is_array() ? child_path(onp, std::to_string(i)) : on.is_object() ? child_path(onp, lk[i]) : onp;
+      l.push_back({at, lk[i]});
+      r.push_back({at, rk[i]});
+    }
+    if (cfg.contains("as_of") && cfg["as_of"].is_object() && cfg["as_of"].contains("time") && cfg["as_of"]["time"].is_string()) {
+      std::string t = cfg["as_of"]["time"].get<std::string>();
+      l.push_back({child_path(child_path(spec.path, "as_of"), "time"), t});
+      r.push_back({child_path(child_path(spec.path, "as_of"), cfg["as_of"].contains("right_time") ? "right_time" : "time"),
+                   cfg["as_of"].value("right_time", t)});
+    }
+    if (cfg.contains("columns"))
+      for (const auto& c : as_strings(cfg["columns"])) r.push_back({child_path(spec.path, "columns"), c});
+    std::vector<std::string> errors;
+    for (auto [side, named] : {std::pair{left, &l}, std::pair{right, &r}}) try {
+        check_columns_exist(check, columns_after(p, side), *named, "in the table of step '" + side + "'");
+      } catch (const ConfigError& e) {
+        errors.push_back(e.what());
+      }
+    if (!errors.empty()) throw ConfigError(join(errors, "\n"));
+  }
   if (cfg.contains("as_of") && cfg["as_of"].is_object()) {
     std::string ap = child_path(spec.path, "as_of");
     check.check_object(cfg["as_of"], ap, as_of_schema());

@@ -23,8 +23,14 @@ const Schema& sequences_schema() {
   return s;
 }
 
-void check_sequences(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+void check_sequences(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, sequences_schema());
+  {
+    std::vector<std::pair<std::string, std::string>> named;
+    for (const char* k : {"entity", "time"})
+      if (spec.config.contains(k) && spec.config[k].is_string()) named.push_back({child_path(spec.path, k), spec.config[k].get<std::string>()});
+    check_columns_exist(check, columns_into(p, spec), named, "in the data this step gets");
+  }
   if (spec.config.contains("max_len") && spec.config["max_len"].get<long long>() < 1)
     check.fail_value(child_path(spec.path, "max_len"), "max_len must be at least 1");
   // A target among the inputs would let the model read the answer (the target event is in its own window).

@@ -107,7 +107,7 @@ std::array<double, 3> fractions_of(const json& cfg) {
   return f;
 }
 
-void check_split(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+void check_split(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, split_schema());
   const json& cfg = spec.config;
   std::string method = get_string(cfg, "method", "random");
@@ -132,6 +132,9 @@ void check_split(const StepSpec& spec, const ConfigChecker& check, const Pipelin
       check.fail_value(fp, "the train fraction must be above 0");
   }
   if (has_bounds(cfg)) check_bounds(spec, check);
+  if (cfg.contains("by") && cfg["by"].is_string())
+    check_columns_exist(check, columns_into(p, spec), {{child_path(spec.path, "by"), cfg["by"].get<std::string>()}},
+                        "in the data this step gets");
 }
 
 // Cut points for n items: [0,a) train, [a,b) valid, [b,n) test.

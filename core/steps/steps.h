@@ -1,5 +1,8 @@
 #pragma once
 // The built-in step types, one file each; registry.cpp lists them in one table.
+#include <optional>
+
+#include "core/data/csv_reader.h"
 #include "core/data/row_filter.h"
 #include "core/steps/step.h"
 
@@ -21,6 +24,18 @@ const char* where_help();
 std::vector<Condition> where_conditions(const nlohmann::json& step_config);
 // Reports each `where:` text that does not parse at its YAML position.
 void check_where(const StepSpec& spec, const ConfigChecker& check);
+// The CSV options an ingest step's config asks for (core/steps/ingest_step.cpp).
+CsvOptions ingest_csv_options(const nlohmann::json& ingest_config);
+
+// Columns as `validate` can know them without reading data (core/steps/named_columns.cpp): from
+// the sources' headers and what the steps on the way add or drop; nullopt when unknown (a
+// compressed source, a missing file: reported elsewhere).
+std::optional<std::vector<std::string>> columns_after(const Pipeline& p, const std::string& step, int depth = 0);
+std::optional<std::vector<std::string>> columns_into(const Pipeline& p, const StepSpec& spec);
+// Reports every (YAML path, column) whose column is not available, all in one ConfigError.
+void check_columns_exist(const ConfigChecker& check, const std::optional<std::vector<std::string>>& available,
+                         const std::vector<std::pair<std::string, std::string>>& named, const std::string& where);
+
 // Keeps only `rows` of the frame's table (and split), in their order.
 void keep_rows(Frame& f, const std::vector<uint32_t>& rows);
 

@@ -100,6 +100,15 @@ sed 's|gap: 7d, test: 7d|gap: 7d, test: 7 days|' bt.yaml >btbad2.yaml
 expect_exit 2 "$MLPIPE" validate btbad2.yaml
 assert_contains "$ERR" "test must be a duration such as 7d or 12h"
 
+# validate reads the headers and reports every misspelt column (and other errors) at once.
+sed 's/by: TX_DATETIME/by: TX_DATETIM/; s/entity: CUSTOMER_ID, time: TX_DATETIME, columns/entity: CUSTOMERID, time: TX_DATETIME, columns/; s/label: TX_FRAUD, id/label: TX_FRAD, id/; s/rounds: 30/rounds: 30x/' dates.yaml >multi.yaml
+expect_exit 2 "$MLPIPE" validate multi.yaml
+assert_contains "$ERR" "label: no column 'TX_FRAD' in the header of tx.csv (did you mean 'TX_FRAUD'?)"
+assert_contains "$ERR" "multi.yaml:10:9: step 'split': no column 'TX_DATETIM' in the data this step gets (did you mean 'TX_DATETIME'?)"
+assert_contains "$ERR" "step 'features': no column 'CUSTOMERID' in the data this step gets (did you mean 'CUSTOMER_ID'?)"
+assert_contains "$ERR" "'rounds' must be an integer"
+assert_contains "$ERR" "4 errors in multi.yaml"
+
 # Bad ranges are config errors at their YAML key (exit 2), before anything runs.
 sed 's|test: {from: "2018-04-23"|test: {from: "2018-04-12"|' dates.yaml >overlap.yaml
 expect_exit 2 "$MLPIPE" validate overlap.yaml

@@ -51,9 +51,14 @@ assert_eq "$(sql s/store.db "SELECT status FROM steps WHERE run_id = 2 AND step 
 cmp "$(run_dir s 1)/train/model.json" "$(run_dir s 2)/train/model.json" || fail "future balances changed the model: the join leaks"
 
 # Errors at their YAML key, or at run time naming the column.
-sed 's|on: account_id|on: acount_id|' join.yaml >badkey.yaml
-expect_exit 1 "$MLPIPE" run badkey.yaml -q --store e1
-assert_contains "$ERR" "join: left key: no column 'acount_id' (did you mean 'account_id'?)"
+sed 's|on: account_id|on: acount_id|; s|right_time: date}|right_time: dat}|' join.yaml >badkey.yaml
+expect_exit 2 "$MLPIPE" validate badkey.yaml
+assert_contains "$ERR" "no column 'acount_id' in the table of step 'loans' (did you mean 'account_id'?)"
+assert_contains "$ERR" "no column 'acount_id' in the table of step 'balances' (did you mean 'account_id'?)"
+assert_contains "$ERR" "no column 'dat' in the table of step 'balances' (did you mean 'date'?)"
+sed 's|amount > 0|amout > 0|' join.yaml >badwhere.yaml
+expect_exit 2 "$MLPIPE" validate badwhere.yaml
+assert_contains "$ERR" "no column 'amout' in the data this step gets (did you mean 'amount'?)"
 sed 's|    prefix: acct_||' join.yaml >noprefix.yaml
 sed -i 's|right_time: date}|right_time: date}\n    columns: [balance, account_id]|' noprefix.yaml
 expect_exit 1 "$MLPIPE" run noprefix.yaml -q --store e2

@@ -28,7 +28,7 @@ TEST_CASE("yaml syntax errors carry file and 1-based line:col") {
 TEST_CASE("unknown keys are reported at the key with a suggestion") {
   CHECK(error_of("pipeline: x\nsteps:\n  a: {type: split, methd: random}\n") ==
         "p.yaml:3:20: step 'a': unknown key 'methd' (did you mean 'method'?); expected one of: "
-        "type, needs, description, method, by, fractions, seed, train, valid, test, sweep");
+        "type, needs, description, method, by, fractions, seed, train, valid, test, backtest, sweep");
   CHECK(error_of("pipelin: x\nsteps: {}\n").rfind("p.yaml:1:1: unknown key 'pipelin' (did you mean 'pipeline'?)", 0) == 0);
 }
 
