@@ -5,6 +5,8 @@
   binary.csv    200,000 rows: label + 20 features, a known logistic signal: XGBoost end to end
   events.csv    sequence events: entity, time, 16 features, label
   seq_events.csv  400 entities x 32 events: 12,800 windows = 50 batches of 256 (bench 3)
+  transactions.csv  1,500,000 card transactions shaped like the fraud simulator's: ids, an ISO
+                datetime text column, 5,000 customers, 10,000 terminals, amounts, a 0/1 label
 """
 import os
 import sys
@@ -51,11 +53,32 @@ def events(path, entities, per_entity):
               ["%d", "%d"] + ["%.5f"] * 16 + ["%d"])
 
 
+def transactions(path, rows):
+    rng = np.random.default_rng(2018)
+    start = np.datetime64("2018-04-01T00:00:00", "s")
+    secs = np.sort(rng.integers(0, 183 * 86400, rows))  # half a year, in time order
+    stamps = np.datetime_as_string(start + secs.astype("timedelta64[s]"), unit="s")
+    cust = rng.integers(0, 5000, rows)
+    term = rng.integers(0, 10000, rows)
+    amount = np.round(rng.gamma(2.0, 30.0, rows), 2)
+    fraud = (rng.random(rows) < np.where(amount > 220, 0.05, 0.006)).astype(int)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("TRANSACTION_ID,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT,TX_TIME_SECONDS,TX_TIME_DAYS,TX_FRAUD\n")
+        step = 100_000
+        for lo in range(0, rows, step):
+            hi = min(rows, lo + step)
+            f.write("".join(f"{i},{stamps[i].replace('T', ' ')},{cust[i]},{term[i]},{amount[i]:.2f},{secs[i]},{secs[i] // 86400},{fraud[i]}\n"
+                            for i in range(lo, hi)))
+    os.replace(tmp, path)
+
+
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "bench/data"
     os.makedirs(out, exist_ok=True)
     jobs = {"wide.csv": lambda p: wide(p, 1_000_000), "binary.csv": lambda p: binary(p, 200_000),
-            "events.csv": lambda p: events(p, 2_000, 60), "seq_events.csv": lambda p: events(p, 400, 32)}
+            "events.csv": lambda p: events(p, 2_000, 60), "seq_events.csv": lambda p: events(p, 400, 32),
+            "transactions.csv": lambda p: transactions(p, 1_500_000)}
     for name, make in jobs.items():
         path = os.path.join(out, name)
         if not os.path.exists(path):

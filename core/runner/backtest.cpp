@@ -152,7 +152,13 @@ RunOutcome run_backtest(const RunOptions& opt, const BacktestSpec& s) {
         for (const auto& [k, v] : metric_values(db, o.run_id)) {
           if (!ends_with(k, "@final")) continue;
           std::string name = k.substr(0, k.size() - 6);
-          if (evaluate_steps.count(name.substr(0, name.find('.'))) && !ends_with(name, ".rows")) r.metrics[name] = v;
+          // step.split.key: the evaluation's own metrics (not its row count, gate flags or the
+          // champion's scores on the same rows)
+          size_t a = name.find('.'), b = name.find('.', a + 1);
+          if (a == std::string::npos || b == std::string::npos || !evaluate_steps.count(name.substr(0, a))) continue;
+          std::string key = name.substr(b + 1);
+          if (key == "rows" || starts_with(key, "gate.") || starts_with(key, "champion")) continue;
+          r.metrics[name] = v;
         }
       }
     } catch (const std::exception& e) {
@@ -160,8 +166,10 @@ RunOutcome run_backtest(const RunOptions& opt, const BacktestSpec& s) {
       r.error = e.what();
     }
     std::string shown;
-    for (const auto& [k, v] : r.metrics)
-      if (ends_with(k, ".auc") || ends_with(k, ".rmse")) shown += "  " + k.substr(k.rfind('.') + 1) + " " + format_fixed(v, 4);
+    for (const auto& [k, v] : r.metrics) {
+      std::string key = k.substr(k.find('.', k.find('.') + 1) + 1);
+      if (key == "auc" || key == "rmse") shown += "  " + key + " " + format_fixed(v, 4);
+    }
     say("  fold " + std::to_string(i + 1) + "/" + std::to_string(folds.size()) + "  run " + std::to_string(r.run) + "  train " +
         day_text(f.train_from) + " .. " + day_text(f.train_until) + "  test " + day_text(f.test_from) + " .. " +
         day_text(f.test_until) + shown + "  " + r.status + (r.error.empty() ? "" : ": " + r.error));
@@ -185,7 +193,8 @@ RunOutcome run_backtest(const RunOptions& opt, const BacktestSpec& s) {
     summary[k] = {{"mean", mean}, {"sd", sd}, {"folds", vals.size()}};
   }
   for (const auto& [k, v] : summary.items())
-    if (ends_with(k, ".auc") || ends_with(k, ".pr_auc") || ends_with(k, ".rmse") || ends_with(k, "_at_k"))
+    if (std::string key = k.substr(k.find('.', k.find('.') + 1) + 1);
+        key == "auc" || key == "pr_auc" || key == "rmse" || ends_with(key, "_at_k"))
       say("mlpipe: backtest " + k + "  mean " + format_fixed(v["mean"].get<double>(), 4) + "  sd " +
           format_fixed(v["sd"].get<double>(), 4) + " over " + std::to_string(v["folds"].get<size_t>()) + " folds");
 
