@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <thread>
@@ -131,6 +133,13 @@ inline const char* parse_double(const char* p, const char* end, double& out) {
     return q;
   }
   auto r = std::from_chars(p, end, out);
+  if (r.ec == std::errc::result_out_of_range && r.ptr != p) {  // underflow is (nearly) 0; overflow is no number
+    std::string text(p, r.ptr);
+    double v = std::strtod(text.c_str(), nullptr);
+    if (std::isinf(v)) return nullptr;
+    out = v;
+    return r.ptr;
+  }
   return r.ec == std::errc() && r.ptr != p ? r.ptr : nullptr;
 }
 
@@ -222,6 +231,29 @@ class Parser {
       : data_(data), opt_(opt), delim_(delim), ncols_(ncols), modes_(std::move(modes)), source_(source),
         formats_(std::move(formats)) {
     formats_.resize(ncols_, nullptr);
+    // Missing-value texts that are numbers (sentinels such as -999): a number field with that
+    // value is missing, whatever its spelling (-999, -999.0).
+    for (const auto& na : opt.na_values) {
+      double v;
+      std::string_view t = trim(na);
+      if (!t.empty() && parse_number(t.data(), t.data() + t.size(), v) && !std::isnan(v)) numeric_na_.push_back(v);
+    }
+  }
+
+  bool is_numeric_na(double v) const {
+    for (double na : numeric_na_)
+      if (v == na) return true;
+    return false;
+  }
+
+  // A number whose magnitude no double holds (1e400; 1e-400 is 0 and fine).
+  static bool out_of_range(const std::string& text) {
+    std::string t(trim(text));
+    if (t.empty()) return false;
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(t.c_str(), &end);
+    return errno == ERANGE && std::isinf(v) && end == t.c_str() + t.size();
   }
 
   void parse_chunk(size_t from, size_t to, ChunkOut& out) const {
@@ -336,6 +368,7 @@ class Parser {
         const char* r = parse_double(p, file_end, v);
         if (!r) return fallback(c);
         p = r;
+        if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
         out.num[c][out.rows] = v;
       } else if (modes_[c] == Mode::kDatetime) {
         while (p < file_end && *p != delim_ && *p != '\n') {
@@ -406,9 +439,13 @@ class Parser {
           if (f.b == f.e) {
             v = kNaN;
           } else if (!f.escaped && parse_number(f.b, f.e, v)) {
+            if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
           } else {
             v = kNaN;
             std::string text = field_text(f);
+            if (out_of_range(text))
+              return "column " + std::to_string(c + 1) + ": '" + std::string(trim(text)) +
+                     "' is beyond the range of numbers (about 1.8e308); fix the value or declare the column categorical";
             if (!is_na(text)) note_text(c, text, out);
           }
           out.num[c][out.rows] = v;
@@ -449,6 +486,7 @@ class Parser {
   std::vector<Mode> modes_;
   TextSource source_;
   std::vector<const TimeFormat*> formats_;
+  std::vector<double> numeric_na_;
 };
 
 char guess_delimiter(std::string_view header_line, const std::string& label) {
@@ -680,7 +718,7 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
         if (declared[c]) continue;
         std::string text = field_text(first[c]);
         double v;
-        if (probe.is_na(text) || parse_number(first[c].b, first[c].e, v)) continue;
+        if (probe.is_na(text) || parse_number(first[c].b, first[c].e, v) || Parser::out_of_range(text)) continue;
         modes[c] = parse_datetime(text) ? Mode::kDatetime : Mode::kCategorical;
       }
   }

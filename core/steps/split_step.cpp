@@ -191,10 +191,19 @@ Flow run_split(StepContext& ctx) {
     }
   } else if (method == "time") {
     const Column& c = in.table.at(get_string(cfg, "by", ""), "by");
-    if (c.type == ColumnType::kCategorical) {  // text times (ISO dates) order as text
-      std::stable_sort(all.begin(), all.end(),
-                       [&](uint32_t a, uint32_t b) { return c.text(a) < c.text(b); });
-    } else {  // numbers ascending, missing last
+    if (c.type == ColumnType::kCategorical) {
+      // ISO datetimes are datetime columns; other text would order as text ("2018-4-10" before
+      // "2018-4-9", or two formats mixed): refuse rather than cut at the wrong place.
+      std::string example = c.dict.empty() ? "" : c.dict[0];
+      for (const auto& d : c.dict)
+        if (!parse_datetime(d)) {
+          example = d;
+          break;
+        }
+      throw StepError("by: column '" + c.name + "' holds text, not times (e.g. '" + example +
+                      "'); a time split needs datetimes or numbers: declare its layout on the ingest step, e.g. types: {" +
+                      c.name + ": {type: datetime, format: \"%d/%m/%Y\"}}");
+    } else {  // numbers and datetimes ascending, missing last
       std::stable_sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
         double x = c.as_double(a), y = c.as_double(b);
         if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);

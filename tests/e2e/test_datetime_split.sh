@@ -151,6 +151,39 @@ sed 's|{type: datetime, unit: ms}|datetme|' fmt.yaml >badtype.yaml
 expect_exit 2 "$MLPIPE" validate badtype.yaml
 assert_contains "$ERR" "did you mean 'datetime'"
 
+# A time split on text that is not ISO datetimes would cut at the wrong place: an error that says
+# how to declare the layout.
+printf 'd,x,y\n9/4/2018,1,0\n10/4/2018,2,1\n11/4/2018,3,0\n' >dmy.csv
+cat >dmy.yaml <<'YAML'
+pipeline: dmy
+steps:
+  ingest: {type: ingest, source: dmy.csv, label: y}
+  split: {type: split, needs: ingest, method: time, by: d, fractions: {train: 0.67, test: 0.33}}
+YAML
+expect_exit 1 "$MLPIPE" run dmy.yaml -q --store d1
+assert_contains "$ERR" "by: column 'd' holds text, not times (e.g. '9/4/2018')"
+sed 's|label: y}|label: y, types: {d: {type: datetime, format: "%d/%m/%Y"}}}|' dmy.yaml >dmy2.yaml
+expect_exit 0 "$MLPIPE" run dmy2.yaml --store d2
+assert_contains "$ERR" "time: train 2, valid 0, test 1"
+
+# A numeric sentinel in na_values is missing, however the number is spelt: the same model as
+# with empty cells.
+awk 'BEGIN { srand(5); print "x,z,y"; for (i = 0; i < 400; i++) { x = int(100 * rand()); s = (i % 7 == 0); z = s ? "-999" : int(50 * rand()); print x "," z "," ((x > 50 || s || z > 40) ? 1 : 0) } }' >sent.csv
+sed 's/,-999,/,,/' sent.csv >empty.csv
+grep -q -- '-999' empty.csv && fail "fixture: sentinels left"
+sed -i '0,/,-999,/s//,-999.0,/' sent.csv
+cat >sent.yaml <<'YAML'
+pipeline: sentinel
+seed: 1
+steps:
+  ingest: {type: ingest, source: sent.csv, label: y, na_values: ["", "-999"]}
+  train: {type: train, needs: ingest, trainer: xgboost, rounds: 5, params: {objective: "binary:logistic"}}
+YAML
+sed 's/sent.csv/empty.csv/' sent.yaml >empty.yaml
+expect_exit 0 "$MLPIPE" run sent.yaml -q --store n1
+expect_exit 0 "$MLPIPE" run empty.yaml -q --store n2
+cmp "$(run_dir n1 1)/train/model.json" "$(run_dir n2 1)/train/model.json" || fail "the -999 sentinel was used as a value"
+
 # Text with one value per row (a transaction reference) is not silently a feature: the summary
 # names it, and types: {ref: categorical} makes it one.
 awk 'BEGIN { print "ref,x,y"; for (i = 0; i < 300; i++) printf "tx-%05d,%d,%d\n", i, i % 17, ((i % 17) > 8 ? 1 : 0) }' >ids.csv

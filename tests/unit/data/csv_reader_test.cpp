@@ -137,6 +137,26 @@ TEST_CASE("datetime text: ISO forms, offsets, formats and printing") {
   CHECK(*parse_datetime(format_datetime(1522540831.000125)) == 1522540831.000125);
 }
 
+TEST_CASE("numeric missing-value sentinels are missing on the fast path too") {
+  CsvOptions opt;
+  opt.na_values = {"", "NA", "-999"};
+  Table t = parse("x,y,s\n1,-999,a\n-999.0,2,-999\n3,4,b\n", opt);
+  CHECK(t.at("x").num[0] == 1);
+  CHECK(std::isnan(t.at("x").num[1]));  // -999.0 is the same number
+  CHECK(std::isnan(t.at("y").num[0]));
+  CHECK(t.at("y").num[1] == 2);
+  CHECK(t.at("s").missing(1));          // and as text
+  CHECK(t.at("s").text(0) == "a");
+  CHECK(parse("x\n-999\n").at("x").num[0] == -999);  // not by default
+}
+
+TEST_CASE("a number beyond the range of doubles is an error, not a text column") {
+  CHECK(error_of("x\n1\n1e400\n") ==
+        "t.csv:3: column 1: '1e400' is beyond the range of numbers (about 1.8e308); fix the value or declare the column categorical");
+  CHECK(error_of("x\n1e400\n1\n").find("t.csv:2: column 1: '1e400' is beyond") == 0);
+  CHECK(parse("x\n1e-400\n").at("x").num[0] == 0);
+}
+
 TEST_CASE("malformed rows are errors with the file and line") {
   CHECK(error_of("a,b\n1,2\n3\n") == "t.csv:3: expected 2 fields (as in the header), found 1");
   CHECK(error_of("a,b\n1,2\n3,4,5\n") == "t.csv:3: expected 2 fields (as in the header), found 3");
