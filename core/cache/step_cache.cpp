@@ -39,6 +39,7 @@ void save_frame(const Frame& f, const fs::path& dir) {
   json schema = {{"rows", f.table.rows()}, {"label", f.label}, {"id", f.id}, {"columns", cols},
                  {"split_names", split_names()}};
   if (!f.not_features.empty()) schema["not_features"] = f.not_features;
+  if (!f.classes.empty()) schema["classes"] = f.classes;
   if (f.has_split()) {
     write_npy(dir / "split.npy", f.split);
     schema["split_file"] = "split.npy";
@@ -65,6 +66,7 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
     f->table.add(std::move(c));
   }
   if (schema.contains("not_features")) f->not_features = schema["not_features"].get<std::vector<std::string>>();
+  if (schema.contains("classes")) f->classes = schema["classes"].get<std::vector<std::string>>();
   if (schema.contains("split_file")) f->split = read_npy_u1(file("split.npy"));
   return f;
 }
@@ -97,6 +99,7 @@ json write_parts(const Flow& in, const Flow& out, const fs::path& dir) {
     json info = {{"trainer", m.trainer}, {"features", m.features}, {"label", m.label},
                  {"id", m.id}, {"task", task_name(m.task)}, {"file", file},
                  {"model_path", m.model_path}, {"summary", m.summary}, {"sequence", m.sequence}, {"config", m.model->config()}};
+    if (!m.classes.empty()) info["classes"] = m.classes;
     write_file_atomic(dir / "model" / "info.json", info.dump(2) + "\n");
     parts["model"] = true;
   }
@@ -198,7 +201,8 @@ std::optional<Flow> StepCache::load(const CacheEntry& entry, const Flow& in, std
       m->features = info["features"].get<std::vector<std::string>>();
       m->label = info["label"];
       m->id = info["id"];
-      m->task = info["task"] == "binary" ? Task::kBinary : Task::kRegression;
+      m->task = task_from_name(info["task"].get<std::string>());
+      if (info.contains("classes")) m->classes = info["classes"].get<std::vector<std::string>>();
       m->model_path = info["model_path"];
       m->summary = info["summary"];
       m->sequence = info.value("sequence", false);

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <limits>
+#include <map>
+#include <set>
 
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -13,7 +16,7 @@ namespace mlpipe {
 
 LabelSpec label_spec(const json& label) {
   if (label.is_string()) return {label.get<std::string>(), json()};
-  if (label.is_object()) return {label.value("column", ""), label.value("positive", json())};
+  if (label.is_object()) return {label.value("column", ""), label.value("positive", json()), label.value("classes", json())};
   return {};
 }
 
@@ -70,6 +73,53 @@ LabelCounts binarize_label(Column& col, const json& positive, const std::string&
   out.num = std::move(y);
   col = std::move(out);
   return n;
+}
+
+std::vector<std::string> encode_classes(Column& col, const json& classes, const std::string& where,
+                                        std::vector<size_t>* counts, bool strict) {
+  std::vector<std::string> text(col.size());
+  std::vector<char> present(col.size(), 0);
+  for (size_t r = 0; r < col.size(); ++r)
+    if (!col.missing(r)) {
+      text[r] = col.text(r);
+      present[r] = 1;
+    }
+  std::vector<std::string> names;
+  if (classes.is_array()) {
+    for (const auto& c : classes) names.push_back(text_of(c));
+  } else {  // auto: the distinct values, in numeric order when they all are numbers
+    std::set<std::string> seen;
+    for (size_t r = 0; r < text.size(); ++r)
+      if (present[r]) seen.insert(text[r]);
+    names.assign(seen.begin(), seen.end());
+    if (!col.coded())
+      std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return std::stod(a) < std::stod(b); });
+  }
+  std::map<std::string, size_t> index;
+  for (size_t k = 0; k < names.size(); ++k) index[names[k]] = k;
+  std::vector<double> y(col.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<size_t> n(names.size(), 0);
+  for (size_t r = 0; r < text.size(); ++r) {
+    if (!present[r]) continue;
+    auto it = index.find(text[r]);
+    if (it == index.end()) {
+      if (!strict) continue;
+      throw StepError(where + ": label column '" + col.name + "' holds '" + text[r] + "' (row " + std::to_string(r + 1) +
+                      " of the data), which is not among classes: " + join(names, ", ") + did_you_mean(text[r], names));
+    }
+    y[r] = double(it->second);
+    ++n[it->second];
+  }
+  if (strict && names.size() < 2)
+    throw StepError(where + ": label column '" + col.name + "' has " + std::to_string(names.size()) +
+                    " class(es); a multi-class model needs at least 2");
+  Column out;
+  out.name = col.name;
+  out.type = ColumnType::kNumeric;
+  out.num = std::move(y);
+  col = std::move(out);
+  if (counts) *counts = n;
+  return names;
 }
 
 }  // namespace mlpipe

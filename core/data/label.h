@@ -13,9 +13,11 @@ namespace mlpipe {
 struct LabelSpec {
   std::string column;
   nlohmann::json positive;  // null: the column is already 0/1 (or a regression target)
+  nlohmann::json classes;   // a multi-class target: a list of the values, or "auto"; null: none
 };
 
-// `label: NAME` or `label: {column: NAME, positive: VALUE}` (as checked by the ingest schema).
+// `label: NAME`, `label: {column: NAME, positive: VALUE}` or `label: {column: NAME, classes: [..]
+// | auto}` (as checked by the ingest schema).
 LabelSpec label_spec(const nlohmann::json& label);
 
 struct LabelCounts {
@@ -28,5 +30,12 @@ struct LabelCounts {
 // `require_positive` is false: new data to score may have none).
 LabelCounts binarize_label(Column& col, const nlohmann::json& positive, const std::string& where,
                            bool require_positive = true);
+
+// Replaces `col` by class indexes 0..K-1 (numeric, NaN where missing) following `classes` (a
+// list of values, or "auto": the distinct values, numbers in numeric order, else text order).
+// Returns the class names in index order and, in `counts`, the rows per class. A value not
+// among listed classes is an error naming `where` (or missing, with `strict` false: new data).
+std::vector<std::string> encode_classes(Column& col, const nlohmann::json& classes, const std::string& where,
+                                        std::vector<size_t>* counts = nullptr, bool strict = true);
 
 }  // namespace mlpipe

@@ -28,6 +28,8 @@ struct Frame {
   // Inferred text columns of nearly all-distinct values (ids): not model inputs unless `types:`
   // declares them categorical (their codes would only number the rows).
   std::vector<std::string> not_features;
+  // A multi-class label's class names: the label column holds their indexes 0..K-1.
+  std::vector<std::string> classes;
 
   bool has_split() const { return !split.empty(); }
   // Row indexes of one split; all rows when there is no split yet.
@@ -43,6 +45,7 @@ struct TrainedModel {
   std::vector<std::string> features;
   std::string label, id;
   Task task = Task::kBinary;
+  std::vector<std::string> classes;  // kMulticlass: the class of each score column, in order
   std::string model_path;  // the saved model file in the run's workdir
   bool sequence = false;   // takes SequenceSet samples instead of feature rows
   nlohmann::json summary = nlohmann::json::object();  // best iteration, rounds run, ...

@@ -228,6 +228,66 @@ std::vector<GainsRow> gains_table(const std::vector<double>& y, const std::vecto
   return out;
 }
 
+std::vector<size_t> predicted_classes(const std::vector<double>& probs, size_t k) {
+  size_t n = k ? probs.size() / k : 0;
+  std::vector<size_t> out(n, 0);
+  for (size_t r = 0; r < n; ++r)
+    for (size_t c = 1; c < k; ++c)
+      if (probs[r * k + c] > probs[r * k + out[r]]) out[r] = c;
+  return out;
+}
+
+std::vector<std::vector<size_t>> confusion_matrix(const std::vector<double>& y, const std::vector<double>& probs, size_t k) {
+  std::vector<std::vector<size_t>> m(k, std::vector<size_t>(k, 0));
+  std::vector<size_t> pred = predicted_classes(probs, k);
+  for (size_t r = 0; r < pred.size(); ++r) {
+    size_t t = size_t(y[r]);
+    if (t < k) ++m[t][pred[r]];
+  }
+  return m;
+}
+
+const std::vector<std::string>& multiclass_metric_names() {
+  static const std::vector<std::string> n = {"mlogloss", "accuracy", "macro_auc"};
+  return n;
+}
+
+double compute_multiclass_metric(const std::string& name, const std::vector<double>& y, const std::vector<double>& probs,
+                                 size_t k) {
+  size_t n = y.size();
+  if (n == 0) return std::nan("");
+  if (name == "mlogloss") {
+    double sum = 0;
+    for (size_t r = 0; r < n; ++r) sum -= std::log(std::clamp(probs[r * k + size_t(y[r])], 1e-15, 1.0));
+    return sum / double(n);
+  }
+  if (name == "accuracy") {
+    std::vector<size_t> pred = predicted_classes(probs, k);
+    size_t right = 0;
+    for (size_t r = 0; r < n; ++r) right += pred[r] == size_t(y[r]);
+    return double(right) / double(n);
+  }
+  if (name == "macro_auc") {
+    double sum = 0;
+    size_t used = 0;
+    for (size_t c = 0; c < k; ++c) {
+      std::vector<double> yc(n), sc(n);
+      size_t pos = 0;
+      for (size_t r = 0; r < n; ++r) {
+        yc[r] = size_t(y[r]) == c;
+        pos += size_t(y[r]) == c;
+        sc[r] = probs[r * k + c];
+      }
+      if (pos == 0 || pos == n) continue;
+      sum += roc_auc(yc, sc);
+      ++used;
+    }
+    return used ? sum / double(used) : std::nan("");
+  }
+  throw StepError("unknown multi-class metric '" + name + "'" + did_you_mean(name, multiclass_metric_names()) +
+                  "; multi-class metrics: " + join(multiclass_metric_names(), ", "));
+}
+
 const std::vector<std::string>& binary_metric_names() {
   static const std::vector<std::string> n = {"auc", "pr_auc", "logloss", "ks", "brier",
                                              "accuracy", "precision", "recall", "f1", "gini",

@@ -60,6 +60,17 @@ struct MetricOptions {
   double period = 86400;
 };
 
+// Multi-class: `probs` holds K probabilities per row (row-major), y the class index 0..K-1.
+// The predicted class is the most probable (ties: the lower index).
+std::vector<size_t> predicted_classes(const std::vector<double>& probs, size_t k);
+// counts[true][predicted].
+std::vector<std::vector<size_t>> confusion_matrix(const std::vector<double>& y, const std::vector<double>& probs, size_t k);
+// mlogloss (probabilities clipped to [1e-15, 1]), accuracy, macro_auc (mean one-vs-rest AUC over
+// the classes that have rows of both kinds). Throws StepError for another name.
+double compute_multiclass_metric(const std::string& name, const std::vector<double>& y,
+                                 const std::vector<double>& probs, size_t k);
+const std::vector<std::string>& multiclass_metric_names();
+
 // Names accepted in evaluate's `metrics:` list, by task.
 const std::vector<std::string>& binary_metric_names();
 const std::vector<std::string>& regression_metric_names();

@@ -15,7 +15,12 @@ std::unique_ptr<Model> Trainer::fit_sequences(const nlohmann::json&, const Seque
   throw StepError("trainer '" + name() + "' learns from feature rows, not sequences");
 }
 
-const char* task_name(Task t) { return t == Task::kBinary ? "binary" : "regression"; }
+const char* task_name(Task t) {
+  return t == Task::kBinary ? "binary" : t == Task::kMulticlass ? "multiclass" : "regression";
+}
+Task task_from_name(const std::string& n) {
+  return n == "binary" ? Task::kBinary : n == "multiclass" ? Task::kMulticlass : Task::kRegression;
+}
 
 void TrainerRegistry::add(std::unique_ptr<Trainer> t) {
   if (!find(t->name())) trainers_.push_back(std::move(t));

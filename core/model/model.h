@@ -15,8 +15,10 @@ namespace mlpipe {
 
 struct SequenceSet;
 
-enum class Task { kBinary, kRegression };
+// kMulticlass: K class probabilities per row (Model::classes() says K).
+enum class Task { kBinary, kRegression, kMulticlass };
 const char* task_name(Task t);
+Task task_from_name(const std::string& name);
 
 // Row-major float32 features, NaN = missing: the layout XGBoost and torch both take.
 struct FeatureMatrix {
@@ -38,6 +40,7 @@ struct TrainContext {
   int master_port = 0;
   std::string rendezvous_key;
   unsigned nthread = 1;
+  size_t classes = 0;  // a multi-class task: how many classes (labels are 0..classes-1)
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
   std::function<void(const std::string&)> log;
   // Throws when the run was asked to stop (Ctrl-C, SIGTERM); trainers call it between steps.
@@ -49,7 +52,10 @@ class Model {
   virtual ~Model() = default;
   virtual std::string trainer() const = 0;
   virtual Task task() const = 0;
+  // One score per row; for a multi-class model classes() per row, row-major.
   virtual std::vector<double> predict(const FeatureMatrix& x) const = 0;
+  // How many class probabilities predict gives per row: 0 for one score (binary, regression).
+  virtual size_t classes() const { return 0; }
   // Writes the model to `file` atomically (write, then rename).
   virtual void save(const std::filesystem::path& file) const = 0;
   virtual std::string file_name() const = 0;  // e.g. "model.json"

@@ -143,6 +143,8 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
     // A label coded as text or another number is mapped to 0/1 as in training.
     if (name == label && ing.contains("label_positive") && !ing["label_positive"].is_null())
       binarize_label(col, ing["label_positive"], csv.string(), /*require_positive=*/false);
+    if (name == label && ing.contains("label_classes"))  // other values: missing (the label is no input)
+      encode_classes(col, ing["label_classes"], csv.string(), nullptr, /*strict=*/false);
     if (c["type"] == "categorical") {
       // Map this file's codes onto the training dictionary; unseen categories become missing.
       std::vector<std::string> train_dict = c["categories"].get<std::vector<std::string>>();

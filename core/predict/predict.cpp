@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include "core/flow/flow.h"
+#include "core/metrics/metrics.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -54,15 +55,34 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
   std::vector<std::string> ids;
   std::vector<double> scores = score_csv(b, data, &unseen, &ids);
   std::string id = b.manifest.value("id", "");
-  CsvWriter w({ids.empty() ? "row" : id, "score"});
-  for (size_t r = 0; r < scores.size(); ++r)
-    w.row({ids.empty() ? std::to_string(r + 1) : ids[r], format_double(scores[r])});
+  std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
+  size_t k = classes.size();
+  std::vector<std::string> header = {ids.empty() ? "row" : id};
+  if (k) {  // a multi-class model: the most probable class, then each class's probability
+    header.push_back("class");
+    for (const auto& c : classes) header.push_back("score_" + c);
+  } else {
+    header.push_back("score");
+  }
+  CsvWriter w(header);
+  size_t n = k ? scores.size() / k : scores.size();
+  std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
+  for (size_t r = 0; r < n; ++r) {
+    std::vector<std::string> row = {ids.empty() ? std::to_string(r + 1) : ids[r]};
+    if (k) {
+      row.push_back(classes[predicted[r]]);
+      for (size_t c = 0; c < k; ++c) row.push_back(format_double(scores[r * k + c]));
+    } else {
+      row.push_back(format_double(scores[r]));
+    }
+    w.row(row);
+  }
   if (out.empty()) {
     std::cout << w.text();
   } else {
     w.save(out);
   }
-  return {scores.size(), unseen};
+  return {n, unseen};
 }
 
 }  // namespace mlpipe

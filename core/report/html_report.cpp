@@ -101,6 +101,9 @@ struct Scored {
   int64_t run = 0;
   std::string step, split, note;
   std::vector<double> y, score;
+  // A multi-class model's predictions (columns LABEL, class, score_*): the confusion matrix.
+  std::vector<std::string> classes;
+  std::vector<std::vector<size_t>> confusion;  // [true][predicted]
 };
 
 // The evaluate steps' predictions.csv files, checked against their recorded hashes.
@@ -118,7 +121,20 @@ std::vector<Scored> evaluated(Db& db, int64_t run) {
       sc.note = "its predictions file changed since the run: " + path.string();
     } else {
       Table t = read_csv(path, CsvOptions{});
-      if (t.cols() >= 2) {
+      int cls = t.find("class");
+      if (cls >= 1 && t.cols() > size_t(cls) + 1 && t.col(size_t(cls) + 1).name.rfind("score_", 0) == 0) {
+        for (size_t c = size_t(cls) + 1; c < t.cols(); ++c) sc.classes.push_back(t.col(c).name.substr(6));
+        sc.confusion.assign(sc.classes.size(), std::vector<size_t>(sc.classes.size(), 0));
+        auto index = [&](const std::string& name) {
+          return size_t(std::find(sc.classes.begin(), sc.classes.end(), name) - sc.classes.begin());
+        };
+        const Column& truth = t.col(size_t(cls) - 1);
+        const Column& pred = t.col(size_t(cls));
+        for (size_t r = 0; r < t.rows(); ++r) {
+          size_t a = index(truth.text(r)), b = index(pred.text(r));
+          if (a < sc.classes.size() && b < sc.classes.size()) ++sc.confusion[a][b];
+        }
+      } else if (t.cols() >= 2) {
         const Column& label = t.col(t.cols() - 2);
         const Column& score = t.col(t.cols() - 1);
         for (size_t r = 0; r < t.rows(); ++r) {
@@ -152,10 +168,30 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
   if (all.empty()) return notes + "<p class=\"note\">No evaluate step with predictions in " +
                          std::string(runs.size() > 1 ? "these runs" : "this run") + ".</p>";
   std::vector<ChartSeries> roc, pr, cal;
-  std::string hists, regress;
+  std::string hists, regress, confusions;
   for (const auto& sc : all) {
     std::string name = (runs.size() > 1 ? run_label(sc.run) + " " : std::string()) + sc.step +
                        (sc.split.empty() ? "" : " (" + sc.split + ")");
+    if (!sc.classes.empty()) {  // rows: true class; columns: predicted class
+      QueryResult t;
+      t.columns = {"true \\ predicted"};
+      for (const auto& c : sc.classes) t.columns.push_back(c);
+      t.columns.push_back("rows");
+      t.columns.push_back("recall");
+      for (size_t a = 0; a < sc.classes.size(); ++a) {
+        std::vector<json> row = {sc.classes[a]};
+        size_t n = 0;
+        for (size_t b = 0; b < sc.classes.size(); ++b) {
+          row.push_back(sc.confusion[a][b]);
+          n += sc.confusion[a][b];
+        }
+        row.push_back(n);
+        row.push_back(n ? json(double(sc.confusion[a][a]) / double(n)) : json());
+        t.rows.push_back(row);
+      }
+      confusions += "<h3>Confusion matrix: " + html_escape(name) + "</h3>" + table_html(t);
+      continue;
+    }
     if (!is_binary(sc.y)) {
       ChartSpec spec{"predicted against actual: " + name, "actual", "predicted"};
       spec.diagonal = true;
@@ -184,7 +220,7 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
     ChartSpec cs{"calibration (10 bins)", "mean predicted probability", "observed rate", 0.0, 1.0, 0.0, 1.0, true};
     out += line_chart(cs, cal);
   }
-  return out + hists + regress + "</div>";
+  return out + hists + regress + "</div>" + confusions;
 }
 
 std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {

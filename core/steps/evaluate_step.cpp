@@ -22,6 +22,8 @@ namespace {
 std::vector<std::string> all_metric_names() {
   std::vector<std::string> all = binary_metric_names();
   for (const auto& r : regression_metric_names()) all.push_back(r);
+  for (const auto& m : multiclass_metric_names())
+    if (std::find(all.begin(), all.end(), m) == all.end()) all.push_back(m);
   return all;
 }
 
@@ -85,16 +87,17 @@ std::vector<double> score_with_champion(const StepContext& ctx, const ModelVersi
   std::string where = "champion " + m.name + " v" + std::to_string(m.version);
   LoadedBundle b = load_bundle(verified_bundle_path(m));
   std::vector<double> all = score_prepared(b, prepare_for_prediction(upstream_ingest_source(ctx), b.preprocess).table);
-  if (all.size() != f.table.rows())
-    throw StepError("cannot score the " + where + ": it read " + std::to_string(all.size()) + " rows, this run has " +
-                    std::to_string(f.table.rows()));
+  size_t k = std::max<size_t>(1, b.model->classes());  // scores per row
+  if (all.size() / k != f.table.rows())
+    throw StepError("cannot score the " + where + ": it read " + std::to_string(all.size() / k) + " rows, this run has " +
+                    std::to_string(f.table.rows()) + " (rows left out by where: or joined in cannot be lined up)");
   std::vector<double> out;
-  out.reserve(rows.size());
+  out.reserve(rows.size() * k);
   for (uint32_t r : rows) {
-    if (std::isnan(all[r]))
+    if (std::isnan(all[size_t(r) * k]))
       throw StepError("the " + where + " gives no score for data row " + std::to_string(r + 1) +
                       " (a sequence model needs the same event labelling)");
-    out.push_back(all[r]);
+    for (size_t c = 0; c < k; ++c) out.push_back(all[size_t(r) * k + c]);
   }
   return out;
 }
@@ -180,10 +183,15 @@ Flow run_evaluate(StepContext& ctx) {
     score = tm.model->predict(x);
   }
 
+  bool multi = tm.task == Task::kMulticlass;
+  size_t k = multi ? tm.model->classes() : 0;
   std::vector<std::string> names = ctx.cfg.contains("metrics") ? as_strings(ctx.cfg["metrics"])
                                    : tm.task == Task::kBinary  ? std::vector<std::string>{"auc", "pr_auc", "logloss", "ks", "brier"}
+                                   : multi                     ? multiclass_metric_names()
                                                                : regression_metric_names();
-  const auto& allowed = tm.task == Task::kBinary ? binary_metric_names() : regression_metric_names();
+  const auto& allowed = tm.task == Task::kBinary ? binary_metric_names()
+                        : multi                  ? multiclass_metric_names()
+                                                 : regression_metric_names();
   MetricOptions mo;
   mo.threshold = get_number(ctx.cfg, "threshold", 0.5);
   mo.k = size_t(get_int(ctx.cfg, "k", 100));
@@ -200,6 +208,10 @@ Flow run_evaluate(StepContext& ctx) {
     mo.time = &times;
     mo.period = *parse_duration(get_string(ctx.cfg, "period", "1d"));
   }
+  // One metric on these rows for a model's scores (ours or the champion's).
+  auto metric_of = [&](const std::string& name, const std::vector<double>& s) {
+    return multi ? compute_multiclass_metric(name, y, s, k) : compute_metric(name, y, s, mo);
+  };
   auto ev = std::make_shared<Evaluation>();
   ev->on = on;
   std::string line;
@@ -207,7 +219,7 @@ Flow run_evaluate(StepContext& ctx) {
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
       throw ConfigError(ctx.pipeline.file.string() + ": step '" + ctx.spec.name + "': metric '" + name +
                         "' does not apply to a " + task_name(tm.task) + " model; use " + join(allowed, ", "));
-    double v = compute_metric(name, y, score, mo);
+    double v = metric_of(name, score);
     ev->metrics[name] = v;
     ctx.metric(name, v, on);
     line += (line.empty() ? "" : "  ") + name + " " + format_fixed(v, 4);
@@ -216,11 +228,8 @@ Flow run_evaluate(StepContext& ctx) {
   if (tm.task == Task::kBinary) {  // the gains table by score decile, and its first line as metrics
     std::vector<GainsRow> gains = gains_table(y, score, 10);
     CsvWriter g({"band", "rows", "positives", "capture", "lift"});
-    json table = json::array();
-    for (const auto& b : gains) {
+    for (const auto& b : gains)
       g.row({std::to_string(b.band), std::to_string(b.rows), std::to_string(b.positives), format_double(b.capture), format_double(b.lift)});
-      table.push_back({{"band", b.band}, {"rows", b.rows}, {"positives", b.positives}, {"capture", b.capture}, {"lift", b.lift}});
-    }
     std::filesystem::create_directories(ctx.outdir);
     g.save(ctx.outdir / "gains.csv");
     ctx.artifact("gains.csv", ctx.outdir / "gains.csv");
@@ -230,19 +239,49 @@ Flow run_evaluate(StepContext& ctx) {
     }
   }
 
+  if (multi) {  // the confusion matrix: metrics confusion.TRUE.PREDICTED (counts) and confusion.csv
+    std::vector<std::vector<size_t>> m = confusion_matrix(y, score, k);
+    std::vector<std::string> header = {"true \\ predicted"};
+    for (size_t c = 0; c < k; ++c) header.push_back(tm.classes[c]);
+    CsvWriter cm(header);
+    for (size_t t = 0; t < k; ++t) {
+      std::vector<std::string> row = {tm.classes[t]};
+      for (size_t c = 0; c < k; ++c) {
+        row.push_back(std::to_string(m[t][c]));
+        ctx.metric("confusion." + tm.classes[t] + "." + tm.classes[c], double(m[t][c]), on);
+      }
+      cm.row(row);
+    }
+    std::filesystem::create_directories(ctx.outdir);
+    cm.save(ctx.outdir / "confusion.csv");
+    ctx.artifact("confusion.csv", ctx.outdir / "confusion.csv");
+  }
+
   // Predictions on the evaluated split: what `mlpipe predict` must reproduce exactly.
   std::filesystem::create_directories(ctx.outdir);
   std::vector<std::string> header;
   const Column* id = tm.id.empty() ? nullptr : &f.table.at(tm.id);
   if (id) header.push_back(tm.id);
   header.push_back(tm.label);
-  header.push_back("score");
+  if (multi) {
+    header.push_back("class");
+    for (const auto& c : tm.classes) header.push_back("score_" + c);
+  } else {
+    header.push_back("score");
+  }
   CsvWriter w(header);
+  std::vector<size_t> predicted = multi ? predicted_classes(score, k) : std::vector<size_t>{};
   for (size_t i = 0; i < rows.size(); ++i) {
     std::vector<std::string> fields;
     if (id) fields.push_back(id->text(rows[i]));
-    fields.push_back(format_double(y[i]));
-    fields.push_back(format_double(score[i]));
+    if (multi) {
+      fields.push_back(tm.classes[size_t(y[i])]);
+      fields.push_back(tm.classes[predicted[i]]);
+      for (size_t c = 0; c < k; ++c) fields.push_back(format_double(score[i * k + c]));
+    } else {
+      fields.push_back(format_double(y[i]));
+      fields.push_back(format_double(score[i]));
+    }
     w.row(fields);
   }
   auto path = ctx.outdir / "predictions.csv";
@@ -271,13 +310,13 @@ Flow run_evaluate(StepContext& ctx) {
     for (const auto& [metric, cond] : ctx.cfg["gate"].items()) {
       GateCondition g = *parse_gate(cond.get<std::string>());
       double v = ev->metrics.contains(metric) ? ev->metrics[metric].get<double>()
-                                              : compute_metric(metric, y, score, mo);
+                                              : metric_of(metric, score);
       bool ok = true;
       std::string against;
       if (!g.champion) {
         ok = g.passes(v);
       } else if (champion) {
-        double cv = compute_metric(metric, y, champion_score, mo);
+        double cv = metric_of(metric, champion_score);
         ctx.metric("champion." + metric, cv, on);
         ok = g.passes(v, cv);
         against = " = " + format_fixed(g.bound(cv), 4) + " (champion " + champion->name + " v" +

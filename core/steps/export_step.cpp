@@ -70,7 +70,9 @@ json reference_profile(const StepContext& ctx, const TrainedModel& tm) {
   json out = {{"format", "mlpipe-reference/1"}, {"split", f.has_split() ? "train" : "all"},
               {"rows", rows.size()}, {"features", features}};
   std::vector<double> scores;
-  if (!tm.sequence) {
+  if (tm.task == Task::kMulticlass) {
+    // K probabilities per row: no single score to profile (drift checks the inputs)
+  } else if (!tm.sequence) {
     scores = tm.model->predict(build_matrix(f, tm.features, rows));
   } else if (ctx.input.sequences && ctx.cfg.contains("register")) {
     const SequenceSet& seq = *ctx.input.sequences;
@@ -145,6 +147,7 @@ Flow run_export(StepContext& ctx) {
                 {"id", tm.id},
                 {"model_summary", tm.summary},
                 {"sequence", tm.sequence}};
+  if (!tm.classes.empty()) c.manifest["classes"] = tm.classes;
   if (ctx.input.evaluation)
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
   if (ctx.input.frame) c.extra_files["reference.json"] = reference_profile(ctx, tm);

@@ -1,5 +1,6 @@
 // ingest: reads a CSV/TSV file into the table, with roles (label, id) and types.
 #include <filesystem>
+#include <set>
 
 #include "core/data/csv_reader.h"
 #include "core/data/label.h"
@@ -150,11 +151,31 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
     if (label.is_object()) {
       static const Schema label_keys = {
           {"column", Kind::kString, true, {}, "the label column"},
-          {"positive", Kind::kAny, true, {}, "the value that is the positive class (text or number)"}};
+          {"positive", Kind::kAny, false, {}, "the value that is the positive class (text or number): a binary target"},
+          {"classes", Kind::kAny, false, {}, "a multi-class target: its values in order ([A, B, C]) or auto (the distinct values, sorted)"}};
       check.check_object(label, lp, label_keys);
-      const json& pos = label["positive"];
-      if (!pos.is_string() && !pos.is_number() && !pos.is_boolean())
-        check.fail_value(child_path(lp, "positive"), "positive must be one value (text or a number), got " + describe(pos));
+      bool has_pos = label.contains("positive") && !label["positive"].is_null();
+      bool has_classes = label.contains("classes") && !label["classes"].is_null();
+      if (has_pos == has_classes)
+        check.fail_key(lp, has_pos ? "give either positive: (a binary target) or classes: (multi-class), not both"
+                                   : "say what the label means: positive: VALUE (binary) or classes: [A, B, C] / auto (multi-class)");
+      if (has_pos) {
+        const json& pos = label["positive"];
+        if (!pos.is_string() && !pos.is_number() && !pos.is_boolean())
+          check.fail_value(child_path(lp, "positive"), "positive must be one value (text or a number), got " + describe(pos));
+      } else {
+        const json& c = label["classes"];
+        bool ok = c == "auto" || (c.is_array() && c.size() >= 2 && std::all_of(c.begin(), c.end(), [](const json& v) {
+                                    return v.is_string() || v.is_number();
+                                  }));
+        if (!ok) check.fail_value(child_path(lp, "classes"), "classes must be auto or a list of at least 2 values, got " + describe(c));
+        if (c.is_array()) {
+          std::set<std::string> seen;
+          for (const auto& v : c)
+            if (!seen.insert(v.is_string() ? v.get<std::string>() : v.dump()).second)
+              check.fail_value(child_path(lp, "classes"), "classes lists " + v.dump() + " twice");
+        }
+      }
     } else if (!label.is_string()) {
       check.fail_value(lp, "label must be a column name or {column: NAME, positive: VALUE}, got " + describe(label));
     }
@@ -201,7 +222,14 @@ Flow run_ingest(StepContext& ctx) {
   std::string label_note;
   if (!frame->label.empty()) {
     Column& y = t.at(frame->label, where + ": label");
-    if (!label.positive.is_null()) {
+    if (!label.classes.is_null()) {
+      std::vector<size_t> counts;
+      frame->classes = encode_classes(y, label.classes, where, &counts);
+      std::vector<std::string> shown;
+      for (size_t k = 0; k < counts.size(); ++k) shown.push_back(frame->classes[k] + " " + std::to_string(counts[k]));
+      label_note = "; label " + frame->label + ": " + std::to_string(counts.size()) + " classes (" + join(shown, ", ") + ")";
+      ctx.metric("label_classes", double(counts.size()));
+    } else if (!label.positive.is_null()) {
       LabelCounts n = binarize_label(y, label.positive, where);
       label_note = "; label " + frame->label + ": " + std::to_string(n.positive) + " positive (" +
                    (label.positive.is_string() ? label.positive.get<std::string>() : label.positive.dump()) + "), " +
@@ -273,6 +301,7 @@ Flow run_ingest(StepContext& ctx) {
   // Only when used: a bundle of a pipeline that uses neither stays byte-identical to before
   // (its content hash is the registered model's identity).
   if (!label.positive.is_null()) pre["ingest"]["label_positive"] = label.positive;
+  if (!frame->classes.empty()) pre["ingest"]["label_classes"] = frame->classes;
   if (cfg.contains("header_names") && !cfg["header_names"].empty()) pre["ingest"]["header_names"] = cfg["header_names"];
   if (paths.size() == 1) ctx.input_file(path, int64_t(rows_read), int64_t(t.cols()));
   else  // each file's content hash; rows and columns are the joined table's

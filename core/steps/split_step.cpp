@@ -239,7 +239,7 @@ Flow run_split(StepContext& ctx) {
   std::string line;
   for (size_t s = 0; s < 3; ++s) {
     ctx.metric("rows", double(counts[s]), split_names()[s]);
-    if (y && counts[s]) ctx.metric("label_mean", positives[s] / double(counts[s]), split_names()[s]);
+    if (y && counts[s] && in.classes.empty()) ctx.metric("label_mean", positives[s] / double(counts[s]), split_names()[s]);
     line += (s ? ", " : "") + split_names()[s] + " " + std::to_string(counts[s]);
   }
   if (counts[3]) {

@@ -155,6 +155,13 @@ Flow run_train(StepContext& ctx) {
     throw StepError("label '" + f.label + "' has one class only (" + format_double(yt[0]) + ") in the " +
                     (f.has_split() ? std::string("train split") : std::string("data")) + " (" +
                     std::to_string(yt.size()) + " rows): a binary model needs both 0 and 1");
+  Task task = trainer.task(ctx.cfg);
+  if (task == Task::kMulticlass && f.classes.empty())
+    throw StepError("a multi-class objective needs the label's classes: on the ingest step write label: {column: " +
+                    (f.label.empty() ? std::string("NAME") : f.label) + ", classes: auto} (or list them)");
+  if (task != Task::kMulticlass && !f.classes.empty())
+    throw StepError("label '" + f.label + "' has " + std::to_string(f.classes.size()) +
+                    " classes: train it with params: {objective: \"multi:softprob\"}");
   FeatureMatrix xv;
   std::vector<float> yv;
   if (!valid_rows.empty()) {
@@ -164,6 +171,7 @@ Flow run_train(StepContext& ctx) {
   TrainContext tc;
   tc.seed = ctx.seed;
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
+  tc.classes = f.classes.size();
   tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "rounds", 100)), "iteration");
   tc.log = [](const std::string&) {};
   tc.check_stop = [] { throw_if_interrupted(); };
@@ -175,6 +183,7 @@ Flow run_train(StepContext& ctx) {
   tm->label = f.label;
   tm->id = f.id;
   tm->task = model->task();
+  tm->classes = f.classes;
 
   std::string line = trainer.name() + " on " + std::to_string(train_rows.size()) + " rows x " +
                      std::to_string(features.size()) + " features";
