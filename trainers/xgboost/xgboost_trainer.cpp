@@ -76,19 +76,26 @@ std::string objective_of(const json& step) {
 }
 
 Task task_of_objective(const std::string& obj) {
+  if (starts_with(obj, "multi:")) return Task::kMulticlass;
   return starts_with(obj, "binary:") ? Task::kBinary : Task::kRegression;
 }
 
-// Sets mlpipe's defaults, then the user's parameters (which win).
-void configure(xgb::Booster& b, const json& step, unsigned nthread, long long seed) {
+// Sets mlpipe's defaults, then the user's parameters (which win). `classes`: num_class of a
+// multi-class objective (from the label's classes).
+void configure(xgb::Booster& b, const json& step, unsigned nthread, long long seed, size_t classes = 0) {
   b.set("nthread", std::to_string(nthread));
   b.set("seed", std::to_string(seed));
   b.set("objective", objective_of(step));
+  Task task = task_of_objective(objective_of(step));
+  if (task == Task::kMulticlass && classes > 0) b.set("num_class", std::to_string(classes));
   bool has_metric = step.contains("params") && step["params"].contains("eval_metric");
   if (!has_metric) {  // both curves are worth recording; early stopping follows the last (auc)
-    if (task_of_objective(objective_of(step)) == Task::kBinary) {
+    if (task == Task::kBinary) {
       b.set("eval_metric", "logloss");
       b.set("eval_metric", "auc");
+    } else if (task == Task::kMulticlass) {
+      b.set("eval_metric", "merror");
+      b.set("eval_metric", "mlogloss");
     } else {
       b.set("eval_metric", "rmse");
     }
@@ -98,8 +105,9 @@ void configure(xgb::Booster& b, const json& step, unsigned nthread, long long se
 
 class XgbModel : public Model {
  public:
-  XgbModel(xgb::Booster b, Task task, json summary)
-      : booster_(std::move(b)), task_(task), summary_(std::move(summary)) {}
+  XgbModel(xgb::Booster b, Task task, json summary, size_t classes = 0)
+      : booster_(std::move(b)), task_(task), summary_(std::move(summary)), classes_(classes) {}
+  size_t classes() const override { return classes_; }
   std::string trainer() const override { return "xgboost"; }
   Task task() const override { return task_; }
   std::string file_name() const override { return "model.json"; }
@@ -116,7 +124,7 @@ class XgbModel : public Model {
         booster_.get(), d.get(),
         R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})",
         &shape, &dim, &result));
-    return std::vector<double>(result, result + x.rows);
+    return std::vector<double>(result, result + x.rows * std::max<size_t>(1, classes_));
   }
 
   // XGBoost's "gain" importance (average gain of the splits on a feature), by feature name;
@@ -144,6 +152,7 @@ class XgbModel : public Model {
   xgb::Booster booster_;
   Task task_;
   json summary_;
+  size_t classes_ = 0;
 };
 
 class XgbTrainer : public Trainer {
@@ -151,7 +160,7 @@ class XgbTrainer : public Trainer {
   XgbTrainer() { install_log_callback(); }
   std::string name() const override { return "xgboost"; }
   std::string description() const override {
-    return "gradient-boosted trees (XGBoost C API); binary:* and reg:* objectives";
+    return "gradient-boosted trees (XGBoost C API); binary:*, multi:softprob and reg:* objectives";
   }
   std::string version() const override {
     int a, b, c;
@@ -186,9 +195,15 @@ class XgbTrainer : public Trainer {
         check.fail_value(child_path(ppath, k), "xgboost parameter '" + k + "' must be a value or a list of values");
     }
     std::string obj = objective_of(step);
-    if (!starts_with(obj, "binary:") && !starts_with(obj, "reg:"))
+    if (obj == "multi:softmax")
       check.fail_value(child_path(ppath, "objective"),
-                       "objective '" + obj + "' is not supported yet; use binary:logistic or a reg:* objective");
+                       "use multi:softprob: mlpipe records class probabilities (metrics, calibration, predict's columns); "
+                       "the predicted class is the most probable one");
+    else if (!starts_with(obj, "binary:") && !starts_with(obj, "reg:") && obj != "multi:softprob")
+      check.fail_value(child_path(ppath, "objective"),
+                       "objective '" + obj + "' is not supported yet; use binary:logistic, multi:softprob or a reg:* objective");
+    if (step["params"].contains("num_class"))
+      check.fail_key(child_path(ppath, "num_class"), "num_class comes from the label's classes (ingest label: {column: ..., classes: [...]}); leave it out");
     probe_parameters(step, ppath, check);
   }
 
@@ -219,7 +234,10 @@ class XgbTrainer : public Trainer {
     std::vector<DMatrixHandle> cached = {dtrain.get()};
     if (dvalid) cached.push_back(dvalid->get());
     xgb::Booster b(cached);
-    configure(b, step, ctx.nthread, ctx.seed);
+    size_t classes = task(step) == Task::kMulticlass ? ctx.classes : 0;
+    if (task(step) == Task::kMulticlass && classes < 2)
+      throw StepError("multi:softprob needs the label's classes: declare them on the ingest step (label: {column: NAME, classes: auto})");
+    configure(b, step, ctx.nthread, ctx.seed, classes);
 
     double best = NAN;
     int best_round = 0, rounds_run = 0;
@@ -260,9 +278,9 @@ class XgbTrainer : public Trainer {
       BoosterHandle sliced = nullptr;
       MLPIPE_XGB(XGBoosterSlice(b.get(), 0, best_round, 1, &sliced));
       xgb::Booster owned = xgb::Booster::adopt(sliced);
-      model = std::make_unique<XgbModel>(xgb::Booster::from_json(owned.save_json()), task(step), summary);
+      model = std::make_unique<XgbModel>(xgb::Booster::from_json(owned.save_json()), task(step), summary, classes);
     } else {
-      model = std::make_unique<XgbModel>(xgb::Booster::from_json(b.save_json()), task(step), summary);
+      model = std::make_unique<XgbModel>(xgb::Booster::from_json(b.save_json()), task(step), summary, classes);
     }
     if (ctx.record_metrics && !xt.names.empty()) {  // for reports and SQL: importance.gain.<feature>
       std::vector<MetricPoint> pts;
@@ -276,7 +294,10 @@ class XgbTrainer : public Trainer {
     xgb::Booster b = xgb::Booster::from_json(read_file(file));
     json cfg = json::parse(b.config_json());
     std::string obj = cfg["learner"]["objective"]["name"].get<std::string>();
-    return std::make_unique<XgbModel>(std::move(b), task_of_objective(obj), json::object());
+    size_t classes = 0;
+    if (task_of_objective(obj) == Task::kMulticlass)
+      classes = size_t(std::stoul(cfg["learner"]["learner_model_param"]["num_class"].get<std::string>()));
+    return std::make_unique<XgbModel>(std::move(b), task_of_objective(obj), json::object(), classes);
   }
 
  private:
@@ -305,7 +326,7 @@ class XgbTrainer : public Trainer {
     } release;
     try {
       b.set("validate_parameters", "1");
-      configure(b, step, 1, 0);
+      configure(b, step, 1, 0, 2);
       MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), 0, d.get()));
     } catch (const StepError& e) {
       std::string msg = e.what();
