@@ -40,6 +40,7 @@ void save_frame(const Frame& f, const fs::path& dir) {
                  {"split_names", split_names()}};
   if (!f.not_features.empty()) schema["not_features"] = f.not_features;
   if (!f.classes.empty()) schema["classes"] = f.classes;
+  if (!f.weight.empty()) schema["weight"] = f.weight;
   if (f.has_split()) {
     write_npy(dir / "split.npy", f.split);
     schema["split_file"] = "split.npy";
@@ -66,6 +67,7 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
     f->table.add(std::move(c));
   }
   if (schema.contains("not_features")) f->not_features = schema["not_features"].get<std::vector<std::string>>();
+  if (schema.contains("weight")) f->weight = schema["weight"].get<std::string>();
   if (schema.contains("classes")) f->classes = schema["classes"].get<std::vector<std::string>>();
   if (schema.contains("split_file")) f->split = read_npy_u1(file("split.npy"));
   return f;

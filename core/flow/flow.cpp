@@ -35,7 +35,7 @@ std::vector<uint32_t> Frame::rows_of(Split s) const {
 std::vector<std::string> Frame::feature_names() const {
   std::vector<std::string> out;
   for (const auto& c : table.columns())
-    if (c.name != label && c.name != id && c.type != ColumnType::kDatetime &&
+    if (c.name != label && c.name != id && c.name != weight && c.type != ColumnType::kDatetime &&
         std::find(not_features.begin(), not_features.end(), c.name) == not_features.end())
       out.push_back(c.name);
   return out;
@@ -76,6 +76,20 @@ std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& row
     y[r] = static_cast<float>(v);
   }
   return y;
+}
+
+std::vector<double> weight_values(const Frame& f, const std::vector<uint32_t>& rows) {
+  if (f.weight.empty()) return {};
+  const Column& col = f.table.at(f.weight, "weight");
+  std::vector<double> w(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    double v = col.as_double(rows[r]);
+    if (!std::isfinite(v) || v < 0)
+      throw StepError("weight '" + f.weight + "' is " + (std::isnan(v) ? std::string("missing") : "'" + format_double(v) + "'") +
+                      " in row " + std::to_string(rows[r] + 1) + " of the data; weights must be numbers >= 0");
+    w[r] = v;
+  }
+  return w;
 }
 
 }  // namespace mlpipe

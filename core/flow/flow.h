@@ -24,6 +24,7 @@ struct Frame {
   Table table;
   std::string label;           // "" when the data has no label role
   std::string id;              // "" when there is no id column
+  std::string weight;          // "" when rows are not weighted (ingest `weight:`)
   std::vector<uint8_t> split;  // empty until a split step ran; else one Split per row
   // Inferred text columns of nearly all-distinct values (ids): not model inputs unless `types:`
   // declares them categorical (their codes would only number the rows).
@@ -34,7 +35,7 @@ struct Frame {
   bool has_split() const { return !split.empty(); }
   // Row indexes of one split; all rows when there is no split yet.
   std::vector<uint32_t> rows_of(Split s) const;
-  // Columns used as model inputs: everything but the label, the id, datetime columns (times are
+  // Columns used as model inputs: everything but the label, the id, the weight, datetime columns (times are
   // used through windows and time_parts) and not_features.
   std::vector<std::string> feature_names() const;
 };
@@ -73,5 +74,8 @@ struct Flow {
 FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,
                            const std::vector<uint32_t>& rows);
 std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& rows);
+// The weight of each row (empty when the frame has none); throws StepError naming the row of a
+// missing, negative or infinite weight.
+std::vector<double> weight_values(const Frame& f, const std::vector<uint32_t>& rows);
 
 }  // namespace mlpipe

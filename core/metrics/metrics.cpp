@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 
+#include "core/metrics/weighted_metrics.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -301,6 +302,7 @@ const std::vector<std::string>& regression_metric_names() {
 
 double compute_metric(const std::string& name, const std::vector<double>& y,
                       const std::vector<double>& s, const MetricOptions& o) {
+  if (o.weights) return weighted_metric(name, y, s, *o.weights, o.threshold, o.k);
   const double threshold = o.threshold;
   if (name == "gini") return 2 * roc_auc(y, s) - 1;
   if (name == "precision_at_k") return precision_at_k(y, s, o.k);

@@ -58,6 +58,8 @@ struct MetricOptions {
   const std::vector<std::string>* entity = nullptr;
   const std::vector<double>* time = nullptr;
   double period = 86400;
+  // Row weights (null: every row counts 1); see core/metrics/weighted_metrics.h.
+  const std::vector<double>* weights = nullptr;
 };
 
 // Multi-class: `probs` holds K probabilities per row (row-major), y the class index 0..K-1.

@@ -41,6 +41,8 @@ struct TrainContext {
   std::string rendezvous_key;
   unsigned nthread = 1;
   size_t classes = 0;  // a multi-class task: how many classes (labels are 0..classes-1)
+  // Row weights of the train and valid matrices (empty: every row counts 1).
+  std::vector<float> train_weights, valid_weights;
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
   std::function<void(const std::string&)> log;
   // Throws when the run was asked to stop (Ctrl-C, SIGTERM); trainers call it between steps.

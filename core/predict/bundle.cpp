@@ -136,7 +136,7 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
     std::string name = c["name"].get<std::string>();
     int i = raw.find(name);
     if (i < 0) {
-      if (name != label && name != ing.value("id", "")) missing.push_back(name);
+      if (name != label && name != ing.value("id", "") && name != ing.value("weight", "")) missing.push_back(name);
       continue;
     }
     Column col = std::move(raw.col(size_t(i)));

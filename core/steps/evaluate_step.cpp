@@ -8,6 +8,7 @@
 #include "core/data/datetime.h"
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
+#include "core/metrics/weighted_metrics.h"
 #include "core/predict/predict.h"
 #include "core/store/model_registry.h"
 #include "core/steps/steps.h"
@@ -209,8 +210,11 @@ Flow run_evaluate(StepContext& ctx) {
     mo.period = *parse_duration(get_string(ctx.cfg, "period", "1d"));
   }
   // One metric on these rows for a model's scores (ours or the champion's).
+  std::vector<double> weights = tm.sequence ? std::vector<double>{} : weight_values(f, rows);
+  if (!weights.empty()) mo.weights = &weights;
   auto metric_of = [&](const std::string& name, const std::vector<double>& s) {
-    return multi ? compute_multiclass_metric(name, y, s, k) : compute_metric(name, y, s, mo);
+    if (multi) return weights.empty() ? compute_multiclass_metric(name, y, s, k) : weighted_multiclass_metric(name, y, s, k, weights);
+    return compute_metric(name, y, s, mo);
   };
   auto ev = std::make_shared<Evaluation>();
   ev->on = on;

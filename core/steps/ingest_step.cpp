@@ -23,6 +23,7 @@ const Schema& ingest_schema() {
       {"delimiter", Kind::kString, false, {}, "one character; default: guessed from the header"},
       {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0"},
       {"id", Kind::kString, false, {}, "a row identifier column, never used as a feature"},
+      {"weight", Kind::kString, false, {}, "a column of row weights (numbers >= 0): training and metrics count each row as its weight; never a feature"},
       {"types", Kind::kMap, false, {}, "column: numeric | categorical | datetime (or {type: datetime, format: \"%y%m%d\"} / {type: datetime, unit: ms} for epoch numbers), overriding inference"},
       {"na_values", Kind::kStrings, false, {}, "texts read as missing (default: '', NA, nan, ...)"},
       {"drop", Kind::kStrings, false, {}, "columns to leave out (e.g. leaking ones)"},
@@ -95,6 +96,7 @@ void check_columns_named(const StepSpec& spec, const ConfigChecker& check, const
     need(l.column, child_path(spec.path, cfg["label"].is_object() ? "label/column" : "label"), "label");
   }
   if (cfg.contains("id") && cfg["id"].is_string()) need(cfg["id"].get<std::string>(), child_path(spec.path, "id"), "id");
+  if (cfg.contains("weight") && cfg["weight"].is_string()) need(cfg["weight"].get<std::string>(), child_path(spec.path, "weight"), "weight");
   if (cfg.contains("drop")) {
     std::vector<std::string> drop = as_strings(cfg["drop"]);
     for (size_t i = 0; i < drop.size(); ++i)
@@ -256,6 +258,16 @@ Flow run_ingest(StepContext& ctx) {
     }
   }
   if (!frame->id.empty()) t.at(frame->id, where + ": id");
+  frame->weight = get_string(cfg, "weight", "");
+  if (!frame->weight.empty()) {
+    const Column& w = t.at(frame->weight, where + ": weight");
+    if (w.type != ColumnType::kNumeric) throw StepError(where + ": weight column '" + frame->weight + "' must hold numbers");
+    std::vector<uint32_t> all(t.rows());
+    for (size_t r = 0; r < all.size(); ++r) all[r] = uint32_t(r);
+    double total = 0;
+    for (double v : weight_values(*frame, all)) total += v;  // throws naming a bad row
+    label_note += "; weight " + frame->weight + ": sum " + format_fixed(total, 2);
+  }
 
   json columns = json::array();
   size_t categorical = 0, datetimes = 0;
@@ -302,6 +314,7 @@ Flow run_ingest(StepContext& ctx) {
   // (its content hash is the registered model's identity).
   if (!label.positive.is_null()) pre["ingest"]["label_positive"] = label.positive;
   if (!frame->classes.empty()) pre["ingest"]["label_classes"] = frame->classes;
+  if (!frame->weight.empty()) pre["ingest"]["weight"] = frame->weight;
   if (cfg.contains("header_names") && !cfg["header_names"].empty()) pre["ingest"]["header_names"] = cfg["header_names"];
   if (paths.size() == 1) ctx.input_file(path, int64_t(rows_read), int64_t(t.cols()));
   else  // each file's content hash; rows and columns are the joined table's

@@ -114,6 +114,8 @@ Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   const SequenceSet& s = *ctx.input.sequences;
   std::vector<uint32_t> train = s.samples_of(uint8_t(Split::kTrain)), valid = s.samples_of(uint8_t(Split::kValid));
   if (train.empty()) throw StepError("no training samples");
+  if (ctx.input.frame && !ctx.input.frame->weight.empty())
+    throw StepError("sequence trainers take no row weights yet (weight: " + ctx.input.frame->weight + " on the ingest step)");
   TrainContext tc;
   tc.seed = ctx.seed;
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
@@ -172,6 +174,8 @@ Flow run_train(StepContext& ctx) {
   tc.seed = ctx.seed;
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
   tc.classes = f.classes.size();
+  for (double w : weight_values(f, train_rows)) tc.train_weights.push_back(float(w));
+  for (double w : weight_values(f, valid_rows)) tc.valid_weights.push_back(float(w));
   tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "rounds", 100)), "iteration");
   tc.log = [](const std::string&) {};
   tc.check_stop = [] { throw_if_interrupted(); };

@@ -38,6 +38,10 @@ void DMatrix::set_labels(const std::vector<float>& y) {
   MLPIPE_XGB(XGDMatrixSetFloatInfo(h_, "label", y.data(), y.size()));
 }
 
+void DMatrix::set_weights(const std::vector<float>& w) {
+  MLPIPE_XGB(XGDMatrixSetFloatInfo(h_, "weight", w.data(), w.size()));
+}
+
 Booster::Booster(const std::vector<DMatrixHandle>& cache) {
   MLPIPE_XGB(XGBoosterCreate(cache.data(), cache.size(), &h_));
 }

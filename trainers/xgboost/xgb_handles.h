@@ -23,6 +23,7 @@ class DMatrix {
   DMatrix& operator=(const DMatrix&) = delete;
   DMatrixHandle get() const { return h_; }
   void set_labels(const std::vector<float>& y);
+  void set_weights(const std::vector<float>& w);
 
  private:
   DMatrixHandle h_ = nullptr;

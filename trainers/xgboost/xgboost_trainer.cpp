@@ -216,6 +216,7 @@ class XgbTrainer : public Trainer {
       throw StepError("early_stopping needs a non-empty valid split (set fractions.valid in split)");
     xgb::DMatrix dtrain(xt, ctx.nthread);
     dtrain.set_labels(yt);
+    if (!ctx.train_weights.empty()) dtrain.set_weights(ctx.train_weights);
     std::unique_ptr<xgb::DMatrix> dvalid;
     // Metrics every round on valid (early stopping, learning curves); on train only when asked:
     // AUC over the train rows each round costs about as much as growing a tree.
@@ -228,6 +229,7 @@ class XgbTrainer : public Trainer {
     if (xv) {
       dvalid = std::make_unique<xgb::DMatrix>(*xv, ctx.nthread);
       dvalid->set_labels(*yv);
+      if (!ctx.valid_weights.empty()) dvalid->set_weights(ctx.valid_weights);
       sets.push_back(dvalid->get());
       names.push_back("valid");
     }
