@@ -1,3 +1,4 @@
+#include "core/util/mean_sd.h"
 #include "core/report/html_report.h"
 
 #include <algorithm>
@@ -274,11 +275,7 @@ std::string backtest_section(Db& db, const std::vector<int64_t>& runs) {
     std::optional<std::string> text = backtest_table(db, run);
     if (!text) continue;
     json folds = json::parse(*text);
-    std::vector<std::string> keys;
-    for (const auto& f : folds)
-      for (const auto& [k, v] : f["metrics"].items())
-        if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
-    std::sort(keys.begin(), keys.end());
+    std::vector<std::string> keys = backtest_metric_keys(folds);
     QueryResult t;
     t.columns = {"fold", "run", "train", "test"};
     for (const auto& k : keys) t.columns.push_back(k);
@@ -298,12 +295,8 @@ std::string backtest_section(Db& db, const std::vector<int64_t>& runs) {
     for (int sd = 0; sd < 2; ++sd) {
       std::vector<json> row = {sd ? "sd" : "mean", json(), json(), json()};
       for (const auto& v : vals) {
-        double m = 0, d = 0;
-        for (double x : v) m += x;
-        m = v.empty() ? 0 : m / double(v.size());
-        for (double x : v) d += (x - m) * (x - m);
-        d = v.size() > 1 ? std::sqrt(d / double(v.size() - 1)) : 0;
-        row.push_back(v.empty() ? json() : json(sd ? d : m));
+        MeanSd m = mean_sd(v);
+        row.push_back(v.empty() ? json() : json(sd ? m.sd : m.mean));
       }
       row.push_back(json());
       t.rows.push_back(row);

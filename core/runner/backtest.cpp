@@ -11,6 +11,7 @@
 #include "core/store/run_store.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
+#include "core/util/mean_sd.h"
 #include "core/util/strings.h"
 
 using nlohmann::json;
@@ -185,12 +186,10 @@ RunOutcome run_backtest(const RunOptions& opt, const BacktestSpec& s) {
                     (results[0].error.empty() ? "" : ": " + results[0].error) + ")");
   json summary = json::object();
   for (const auto& [k, vals] : per_metric) {
-    double mean = 0, sd = 0;
-    for (const auto& [fold, v] : vals) mean += v;
-    mean /= double(vals.size());
-    for (const auto& [fold, v] : vals) sd += (v - mean) * (v - mean);
-    sd = vals.size() > 1 ? std::sqrt(sd / double(vals.size() - 1)) : 0;
-    summary[k] = {{"mean", mean}, {"sd", sd}, {"folds", vals.size()}};
+    std::vector<double> values;
+    for (const auto& [fold, v] : vals) values.push_back(v);
+    MeanSd m = mean_sd(values);
+    summary[k] = {{"mean", m.mean}, {"sd", m.sd}, {"folds", vals.size()}};
   }
   for (const auto& [k, v] : summary.items())
     if (std::string key = k.substr(k.find('.', k.find('.') + 1) + 1);

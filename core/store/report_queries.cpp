@@ -1,5 +1,7 @@
 #include "core/store/report_queries.h"
 
+#include <set>
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -125,6 +127,13 @@ std::optional<std::string> backtest_table(Db& db, int64_t run) {
   s.bind(1, run);
   if (!s.step()) return std::nullopt;
   return s.text(0);
+}
+
+std::vector<std::string> backtest_metric_keys(const nlohmann::json& folds) {
+  std::set<std::string> keys;
+  for (const auto& f : folds)
+    for (const auto& [k, v] : f["metrics"].items()) keys.insert(k);
+  return {keys.begin(), keys.end()};
 }
 
 }  // namespace mlpipe

@@ -59,5 +59,7 @@ std::vector<DriftRow> drift_rows(Db& db, int64_t run, const std::string& step);
 std::optional<double> latest_value(Db& db, int64_t run, const std::string& step, const std::string& key);
 // A backtest parent's fold table as recorded (param backtest.table, JSON text); nullopt otherwise.
 std::optional<std::string> backtest_table(Db& db, int64_t run);
+// The metric names ("step.split.key") in a backtest's fold table, sorted.
+std::vector<std::string> backtest_metric_keys(const nlohmann::json& folds);
 
 }  // namespace mlpipe

@@ -5,7 +5,9 @@
 
 #include <map>
 
+#include "core/store/report_queries.h"
 #include "core/store/run_store.h"
+#include "core/util/mean_sd.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -149,11 +151,7 @@ json run_details(Db& db, int64_t run) {
 namespace {
 // The per-fold table of a backtest's parent run: one line per fold, then mean and sd.
 std::string format_backtest(const json& folds) {
-  std::vector<std::string> keys;  // "step.split.key" in the folds' metrics
-  for (const auto& f : folds)
-    for (const auto& [k, v] : f["metrics"].items())
-      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
-  std::sort(keys.begin(), keys.end());
+  std::vector<std::string> keys = backtest_metric_keys(folds);
   auto pad = [](std::string t, size_t w) { return t.size() >= w ? t + " " : t + std::string(w - t.size(), ' '); };
   auto day = [](const json& t) {
     std::string s = t.get<std::string>();
@@ -182,13 +180,8 @@ std::string format_backtest(const json& folds) {
   for (const char* what : {"mean", "sd"}) {
     out += "  " + pad(what, 64);
     for (size_t i = 0; i < keys.size(); ++i) {
-      const auto& v = values[i];
-      double m = 0, sd = 0;
-      for (double x : v) m += x;
-      m = v.empty() ? 0 : m / double(v.size());
-      for (double x : v) sd += (x - m) * (x - m);
-      sd = v.size() > 1 ? std::sqrt(sd / double(v.size() - 1)) : 0;
-      out += pad(v.empty() ? "-" : format_fixed(std::string(what) == "mean" ? m : sd, 4), width[i]);
+      MeanSd m = mean_sd(values[i]);
+      out += pad(values[i].empty() ? "-" : format_fixed(std::string(what) == "mean" ? m.mean : m.sd, 4), width[i]);
     }
     out += "\n";
   }
