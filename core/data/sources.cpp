@@ -47,18 +47,24 @@ std::vector<SourceFile> expand_sources(const json& source, const fs::path& base_
   return out;
 }
 
-namespace {
-
-void check_same_header(const Table& first, const fs::path& first_file, const Table& t, const fs::path& file) {
-  std::vector<std::string> a = first.names(), b = t.names();
+std::string header_difference(const std::vector<std::string>& a, const fs::path& first_file,
+                              const std::vector<std::string>& b, const fs::path& file) {
   for (size_t c = 0; c < std::max(a.size(), b.size()); ++c) {
     if (c < a.size() && c < b.size() && a[c] == b[c]) continue;
     std::string here = c < b.size() ? "'" + b[c] + "'" : "nothing";
     std::string there = c < a.size() ? "'" + a[c] + "'" : "nothing";
-    throw StepError(file.string() + ": column " + std::to_string(c + 1) + " is " + here + ", but in " +
-                    first_file.filename().string() + " (the first source file) it is " + there +
-                    "; every source file needs the same header");
+    return file.string() + ": column " + std::to_string(c + 1) + " is " + here + ", but in " +
+           first_file.filename().string() + " (the first source file) it is " + there +
+           "; every source file needs the same header";
   }
+  return "";
+}
+
+namespace {
+
+void check_same_header(const Table& first, const fs::path& first_file, const Table& t, const fs::path& file) {
+  std::string why = header_difference(first.names(), first_file, t.names(), file);
+  if (!why.empty()) throw StepError(why);
 }
 
 }  // namespace

@@ -21,6 +21,11 @@ struct SourceFile {
 // the pattern when one matches no file.
 std::vector<SourceFile> expand_sources(const nlohmann::json& source, const std::filesystem::path& base_dir);
 
+// What differs between two files' headers ("" when nothing): the file, the column's position and
+// both names.
+std::string header_difference(const std::vector<std::string>& first, const std::filesystem::path& first_file,
+                              const std::vector<std::string>& other, const std::filesystem::path& file);
+
 // The files as one table, rows in file order. Errors (StepError) name the file and the column.
 Table read_tables(const std::vector<std::filesystem::path>& files, const CsvOptions& options);
 

@@ -1,6 +1,7 @@
 // features: fits transforms on one split (fit_on) and applies them to all rows.
 #include "core/features/transforms.h"
 #include "core/steps/steps.h"
+#include "core/util/strings.h"
 #include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
@@ -25,14 +26,30 @@ void check_features(const StepSpec& spec, const ConfigChecker& check, const Pipe
   check.check_object(spec.config, spec.path, features_schema());
   std::string tp = child_path(spec.path, "transforms");
   check_transforms(spec.config["transforms"], tp, check);
-  // The raw columns transforms group and order by (created columns are not named by these keys).
-  std::vector<std::pair<std::string, std::string>> named;
+  // Every column a transform names, against the step's input plus what the transforms before it
+  // made (all missing ones at once).
+  std::optional<std::vector<std::string>> cols = columns_into(p, spec);
+  if (!cols) return;
   const json& ts = spec.config["transforms"];
-  for (size_t i = 0; i < ts.size(); ++i)
-    for (const char* k : {"entity", "time", "label"})
-      if (ts[i].is_object() && ts[i].contains(k) && ts[i][k].is_string())
-        named.push_back({child_path(child_path(tp, std::to_string(i)), k), ts[i][k].get<std::string>()});
-  check_columns_exist(check, columns_into(p, spec), named, "in the data this step gets");
+  std::vector<std::string> errors;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (!ts[i].is_object()) continue;
+    std::string at = child_path(tp, std::to_string(i));
+    std::vector<std::pair<std::string, std::string>> named;
+    for (const char* k : {"entity", "time", "label", "numerator", "denominator"})
+      if (ts[i].contains(k) && ts[i][k].is_string()) named.push_back({child_path(at, k), ts[i][k].get<std::string>()});
+    if (ts[i].contains("columns") && ts[i]["columns"].is_array())
+      for (size_t c = 0; c < ts[i]["columns"].size(); ++c)
+        if (ts[i]["columns"][c].is_string())
+          named.push_back({child_path(child_path(at, "columns"), std::to_string(c)), ts[i]["columns"][c].get<std::string>()});
+    try {
+      check_columns_exist(check, cols, named, "in the data this transform gets");
+    } catch (const ConfigError& e) {
+      errors.push_back(e.what());
+    }
+    transform_columns(ts[i], *cols);
+  }
+  if (!errors.empty()) throw ConfigError(join(errors, "\n"));
 }
 
 Flow run_features(StepContext& ctx) {

@@ -194,6 +194,18 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
     if (!fs::is_regular_file(f.path, ec)) check.fail_value(child_path(spec.path, "source"), "no such file: " + f.path.string());
   }
   check_where(spec, check);
+  // Every file's header (first lines only) against the first's.
+  if (files.size() > 1) try {
+      CsvOptions o = csv_options(cfg);
+      std::optional<std::vector<std::string>> first = header_of(files[0].path, o);
+      for (size_t i = 1; first && i < files.size(); ++i)
+        if (std::optional<std::vector<std::string>> h = header_of(files[i].path, o)) {
+          std::string why = header_difference(*first, files[0].path, *h, files[i].path);
+          if (!why.empty()) check.fail_value(child_path(spec.path, "source"), why);
+        }
+    } catch (const StepError&) {
+      // not CSV: reading it says so (exit 1)
+    }
   check_columns_named(spec, check, files.front().path);
 }
 

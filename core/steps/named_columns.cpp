@@ -5,6 +5,7 @@
 
 #include "core/data/csv_reader.h"
 #include "core/data/sources.h"
+#include "core/features/window_features.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -64,10 +65,34 @@ std::optional<std::vector<std::string>> columns_after(const Pipeline& p, const s
     for (const auto& x : *c) add(x);
   }
   if (s->type == "features" && cfg.contains("transforms") && cfg["transforms"].is_array())
-    for (const auto& t : cfg["transforms"])
-      if (t.is_object() && t.contains("name") && t["name"].is_string()) add(t["name"].get<std::string>());
-      // (window, label_rate and time_parts outputs are numbers no key names as a column)
+    for (const auto& t : cfg["transforms"]) transform_columns(t, out);
   return out;
+}
+
+void transform_columns(const json& t, std::vector<std::string>& cols) {
+  if (!t.is_object() || !t.contains("op") || !t["op"].is_string()) return;
+  std::string op = t["op"].get<std::string>();
+  auto add = [&](const std::string& c) {
+    if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  };
+  try {
+    if (op == "ratio" && t.contains("name")) add(t["name"].get<std::string>());
+    if (op == "window" || op == "label_rate") {
+      json spec = t;
+      if (!spec.contains("aggs")) spec["aggs"] = {"count", "mean"};
+      if (!spec.contains("columns")) spec["columns"] = json::array();
+      for (const auto& c : op == "window" ? window_column_names(spec) : label_rate_column_names(spec)) add(c);
+    }
+    if (op == "time_parts")
+      for (const auto& p : as_strings(t["parts"])) add(t["time"].get<std::string>() + "_" + p);
+    if (op == "one_hot" && t.contains("columns"))  // its categories are known from the data only
+      for (const auto& c : as_strings(t["columns"])) add(c + "=*");
+    if (op == "drop" && t.contains("columns"))
+      for (const auto& pat : as_strings(t["columns"]))
+        cols.erase(std::remove_if(cols.begin(), cols.end(), [&](const std::string& c) { return glob_match(pat, c); }), cols.end());
+  } catch (const std::exception&) {
+    // a malformed transform: check_transforms reports it
+  }
 }
 
 std::optional<std::vector<std::string>> columns_into(const Pipeline& p, const StepSpec& spec) {
@@ -87,7 +112,11 @@ void check_columns_exist(const ConfigChecker& check, const std::optional<std::ve
   if (!available) return;
   std::vector<std::string> errors;
   for (const auto& [path, col] : named) {
-    if (col.empty() || std::find(available->begin(), available->end(), col) != available->end()) continue;
+    if (col.empty() || col.find_first_of("*?[") != std::string::npos ||
+        std::any_of(available->begin(), available->end(), [&](const std::string& a) {
+          return a == col || (a.find('*') != std::string::npos && glob_match(a, col));
+        }))
+      continue;
     try {
       check.fail_value(path, "no column '" + col + "' " + where + did_you_mean(col, *available));
     } catch (const ConfigError& e) {

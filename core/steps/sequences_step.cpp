@@ -29,6 +29,11 @@ void check_sequences(const StepSpec& spec, const ConfigChecker& check, const Pip
     std::vector<std::pair<std::string, std::string>> named;
     for (const char* k : {"entity", "time"})
       if (spec.config.contains(k) && spec.config[k].is_string()) named.push_back({child_path(spec.path, k), spec.config[k].get<std::string>()});
+    for (const char* k : {"features", "categorical", "targets"})
+      if (spec.config.contains(k) && spec.config[k].is_array())
+        for (size_t i = 0; i < spec.config[k].size(); ++i)
+          if (spec.config[k][i].is_string())
+            named.push_back({child_path(child_path(spec.path, k), std::to_string(i)), spec.config[k][i].get<std::string>()});
     check_columns_exist(check, columns_into(p, spec), named, "in the data this step gets");
   }
   if (spec.config.contains("max_len") && spec.config["max_len"].get<long long>() < 1)

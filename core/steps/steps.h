@@ -32,6 +32,9 @@ CsvOptions ingest_csv_options(const nlohmann::json& ingest_config);
 // compressed source, a missing file: reported elsewhere).
 std::optional<std::vector<std::string>> columns_after(const Pipeline& p, const std::string& step, int depth = 0);
 std::optional<std::vector<std::string>> columns_into(const Pipeline& p, const StepSpec& spec);
+// What one transform adds to (or drops from) `cols`: ratio's name, window/label_rate/time_parts
+// outputs, one_hot's "COL=*" (its categories come from the data).
+void transform_columns(const nlohmann::json& transform, std::vector<std::string>& cols);
 // Reports every (YAML path, column) whose column is not available, all in one ConfigError.
 void check_columns_exist(const ConfigChecker& check, const std::optional<std::vector<std::string>>& available,
                          const std::vector<std::pair<std::string, std::string>>& named, const std::string& where);

@@ -105,9 +105,13 @@ sed 's/by: TX_DATETIME/by: TX_DATETIM/; s/entity: CUSTOMER_ID, time: TX_DATETIME
 expect_exit 2 "$MLPIPE" validate multi.yaml
 assert_contains "$ERR" "label: no column 'TX_FRAD' in the header of tx.csv (did you mean 'TX_FRAUD'?)"
 assert_contains "$ERR" "multi.yaml:10:9: step 'split': no column 'TX_DATETIM' in the data this step gets (did you mean 'TX_DATETIME'?)"
-assert_contains "$ERR" "step 'features': no column 'CUSTOMERID' in the data this step gets (did you mean 'CUSTOMER_ID'?)"
+assert_contains "$ERR" "step 'features': no column 'CUSTOMERID' in the data this transform gets (did you mean 'CUSTOMER_ID'?)"
 assert_contains "$ERR" "'rounds' must be an integer"
 assert_contains "$ERR" "4 errors in multi.yaml"
+# A transform's columns are checked against the input plus what earlier transforms made.
+sed 's/columns: \[TX_AMOUNT\]/columns: [TX_AMOUNTT]/' dates.yaml >cols.yaml
+expect_exit 2 "$MLPIPE" validate cols.yaml
+assert_contains "$ERR" "no column 'TX_AMOUNTT' in the data this transform gets (did you mean 'TX_AMOUNT'?)"
 
 # Bad ranges are config errors at their YAML key (exit 2), before anything runs.
 sed 's|test: {from: "2018-04-23"|test: {from: "2018-04-12"|' dates.yaml >overlap.yaml

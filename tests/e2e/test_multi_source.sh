@@ -26,10 +26,16 @@ assert_eq "$(sql parts/store.db "SELECT status FROM steps WHERE run_id = 2 AND s
 assert_eq "$(sql parts/store.db "SELECT value FROM metrics WHERE run_id = 2 AND step = 'ingest' AND key = 'rows'")" 610.0 "rows with the new day"
 rm days/day-4.csv
 
-# A header that differs: the file and the column are named.
+# A header that differs: the file and the column are named; validate reads every plain file's
+# first line (a config error before anything runs), a compressed one is checked when read.
+cp days/day-3.csv day-3.keep
 sed '1s/income/incom/' days/day-3.csv >days/day-3b.csv && mv days/day-3b.csv days/day-3.csv
-expect_exit 1 "$MLPIPE" run glob.yaml -q --store bad --set steps.export.dir=out/bad
+expect_exit 2 "$MLPIPE" run glob.yaml -q --store bad --set steps.export.dir=out/bad
 assert_contains "$ERR" "days/day-3.csv: column 3 is 'incom', but in day-1.csv (the first source file) it is 'income'; every source file needs the same header"
+mv day-3.keep days/day-3.csv
+gunzip -c days/day-2.csv.gz | sed '1s/income/incom/' | gzip >days/day-2b.csv.gz && mv days/day-2b.csv.gz days/day-2.csv.gz
+expect_exit 1 "$MLPIPE" run glob.yaml -q --store bad2 --set steps.export.dir=out/bad
+assert_contains "$ERR" "days/day-2.csv.gz: column 3 is 'incom', but in day-1.csv (the first source file) it is 'income'; every source file needs the same header"
 # Nothing matches: a config error at its YAML position, before anything runs.
 sed 's|source: loans.csv|source: "nights/*.csv"|' pipeline.yaml >none.yaml
 expect_exit 2 "$MLPIPE" validate none.yaml
