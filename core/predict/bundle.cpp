@@ -1,5 +1,7 @@
 #include "core/predict/bundle.h"
 
+#include <optional>
+
 #include <map>
 
 #include "core/data/csv_reader.h"
@@ -99,11 +101,37 @@ LoadedBundle load_bundle(const fs::path& dir) {
   return b;
 }
 
-PreparedData prepare_for_prediction(const fs::path& csv, const json& pre) {
-  return prepare_for_prediction(std::vector<fs::path>{csv}, pre);
+PreparedData prepare_for_prediction(const fs::path& csv, const json& pre, const std::vector<std::string>* inputs) {
+  return prepare_for_prediction(std::vector<fs::path>{csv}, pre, inputs);
 }
 
-PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre) {
+namespace {
+// Column names a fitted transform or the sequences spec reads (drop reads none).
+void collect_reads(const json& j, std::set<std::string>& out) {
+  static const std::set<std::string> keys = {"columns", "entity", "time", "label", "numerator", "denominator",
+                                             "features", "categorical", "targets", "column"};
+  if (!j.is_object()) return;
+  if (j.value("op", "") == "drop") return;
+  for (const auto& [k, v] : j.items()) {
+    if (!keys.count(k)) continue;
+    if (v.is_string()) out.insert(v.get<std::string>());
+    if (v.is_array())
+      for (const auto& e : v)
+        if (e.is_string()) out.insert(e.get<std::string>());
+        else collect_reads(e, out);  // fitted one_hot: [{column, categories}]
+  }
+}
+}  // namespace
+
+std::set<std::string> columns_needed(const json& pre, const std::vector<std::string>& inputs) {
+  std::set<std::string> out(inputs.begin(), inputs.end());
+  if (pre.contains("transforms"))
+    for (const auto& t : pre["transforms"]) collect_reads(t, out);
+  if (pre.contains("sequences")) collect_reads(pre["sequences"], out);
+  return out;
+}
+
+PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre, const std::vector<std::string>* inputs) {
   const fs::path& csv = files.front();  // errors name the first file
   const json& ing = pre["ingest"];
   CsvOptions opt;
@@ -128,6 +156,8 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
   }
   opt.types_must_exist = false;
   Table raw = read_tables(files, opt);
+  std::optional<std::set<std::string>> needed;
+  if (inputs) needed = columns_needed(pre, *inputs);
 
   PreparedData out;
   Table& t = out.table;
@@ -136,7 +166,8 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
     std::string name = c["name"].get<std::string>();
     int i = raw.find(name);
     if (i < 0) {
-      if (name != label && name != ing.value("id", "") && name != ing.value("weight", "")) missing.push_back(name);
+      if (name != label && name != ing.value("id", "") && name != ing.value("weight", "") && (!needed || needed->count(name)))
+        missing.push_back(name);
       continue;
     }
     Column col = std::move(raw.col(size_t(i)));

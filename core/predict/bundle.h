@@ -2,6 +2,7 @@
 // A model bundle on disk: model file + preprocess.json + manifest.json (with content hashes).
 // Written to a staging folder and renamed into place, so a crash never leaves half a bundle.
 #include <filesystem>
+#include <set>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,9 +40,16 @@ struct PreparedData {
 };
 
 // Reads a CSV as the bundle's ingest step read its training data (types, categories, missing
-// values) and applies the fitted transforms.
-PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nlohmann::json& preprocess);
+// values) and applies the fitted transforms. With `inputs` (the model's features), a training
+// column that neither they nor a transform or the sequences use may be absent from the file;
+// without, every training column but the label, id and weight must be there.
+PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nlohmann::json& preprocess,
+                                    const std::vector<std::string>* inputs = nullptr);
 // The same for several files read as one table (an ingest step's list or glob of sources).
-PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& files, const nlohmann::json& preprocess);
+PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& files, const nlohmann::json& preprocess,
+                                    const std::vector<std::string>* inputs = nullptr);
+// The training columns a model needs in a file to score: its features that were read as such,
+// and every column the fitted transforms and sequences read (the label too, for label_rate).
+std::set<std::string> columns_needed(const nlohmann::json& preprocess, const std::vector<std::string>& inputs);
 
 }  // namespace mlpipe

@@ -16,7 +16,8 @@ namespace mlpipe {
 
 std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path& data, size_t* unseen,
                               std::vector<std::string>* ids) {
-  PreparedData prepared = prepare_for_prediction(data, b.preprocess);
+  std::vector<std::string> inputs = b.manifest.value("features", std::vector<std::string>{});
+  PreparedData prepared = prepare_for_prediction(data, b.preprocess, &inputs);
   if (unseen) *unseen = prepared.unseen_categories;
   return score_prepared(b, std::move(prepared.table), ids);
 }

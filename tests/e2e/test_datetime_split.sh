@@ -201,6 +201,14 @@ expect_exit 0 "$MLPIPE" run ids.yaml --store i
 assert_contains "$ERR" "warning: ref is text with nearly one value per row (an id?): left out of the model inputs"
 assert_contains "$ERR" "not inputs (id-like text): ref"
 assert_contains "$ERR" "300 rows x 1 features"
+# predict needs the columns the model uses, not every column training read.
+sed 's|params: {objective: "binary:logistic"}}|params: {objective: "binary:logistic"}}\n  export: {type: export, needs: train, dir: out/ids}|' ids.yaml >ids-export.yaml
+expect_exit 0 "$MLPIPE" run ids-export.yaml -q --store i3
+cut -d, -f2,3 ids.csv >no-ref.csv
+expect_exit 0 "$MLPIPE" predict out/ids no-ref.csv -o no-ref-scores.csv
+cut -d, -f1,3 ids.csv >no-x.csv
+expect_exit 1 "$MLPIPE" predict out/ids no-x.csv -o no-x-scores.csv
+assert_contains "$ERR" "missing columns the model needs: x"
 sed 's|label: y}|label: y, types: {ref: categorical}}|' ids.yaml >ids2.yaml
 expect_exit 0 "$MLPIPE" run ids2.yaml --store i
 assert_contains "$ERR" "300 rows x 2 features"
