@@ -326,20 +326,42 @@ class XgbTrainer : public Trainer {
         g_capture = nullptr;
       }
     } release;
+    auto one_round = [&](const json& st, xgb::Booster& booster) {
+      booster.set("validate_parameters", "1");
+      configure(booster, st, 1, 0, 2);
+      MLPIPE_XGB(XGBoosterUpdateOneIter(booster.get(), 0, d.get()));
+    };
     try {
-      b.set("validate_parameters", "1");
-      configure(b, step, 1, 0, 2);
-      MLPIPE_XGB(XGBoosterUpdateOneIter(b.get(), 0, d.get()));
+      one_round(step, b);
     } catch (const StepError& e) {
-      std::string msg = e.what();
-      // Find which parameter XGBoost complained about, to point at it.
-      // Point at the parameter XGBoost names, or whose value it quotes.
-      std::string where = ppath;
+      std::string msg = xgb_message(e.what());
+      // Point at the parameter XGBoost names, or whose value it quotes; else find it by trying
+      // each parameter alone (with the objective), the first one rejected is the one.
+      std::string where, name;
       for (const auto& [k, v] : step["params"].items())
-        if (msg.find(" " + k + " ") != std::string::npos ||
-            msg.find("'" + param_text(v) + "'") != std::string::npos)
+        if (msg.find(" " + k + " ") != std::string::npos || msg.find("'" + param_text(v) + "'") != std::string::npos) {
           where = child_path(ppath, k);
-      check.fail_value(where, "XGBoost rejected the parameters: " + first_line(msg));
+          name = k;
+        }
+      if (where.empty())
+        for (const auto& [k, v] : step["params"].items()) {
+          json alone = step;
+          alone["params"] = json::object();
+          if (step["params"].contains("objective")) alone["params"]["objective"] = step["params"]["objective"];
+          alone["params"][k] = v;
+          xgb::Booster single(std::vector<DMatrixHandle>{d.get()});
+          try {
+            one_round(alone, single);
+          } catch (const StepError& e2) {
+            where = child_path(ppath, k);
+            name = k;
+            msg = xgb_message(e2.what());
+            break;
+          }
+        }
+      check.fail_value(where.empty() ? ppath : where,
+                       "XGBoost rejected " + (name.empty() ? std::string("the parameters") : name + ": " + param_text(step["params"][name])) +
+                           ": " + msg);
     }
     std::vector<std::string> unused = xgb::parse_unused_parameters(captured);
     if (unused.empty()) return;
@@ -353,6 +375,22 @@ class XgbTrainer : public Trainer {
   static std::string first_line(const std::string& s) {
     auto nl = s.find('\n');
     return nl == std::string::npos ? s : s.substr(0, nl);
+  }
+
+  // XGBoost's reason without its wrapping: "xgboost: XGBoosterUpdateOneIter: [13:00:01]
+  // ./src/common/common.h:239: XGBoost version not compiled with GPU support." -> the last part.
+  static std::string xgb_message(const std::string& raw) {
+    std::string s = first_line(raw);
+    if (s.rfind("xgboost: ", 0) == 0) {  // "xgboost: XGBoosterUpdateOneIter: ..."
+      size_t fn = s.find(": ", 9);
+      if (fn != std::string::npos) s = s.substr(fn + 2);
+    }
+    size_t stamp = s.find("] ");
+    if (stamp != std::string::npos) {
+      size_t colon = s.find(": ", stamp + 2);  // after "file.h:239"
+      if (colon != std::string::npos) s = s.substr(colon + 2);
+    }
+    return s;
   }
 
   static void collect_keys(const json& j, std::vector<std::string>& out) {

@@ -126,5 +126,10 @@ TEST_CASE("xgboost parameters are checked by XGBoost itself") {
   CHECK(error_of(base + "rounds: 3}\n") ==
         "p.yaml:6:14: step 't': 'rounds' is not a booster parameter: write `rounds:` at the step level, beside `params:`");
   CHECK(error_of(base + "max_depth: 3, eta: 0.1, learning_rate: 0.1, reg_lambda: 2}\n") == "no error");
-  CHECK(error_of(base + "max_depth: deep}\n").find("p.yaml:6:25: step 't': XGBoost rejected the parameters") == 0);
+  CHECK(error_of(base + "max_depth: deep}\n").find("p.yaml:6:25: step 't': XGBoost rejected max_depth: deep: ") == 0);
+  // Rejections that name no parameter are found by trying each alone: the error points at it.
+  CHECK(error_of(base + "max_depth: 3, tree_method: gpu_hist}\n") ==
+        "p.yaml:6:41: step 't': XGBoost rejected tree_method: gpu_hist: XGBoost version not compiled with GPU support.");
+  CHECK(error_of(base + "max_depth: 3, eta: 0.05x}\n") ==
+        "p.yaml:6:33: step 't': XGBoost rejected eta: 0.05x: Some trailing characters could not be parsed: 'x'");
 }
