@@ -131,12 +131,10 @@ json run_details(Db& db, int64_t run) {
   d["steps"] = q("SELECT step, type, status, started_at, duration_s, fingerprint, reused_from_run, error"
                  " FROM steps WHERE run_id = ? ORDER BY coalesce(started_at, '9'), rowid");
   d["params"] = q("SELECT step, key, value FROM params WHERE run_id = ? ORDER BY step, key");
-  // Final metrics: values without an iteration, plus the last iteration of each curve.
+  // Final metrics: each series' final value (iteration NULL: an early-stopped model's best round),
+  // else the last iteration of its curve, as latest_metrics gives them.
   d["metrics"] = q(
-      "SELECT step, split, key, value, iteration FROM metrics m WHERE run_id = ?1 AND"
-      " (iteration IS NULL OR iteration = (SELECT max(iteration) FROM metrics m2 WHERE"
-      " m2.run_id = m.run_id AND m2.step = m.step AND m2.key = m.key AND"
-      " coalesce(m2.split,'') = coalesce(m.split,'')))"
+      "SELECT step, split, key, value, iteration FROM latest_metrics WHERE run_id = ?1"
       " ORDER BY step, iteration IS NOT NULL, split, key");
   d["curves"] = q("SELECT step, split, key, count(*) AS points, min(iteration) AS first,"
                   " max(iteration) AS last FROM metrics WHERE run_id = ? AND iteration IS NOT NULL"

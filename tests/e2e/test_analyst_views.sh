@@ -15,9 +15,14 @@ for run in 1 2; do
 done
 assert_eq "$(sql $db "SELECT evaluate_step, evaluated_on, status, steps_total FROM run_summary WHERE run_id=2")" "evaluate|test|ok|6" "summary columns"
 
-# latest_metrics: the last point of every curve, and every final value.
-last=$(sql $db "SELECT value FROM metrics WHERE run_id=1 AND step='train' AND split='valid' AND key='auc' ORDER BY iteration DESC LIMIT 1")
-assert_eq "$(sql $db "SELECT value FROM latest_metrics WHERE run_id=1 AND step='train' AND split='valid' AND key='auc'")" "$last" "latest valid auc"
+# latest_metrics: every final value, else the last point of a curve. An early-stopped model's
+# final valid auc is the one of its best round (the round the model is cut to), not the last run.
+best=$(sql $db "SELECT CAST(value AS INTEGER) FROM metrics WHERE run_id=1 AND step='train' AND key='best_iteration'")
+rounds=$(sql $db "SELECT CAST(value AS INTEGER) FROM metrics WHERE run_id=1 AND step='train' AND key='rounds_run'")
+[ "$best" -lt "$rounds" ] || fail "fixture: the tiny pipeline no longer stops early ($best of $rounds)"
+at_best=$(sql $db "SELECT value FROM metrics WHERE run_id=1 AND step='train' AND split='valid' AND key='auc' AND iteration=$best")
+assert_eq "$(sql $db "SELECT value FROM latest_metrics WHERE run_id=1 AND step='train' AND split='valid' AND key='auc'")" "$at_best" "latest valid auc"
+assert_eq "$(sql $db "SELECT iteration IS NULL FROM latest_metrics WHERE run_id=1 AND step='train' AND split='valid' AND key='auc'")" "1" "a final value"
 dup=$(sql $db "SELECT count(*) FROM (SELECT run_id, step, split, key FROM latest_metrics GROUP BY 1,2,3,4 HAVING count(*) > 1)")
 assert_eq "$dup" 0 "one latest value per series"
 # metric_history: exactly the per-iteration points.

@@ -244,6 +244,7 @@ class XgbTrainer : public Trainer {
     double best = NAN;
     int best_round = 0, rounds_run = 0;
     std::string stop_metric;
+    std::vector<MetricPoint> best_points;  // the metrics of the round the model is cut to
     for (int i = 0; i < rounds; ++i) {
       if (ctx.check_stop) ctx.check_stop();
       crash_point("round");
@@ -265,12 +266,19 @@ class XgbTrainer : public Trainer {
       if (better) {
         best = last->value;
         best_round = i + 1;
+        best_points = pts;
       } else if (patience > 0 && i + 1 - best_round >= patience) {
         break;
       }
     }
     json summary = {{"rounds_run", rounds_run}};
     bool early = patience > 0 && best_round > 0 && best_round < rounds_run;
+    if (early && ctx.record_metrics) {
+      // The final values are the kept model's: those of the best round, not of the last one run
+      // (final points, iteration NULL, are what runs show, compare and sweeps read).
+      for (auto& p : best_points) p.iteration = std::nullopt;
+      ctx.record_metrics(best_points);
+    }
     summary["best_iteration"] = early ? best_round : rounds_run;
     summary["early_stopped"] = early;
     if (!stop_metric.empty()) summary["valid_" + stop_metric + "_best"] = best;
