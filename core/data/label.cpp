@@ -15,7 +15,7 @@ using nlohmann::json;
 namespace mlpipe {
 
 LabelSpec label_spec(const json& label) {
-  if (label.is_string()) return {label.get<std::string>(), json()};
+  if (label.is_string()) return {label.get<std::string>(), json(), json()};
   if (label.is_object()) return {label.value("column", ""), label.value("positive", json()), label.value("classes", json())};
   return {};
 }

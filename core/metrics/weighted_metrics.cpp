@@ -60,7 +60,8 @@ double weighted_metric(const std::string& name, const std::vector<double>& y, co
   if (y.empty()) throw StepError("metric: no rows to evaluate");
   double W = sum(w);
   if (!(W > 0)) throw StepError("metric: the weights of the evaluated rows sum to 0");
-  auto [pos, neg] = totals(y, w);
+  const std::pair<double, double> t = totals(y, w);
+  const double pos = t.first, neg = t.second;  // (not a structured binding: lambdas capture these)
   if (name == "auc") return weighted_roc_auc(y, s, w);
   if (name == "gini") return 2 * weighted_roc_auc(y, s, w) - 1;
   if (name == "pr_auc") {

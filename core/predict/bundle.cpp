@@ -116,9 +116,10 @@ void collect_reads(const json& j, std::set<std::string>& out) {
     if (!keys.count(k)) continue;
     if (v.is_string()) out.insert(v.get<std::string>());
     if (v.is_array())
-      for (const auto& e : v)
+      for (const auto& e : v) {
         if (e.is_string()) out.insert(e.get<std::string>());
         else collect_reads(e, out);  // fitted one_hot: [{column, categories}]
+      }
   }
 }
 }  // namespace

@@ -111,7 +111,9 @@ void check_columns_exist(const ConfigChecker& check, const std::optional<std::ve
                          const std::vector<std::pair<std::string, std::string>>& named, const std::string& where) {
   if (!available) return;
   std::vector<std::string> errors;
-  for (const auto& [path, col] : named) {
+  for (const auto& item : named) {
+    const std::string& path = item.first;
+    const std::string& col = item.second;  // (not a structured binding: the lambda captures it)
     if (col.empty() || col.find_first_of("*?[") != std::string::npos ||
         std::any_of(available->begin(), available->end(), [&](const std::string& a) {
           return a == col || (a.find('*') != std::string::npos && glob_match(a, col));
