@@ -21,7 +21,7 @@ const Schema& ingest_schema() {
       {"source", Kind::kStrings, true, {}, "CSV or TSV file (or .gz/.xz/.zst; a list or a glob: one table), relative to the pipeline file"},
       {"format", Kind::kString, false, {"csv", "tsv"}, "csv or tsv (default: from the extension)"},
       {"delimiter", Kind::kString, false, {}, "one character; default: guessed from the header"},
-      {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0"},
+      {"label", Kind::kAny, false, {}, "the target column: NAME (0/1, or a number to regress), or {column: NAME, positive: VALUE} for any other coding (\"Bad\", \"yes\", 2): that value is 1, every other 0; or {column: NAME, classes: [A, B, C] | auto} for a multi-class target (objective multi:softprob)"},
       {"id", Kind::kString, false, {}, "a row identifier column, never used as a feature"},
       {"weight", Kind::kString, false, {}, "a column of row weights (numbers >= 0): training and metrics count each row as its weight; never a feature"},
       {"types", Kind::kMap, false, {}, "column: numeric | categorical | datetime (or {type: datetime, format: \"%y%m%d\"} / {type: datetime, unit: ms} for epoch numbers), overriding inference"},
