@@ -48,6 +48,16 @@ TimeFormat time_format_of(const json& t) {
   return f;
 }
 
+// Whether a train step after `step` uses a multi-class objective.
+bool trained_multiclass(const Pipeline& p, const std::string& step) {
+  for (const StepSpec* s : downstream_steps(p, step))
+    if (s->type == "train" && s->config.contains("params") && s->config["params"].is_object()) {
+      const json& obj = s->config["params"].value("objective", json());
+      if (obj.is_string() && starts_with(obj.get<std::string>(), "multi:")) return true;
+    }
+  return false;
+}
+
 CsvOptions csv_options(const json& cfg) {
   CsvOptions o;
   std::string format = get_string(cfg, "format", "");
@@ -231,6 +241,9 @@ Flow run_ingest(StepContext& ctx) {
     if (t.rows() == 0) throw StepError(where + ": no row meets where: " + join(as_strings(cfg["where"]), " and "));
   }
   LabelSpec label = label_spec(cfg.value("label", json()));
+  // `label: NAME` for a model trained multi-class downstream: its classes are the distinct values.
+  if (label.positive.is_null() && label.classes.is_null() && trained_multiclass(ctx.pipeline, ctx.spec.name))
+    label.classes = "auto";
   frame->label = label.column;
   frame->id = get_string(cfg, "id", "");
   std::string label_note;
@@ -266,7 +279,7 @@ Flow run_ingest(StepContext& ctx) {
       std::string rarest = order.empty() ? "VALUE" : y.dict[order.back()];
       throw StepError(where + ": label column '" + frame->label + "' holds text (" + join(some, ", ") +
                       (y.dict.size() > 4 ? ", ..." : "") + "); say which value is the positive class: label: {column: " +
-                      frame->label + ", positive: " + rarest + "}");
+                      frame->label + ", positive: " + rarest + "} (or, for a multi-class target, classes: auto)");
     }
   }
   if (!frame->id.empty()) t.at(frame->id, where + ": id");

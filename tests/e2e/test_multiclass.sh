@@ -57,6 +57,10 @@ assert_contains "$ERR" "which is not among classes: low, mid"
 sed 's|multi:softprob|binary:logistic|; s|macro_auc: ">= 0.8"|auc: ">= 0.5"|' multi.yaml >binary.yaml
 expect_exit 1 "$MLPIPE" run binary.yaml -q --store e2
 assert_contains "$ERR" "label 'grade' has 3 classes: train it with params: {objective: \"multi:softprob\"}"
+# label: NAME with a multi-class objective downstream: the classes are inferred (as auto).
+sed 's|label: {column: grade, classes: auto}|label: grade|' multi.yaml >inferred.yaml
+expect_exit 0 "$MLPIPE" run inferred.yaml -q --store inf --set steps.export.dir=out/inferred
+cmp "$(run_dir s 1)/train/model.json" "$(run_dir inf 1)/train/model.json" || fail "inferred classes trained another model"
 sed 's|label: {column: grade, classes: auto}|label: {column: grade}|' multi.yaml >noclasses.yaml
 expect_exit 2 "$MLPIPE" validate noclasses.yaml
 assert_contains "$ERR" "say what the label means: positive: VALUE (binary) or classes: [A, B, C] / auto (multi-class)"
