@@ -92,4 +92,13 @@ std::vector<double> weight_values(const Frame& f, const std::vector<uint32_t>& r
   return w;
 }
 
+void check_binary_labels(const Frame& f, const std::vector<uint32_t>& rows, const std::vector<float>& y,
+                         const std::string& where) {
+  for (size_t i = 0; i < y.size(); ++i)
+    if (y[i] != 0.0f && y[i] != 1.0f)
+      throw StepError(where + ": label '" + f.label + "' is " + format_double(double(y[i])) + " in row " +
+                      std::to_string(rows[i] + 1) + " of the data; a binary model needs 0 or 1 (for another coding, "
+                      "say which value is positive on the ingest step: label: {column: " + f.label + ", positive: VALUE})");
+}
+
 }  // namespace mlpipe

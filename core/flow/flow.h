@@ -74,6 +74,9 @@ struct Flow {
 FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,
                            const std::vector<uint32_t>& rows);
 std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& rows);
+// Throws StepError naming the first row whose label is not 0 or 1 (`where`: "train", "test").
+void check_binary_labels(const Frame& f, const std::vector<uint32_t>& rows, const std::vector<float>& y,
+                         const std::string& where);
 // The weight of each row (empty when the frame has none); throws StepError naming the row of a
 // missing, negative or infinite weight.
 std::vector<double> weight_values(const Frame& f, const std::vector<uint32_t>& rows);

@@ -180,6 +180,7 @@ Flow run_evaluate(StepContext& ctx) {
     if (rows.empty()) throw StepError(std::string("the '") + on + "' split is empty");
     FeatureMatrix x = build_matrix(f, tm.features, rows);
     std::vector<float> yf = label_values(f, rows);
+    if (tm.task == Task::kBinary) check_binary_labels(f, rows, yf, on);
     y.assign(yf.begin(), yf.end());
     score = tm.model->predict(x);
   }

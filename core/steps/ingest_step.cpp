@@ -157,6 +157,14 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
       if (!name.is_string() || name.get<std::string>().empty())
         check.fail_value(hp, "header_names: the name of column " + pos + " must be non-empty text, got " + describe(name));
     }
+  if (cfg.contains("label") && cfg.contains("id")) {
+    std::string l = label_spec(cfg["label"]).column;
+    if (!l.empty() && cfg["id"].is_string() && cfg["id"].get<std::string>() == l)
+      check.fail_value(child_path(spec.path, "id"), "id and label are the same column '" + l + "': the label must not be the row id");
+  }
+  if (cfg.contains("label") && cfg.contains("weight") && cfg["weight"].is_string() &&
+      label_spec(cfg["label"]).column == cfg["weight"].get<std::string>())
+    check.fail_value(child_path(spec.path, "weight"), "weight and label are the same column");
   if (cfg.contains("label")) {
     const json& label = cfg["label"];
     std::string lp = child_path(spec.path, "label");

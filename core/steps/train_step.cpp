@@ -164,11 +164,13 @@ Flow run_train(StepContext& ctx) {
   if (task != Task::kMulticlass && !f.classes.empty())
     throw StepError("label '" + f.label + "' has " + std::to_string(f.classes.size()) +
                     " classes: train it with params: {objective: \"multi:softprob\"}");
+  if (task == Task::kBinary) check_binary_labels(f, train_rows, yt, "train");
   FeatureMatrix xv;
   std::vector<float> yv;
   if (!valid_rows.empty()) {
     xv = build_matrix(f, features, valid_rows);
     yv = label_values(f, valid_rows);
+    if (task == Task::kBinary) check_binary_labels(f, valid_rows, yv, "valid");
   }
   TrainContext tc;
   tc.seed = ctx.seed;

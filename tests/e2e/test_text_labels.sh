@@ -42,4 +42,17 @@ sed 's|source: text.csv|source: unnamed.csv|; s|id: loan_id|id: row_number\n    
 expect_exit 0 "$MLPIPE" run unnamed.yaml -q --store unnamed --set steps.export.dir=out/unnamed
 cmp "$(run_dir plain 1)/train/model.json" "$(run_dir unnamed 1)/train/model.json" || fail "a named row number changed the model"
 expect_exit 0 "$MLPIPE" predict out/unnamed unnamed.csv -o unnamed-scores.csv
+# A binary model's labels must be 0 or 1, in every split: a 2 (or a -999 sentinel left in the test
+# rows) names its row instead of training on it or scoring a Brier of 22,206.
+cr=$(printf '\r')
+n=$(grep -n -E ",0${cr}?\$" loans.csv | sed -n 3p | cut -d: -f1)
+sed -E "${n}s/,0(\r?)$/,2\1/" loans.csv >two.csv
+grep -q ',2.$' two.csv || fail "fixture: no label 2 made"
+sed 's|source: loans.csv|source: two.csv|' pipeline.yaml >two.yaml
+expect_exit 1 "$MLPIPE" run two.yaml -q --store e4
+assert_contains "$ERR" "label 'defaulted' is 2 in row $((n - 1)) of the data; a binary model needs 0 or 1"
+sed 's|label: defaulted|label: loan_id|' pipeline.yaml >same.yaml
+sed -i 's|id: loan_id|id: loan_id|' same.yaml
+expect_exit 2 "$MLPIPE" validate same.yaml
+assert_contains "$ERR" "id and label are the same column 'loan_id'"
 echo ok
