@@ -16,7 +16,7 @@ void add_report(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "report", "One self-contained HTML file about a run (or runs side by side): curves, ROC/PR, calibration, importance");
   cmd->add_option("runs", o->runs, "Run id(s), or 'latest'; several runs are compared")->required()->expected(1, -1);
-  cmd->add_option("-o,--output", o->out, "HTML file to write (default: report-RUN.html)");
+  cmd->add_option("-o,--output", o->out, "HTML file to write (default: report-RUN.html; - for standard output)");
   add_store_option(cmd, o->store);
   cmd->callback([o, &exit_code] {
     Db db = open_store_readonly(existing_store(o->store).db());
@@ -29,7 +29,7 @@ void add_report(CLI::App& app, int& exit_code) {
       out += ".html";
     }
     std::string html = build_report(db, ids);
-    write_file_atomic(out, html);
+    write_output(out, html);
     std::cerr << "mlpipe: wrote " << out << " (" << html.size() / 1024 << " KiB)\n";
     exit_code = 0;
   });

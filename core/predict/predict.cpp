@@ -9,6 +9,7 @@
 #include <cmath>
 #include "core/flow/flow.h"
 #include "core/metrics/metrics.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -81,7 +82,7 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
   if (out.empty()) {
     std::cout << w.text();
   } else {
-    w.save(out);
+    write_output(out, w.text());
   }
   return {n, unseen};
 }

@@ -1,5 +1,7 @@
 #include "core/util/atomic_file.h"
 
+#include <cstdio>
+
 #include "core/util/crash_point.h"
 
 #include <fcntl.h>
@@ -75,6 +77,27 @@ std::string read_file(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void write_output(const std::filesystem::path& path, std::string_view bytes) {
+  if (path == "-") {
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    std::fflush(stdout);
+    if (std::ferror(stdout)) throw StepError("cannot write to standard output");
+    return;
+  }
+  std::error_code ec;
+  auto st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    if (std::filesystem::is_directory(st)) throw StepError(path.string() + ": is a folder, expected a file to write");
+    std::FILE* f = std::fopen(path.c_str(), "wb");  // a device or FIFO: written into, never replaced
+    if (!f) throw StepError(path.string() + ": cannot open for writing: " + std::strerror(errno));
+    size_t n = std::fwrite(bytes.data(), 1, bytes.size(), f);
+    bool ok = n == bytes.size() && std::fclose(f) == 0;
+    if (!ok) throw StepError(path.string() + ": cannot write: " + std::strerror(errno));
+    return;
+  }
+  write_file_atomic(path, bytes);
 }
 
 }  // namespace mlpipe

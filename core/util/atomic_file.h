@@ -8,6 +8,12 @@ namespace mlpipe {
 // Writes `bytes` to `path` via a temporary sibling, fsyncs and renames it into place.
 void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 
+// A command's output file (-o): "-" is standard output; an existing target that is not a regular
+// file (/dev/null, a FIFO, a terminal) is written into as it is, never replaced by a rename
+// (which, as root, would turn /dev/null into a regular file for the whole machine); anything
+// else is written atomically as above.
+void write_output(const std::filesystem::path& path, std::string_view bytes);
+
 // A temporary sibling name for `path` unique to this process and call.
 std::filesystem::path temp_sibling(const std::filesystem::path& path);
 
