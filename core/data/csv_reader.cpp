@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <map>
 #include <thread>
 #include <unordered_map>
 
@@ -801,14 +803,15 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
     }
   };
 
-  std::vector<Mode> todo = modes;
+  // Passes until no column changes mode: `pending` holds the columns this pass reads.
+  std::vector<Mode> pending = modes;
   for (;;) {
-    std::vector<ChunkOut> outs = pass(todo);
+    std::vector<ChunkOut> outs = pass(pending);
     std::vector<Mode> again(ncols, Mode::kSkip);
     bool more = false;
     for (size_t c = 0; c < ncols; ++c) {
-      if (todo[c] == Mode::kCategorical) merge_categorical(c, outs);
-      if (!in_num(todo[c])) continue;
+      if (pending[c] == Mode::kCategorical) merge_categorical(c, outs);
+      if (!in_num(pending[c])) continue;
       const std::string* text = nullptr;
       for (const auto& o : outs)
         if (o.saw_text[c]) {
@@ -821,13 +824,13 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
                         ": column '" + names[c] + "' is declared numeric but holds text ('" + *text +
                         "'); fix the data or declare it categorical");
       // Numbers with some text: text; ISO datetimes with some other text: text too.
-      Mode to = todo[c] == Mode::kNumeric && parse_datetime(*text) ? Mode::kDatetime : Mode::kCategorical;
+      Mode to = pending[c] == Mode::kNumeric && parse_datetime(*text) ? Mode::kDatetime : Mode::kCategorical;
       modes[c] = again[c] = to;
       std::vector<double>().swap(num[c]);
       more = true;
     }
     if (!more) break;
-    todo = again;
+    pending = again;
   }
 
   Table table;
@@ -886,7 +889,35 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& opt) {
   return parse_csv_text(std::string_view(text, m.size), path.string(), opt, TextSource(text, f.fd));
 }
 
+namespace {
+std::optional<std::vector<std::string>> read_header(const std::filesystem::path& path, const CsvOptions& opt);
+}  // namespace
+
 std::optional<std::vector<std::string>> header_of(const std::filesystem::path& path, const CsvOptions& opt) {
+  // validate asks for the same file's header once per step that names columns: read it once per
+  // version of the file (size and modification time) and the options that shape the names.
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  auto mtime = std::filesystem::last_write_time(path, ec);
+  std::string key = path.string() + '\0' + std::string(1, opt.delimiter) + '\0' + std::to_string(size) + '\0' +
+                    std::to_string(mtime.time_since_epoch().count());
+  for (const auto& [pos, name] : opt.header_names) key += '\0' + std::to_string(pos) + '=' + name;
+  static std::mutex mu;
+  static std::map<std::string, std::optional<std::vector<std::string>>> seen;
+  if (!ec) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = seen.find(key); it != seen.end()) return it->second;
+  }
+  std::optional<std::vector<std::string>> names = read_header(path, opt);
+  if (!ec) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen[key] = names;
+  }
+  return names;
+}
+
+namespace {
+std::optional<std::vector<std::string>> read_header(const std::filesystem::path& path, const CsvOptions& opt) {
   if (compression_of(path)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw StepError(path.string() + ": cannot open");
@@ -896,5 +927,6 @@ std::optional<std::vector<std::string>> header_of(const std::filesystem::path& p
   o.types.clear();  // only the names are wanted here
   return parse_csv(line + "\n", path.string(), o).names();
 }
+}  // namespace
 
 }  // namespace mlpipe

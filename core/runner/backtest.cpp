@@ -91,8 +91,8 @@ std::optional<BacktestSpec> find_backtest(const Pipeline& p) {
     spec.step_length = duration_of(b, "step", spec.test);
     for (const StepSpec* d : downstream_steps(p, s.name))
       if (d->type == "evaluate") {
-        spec.until_step = d->name;
-        break;
+        if (spec.until_step.empty()) spec.until_step = d->name;
+        spec.evaluate_steps.insert(d->name);
       }
     return spec;
   }
@@ -127,12 +127,7 @@ RunOutcome run_backtest(const RunOptions& opt, const BacktestSpec& s) {
     std::map<std::string, double> metrics;  // "step.split.key" of evaluate steps
   };
   std::vector<Result> results(folds.size());
-  std::set<std::string> evaluate_steps;
-  {
-    Plan plan = make_plan(opt);
-    for (const auto& st : plan.pipeline.steps)
-      if (st.type == "evaluate") evaluate_steps.insert(st.name);
-  }
+  const std::set<std::string>& evaluate_steps = s.evaluate_steps;
   for (size_t i = 0; i < folds.size() && !interrupt_requested(); ++i) {
     const BacktestFold& f = folds[i];
     RunOptions c = opt;

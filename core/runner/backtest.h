@@ -7,6 +7,7 @@
 // table (param backtest.table), which `runs show` prints.
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct BacktestSpec {
   size_t folds = 0;
   double start = 0, train = 0, gap = 0, test = 0, step_length = 0;
   std::string until_step;  // the evaluate step the folds run to
+  std::set<std::string> evaluate_steps;  // whose metrics the folds compare
 };
 
 std::optional<BacktestSpec> find_backtest(const Pipeline& p);
