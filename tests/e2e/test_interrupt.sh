@@ -13,10 +13,10 @@ wait_for_training() {  # polls the run store until the train step runs
   fail "training never started"
 }
 
-"$MLPIPE" run pipeline.yaml --set params.rounds=4000 >run.out 2>run.err &
+"$MLPIPE" run pipeline.yaml --set params.rounds=20000 >run.out 2>run.err &
 pid=$!
 wait_for_training
-sleep 0.3
+sleep 0.2   # 20000 rounds take seconds: the signal lands mid-training even on a fast machine
 kill -INT $pid
 set +e; wait $pid; rc=$?; set -e
 assert_eq "$rc" 130 "exit code after SIGINT"
@@ -32,11 +32,11 @@ ls $(run_dir .mlpipe 1)/train 2>/dev/null | grep -q model.json && fail "a model 
 expect_exit 0 "$MLPIPE" resume 1
 assert_eq "$(sql $db "SELECT status, exit_code FROM runs WHERE run_id=1")" "ok|0" "resumed"
 # The same model as a run that was never interrupted.
-expect_exit 0 "$MLPIPE" run pipeline.yaml --set params.rounds=4000 --store clean --set steps.export.dir=clean-bundle
+expect_exit 0 "$MLPIPE" run pipeline.yaml --set params.rounds=20000 --store clean --set steps.export.dir=clean-bundle
 cmp out/bundle/model.json clean-bundle/model.json || fail "resumed model differs from an uninterrupted one"
 
 # SIGTERM (a CI job cancelled) behaves the same.
-"$MLPIPE" run pipeline.yaml --set params.rounds=4001 >term.out 2>term.err &
+"$MLPIPE" run pipeline.yaml --set params.rounds=20001 >term.out 2>term.err &
 pid=$!
 wait_for_training
 kill -TERM $pid
