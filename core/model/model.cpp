@@ -9,6 +9,14 @@ std::vector<double> Model::predict_sequences(const SequenceSet&, const std::vect
   throw StepError("the " + trainer() + " model scores feature rows, not sequences");
 }
 
+std::vector<double> Model::contributions(const FeatureMatrix&) const {
+  throw StepError("the " + trainer() + " model gives no per-feature contributions (reason codes need a tree model: trainer xgboost)");
+}
+
+std::vector<double> Model::margins(const FeatureMatrix&) const {
+  throw StepError("the " + trainer() + " model gives no margins");
+}
+
 std::unique_ptr<Model> Trainer::fit_sequences(const nlohmann::json&, const SequenceSet&,
                                               const std::vector<uint32_t>&, const std::vector<uint32_t>&,
                                               TrainContext&) const {

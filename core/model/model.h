@@ -65,6 +65,13 @@ class Model {
   virtual nlohmann::json summary() const = 0;
   // What Trainer::load needs besides the file to rebuild the model (a network's architecture).
   virtual nlohmann::json config() const { return nlohmann::json::object(); }
+  // An exact additive explanation of each row's margin (log-odds for a binary model): rows x
+  // (cols + 1) values, a feature's contribution per column and the bias last; for a multi-class
+  // model rows x classes x (cols + 1). The default throws StepError (the model has none).
+  virtual std::vector<double> contributions(const FeatureMatrix& x) const;
+  // The untransformed score per row (log-odds for a binary model), per class for a multi-class one.
+  virtual std::vector<double> margins(const FeatureMatrix& x) const;
+  virtual bool explains() const { return false; }  // contributions() and margins() work
   // Sequence models score samples of a SequenceSet (first head; probabilities for bce heads).
   virtual std::vector<double> predict_sequences(const SequenceSet& data,
                                                 const std::vector<uint32_t>& samples) const;

@@ -4,6 +4,7 @@
 
 #include "core/data/csv_writer.h"
 #include "core/predict/bundle.h"
+#include "core/predict/explain.h"
 #include "core/sequences/build_sequences.h"
 
 #include <cmath>
@@ -50,15 +51,77 @@ std::vector<double> score_prepared(const LoadedBundle& b, Table table, std::vect
   return scores;
 }
 
+namespace {
+
+// The reason columns of a row: K top reasons, or every column's contribution.
+void add_explanation_header(std::vector<std::string>& header, const Explanation& e, const PredictOptions& opt,
+                            bool texts) {
+  if (opt.explain_all) {
+    for (const auto& c : e.columns) header.push_back("contribution." + c);
+    header.push_back("bias");
+    header.push_back("margin");
+    return;
+  }
+  for (size_t i = 1; i <= opt.explain; ++i) {
+    header.push_back("reason_" + std::to_string(i));
+    if (texts) header.push_back("reason_text_" + std::to_string(i));
+    header.push_back("contribution_" + std::to_string(i));
+  }
+}
+
+void add_explanation_fields(std::vector<std::string>& row, const Explanation& e, size_t r, const PredictOptions& opt,
+                            const nlohmann::json* texts) {
+  if (opt.explain_all) {
+    for (size_t j = 0; j < e.columns.size(); ++j) row.push_back(format_double(e.values[r * e.columns.size() + j]));
+    row.push_back(format_double(e.bias[r]));
+    row.push_back(format_double(e.margin[r]));
+    return;
+  }
+  std::vector<Reason> reasons = top_reasons(e, r, opt.explain);
+  for (size_t i = 0; i < opt.explain; ++i) {
+    bool has = i < reasons.size();
+    row.push_back(has ? reasons[i].column : "");
+    if (texts) row.push_back(has ? texts->value(reasons[i].column, reasons[i].column) : "");
+    row.push_back(has ? format_double(reasons[i].contribution) : "");
+  }
+}
+
+}  // namespace
+
 PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
-                            const std::filesystem::path& out) {
+                            const std::filesystem::path& out, const PredictOptions& opt) {
   LoadedBundle b = load_bundle(bundle);
+  bool explaining = opt.explain > 0 || opt.explain_all;
   size_t unseen = 0;
   std::vector<std::string> ids;
-  std::vector<double> scores = score_csv(b, data, &unseen, &ids);
-  std::string id = b.manifest.value("id", "");
+  std::vector<double> scores;
+  Explanation e;
   std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
   size_t k = classes.size();
+  if (explaining) {
+    if (b.manifest.value("sequence", false))
+      throw ConfigError("--explain: reason codes of sequence models are not built yet; they work for tree models (trainer xgboost)");
+    if (!b.model->explains())
+      throw ConfigError("--explain: the " + b.model->trainer() + " model gives no per-feature contributions");
+    std::vector<std::string> features = b.manifest["features"].get<std::vector<std::string>>();
+    PreparedData prepared = prepare_for_prediction(data, b.preprocess, &features);
+    unseen = prepared.unseen_categories;
+    Frame f;
+    f.table = std::move(prepared.table);
+    std::vector<uint32_t> rows = f.rows_of(Split::kTrain);  // no split: every row
+    FeatureMatrix x = build_matrix(f, features, rows);
+    scores = b.model->predict(x);
+    std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
+    e = explain_rows(*b.model, x, reason_columns(b.preprocess.value("transforms", nlohmann::json::array()), features),
+                     k ? &predicted : nullptr);
+    std::string id = b.manifest.value("id", "");
+    if (!id.empty() && f.table.find(id) >= 0)
+      for (size_t r = 0; r < rows.size(); ++r) ids.push_back(f.table.at(id).text(r));
+  } else {
+    scores = score_csv(b, data, &unseen, &ids);
+  }
+  std::string id = b.manifest.value("id", "");
+  const nlohmann::json* texts = b.manifest.contains("reason_codes") ? &b.manifest["reason_codes"] : nullptr;
   std::vector<std::string> header = {ids.empty() ? "row" : id};
   if (k) {  // a multi-class model: the most probable class, then each class's probability
     header.push_back("class");
@@ -66,6 +129,7 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
   } else {
     header.push_back("score");
   }
+  if (explaining) add_explanation_header(header, e, opt, texts != nullptr);
   CsvWriter w(header);
   size_t n = k ? scores.size() / k : scores.size();
   std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
@@ -77,6 +141,7 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
     } else {
       row.push_back(format_double(scores[r]));
     }
+    if (explaining) add_explanation_fields(row, e, r, opt, texts);
     w.row(row);
   }
   if (out.empty()) {

@@ -21,8 +21,14 @@ std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path
 // The same for data already read with prepare_for_prediction (the table is consumed).
 std::vector<double> score_prepared(const LoadedBundle& b, Table table, std::vector<std::string>* ids = nullptr);
 
-// Writes "<id>,score" (or "row,score" without an id) to `out`, or to stdout when `out` is empty.
+struct PredictOptions {
+  size_t explain = 0;        // the K top reasons per row (reason_i, contribution_i); 0: none
+  bool explain_all = false;  // every reason column's contribution, the bias and the margin
+};
+
+// Writes "<id>,score" (or "row,score" without an id) to `out`, or to stdout when `out` is empty;
+// with reasons when asked (a tree model's exact contributions, see explain.h).
 PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
-                            const std::filesystem::path& out);
+                            const std::filesystem::path& out, const PredictOptions& opt = {});
 
 }  // namespace mlpipe

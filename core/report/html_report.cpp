@@ -229,13 +229,19 @@ std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {
   for (int64_t run : runs) {
     std::map<std::string, std::vector<std::pair<std::string, double>>> by_step;
     for (const Importance& g : gain_importances(db, run)) by_step[g.step].emplace_back(g.feature, g.gain);
-    for (auto& [step, bars] : by_step) {
-      size_t total = bars.size();
-      if (bars.size() > 25) bars.resize(25);
-      out += bar_chart((runs.size() > 1 ? run_label(run) + " " : std::string()) + step + ": gain" +
-                           (total > bars.size() ? " (top 25 of " + std::to_string(total) + ")" : ""),
-                       "average gain of the splits on the feature", bars);
-    }
+    std::map<std::string, std::vector<std::pair<std::string, double>>> by_evaluate;
+    for (const Importance& g : contribution_importances(db, run)) by_evaluate[g.step].emplace_back(g.feature, g.gain);
+    auto charts = [&](auto& groups, const std::string& what, const std::string& axis) {
+      for (auto& [step, bars] : groups) {
+        size_t total = bars.size();
+        if (bars.size() > 25) bars.resize(25);
+        out += bar_chart((runs.size() > 1 ? run_label(run) + " " : std::string()) + step + ": " + what +
+                             (total > bars.size() ? " (top 25 of " + std::to_string(total) + ")" : ""),
+                         axis, bars);
+      }
+    };
+    charts(by_step, "gain", "average gain of the splits on the feature");
+    charts(by_evaluate, "mean |contribution|", "mean |contribution| to the margin, by input column (what reason codes rank)");
   }
   if (out.empty()) return "<p class=\"note\">No feature importance recorded (XGBoost train steps record it).</p>";
   return "<div class=\"charts\">" + out + "</div>";
@@ -351,7 +357,8 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
     std::string key = cell_text(row[0]);
     bool describe = key == "pipeline" || key == "status" || key == "started_at" || key == "duration_s" || key == "git" ||
                     key == "config_hash" || key == "overrides";
-    if (!describe && key.find(".importance.gain.") == std::string::npos) metrics_only.rows.push_back(row);
+    if (!describe && key.find(".importance.gain.") == std::string::npos && key.find(".importance.contribution.") == std::string::npos)
+      metrics_only.rows.push_back(row);
   }
   out += table_html(metrics_only, runs.size() == 1 ? 1 : SIZE_MAX);
 

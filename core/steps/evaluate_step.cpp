@@ -9,6 +9,7 @@
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
 #include "core/metrics/weighted_metrics.h"
+#include "core/predict/explain.h"
 #include "core/predict/predict.h"
 #include "core/store/model_registry.h"
 #include "core/steps/steps.h"
@@ -38,6 +39,7 @@ const Schema& evaluate_schema() {
       {"time", Kind::kString, false, {}, "card_precision_at_k: the time column that cuts periods"},
       {"period", Kind::kString, false, {}, "card_precision_at_k: the period length (default 1d)"},
       {"gate", Kind::kMap, false, {}, "metric: \"CONDITION\", e.g. auc: \">= 0.75\" or \">= champion - 0.005\"; a miss exits 3"},
+      {"importance_rows", Kind::kInt, false, {}, "rows (evenly spread over the split) whose reason codes give the mean |contribution| per column; 0: none (default 2000)"},
       {"champion", Kind::kString, false, {}, "registered model whose champion the champion gates score on the same rows (default: the name an export step after this one registers)"},
   });
   return s;
@@ -103,6 +105,26 @@ std::vector<double> score_with_champion(const StepContext& ctx, const ModelVersi
   return out;
 }
 
+// Global importance that agrees with the reason codes: the mean |contribution| of each of the
+// user's columns (metrics importance.contribution.COLUMN), over at most `limit` rows spread
+// evenly over the split (TreeSHAP costs about trees x leaves x depth per row).
+void record_contribution_importance(StepContext& ctx, const TrainedModel& tm, const Frame& f,
+                                    const std::vector<uint32_t>& rows, const std::string& on) {
+  size_t limit = size_t(get_int(ctx.cfg, "importance_rows", 2000));
+  if (limit == 0 || tm.sequence || !tm.model->explains() || !ctx.input.preprocess) return;
+  std::vector<uint32_t> picked;
+  size_t stride = (rows.size() + limit - 1) / limit;
+  for (size_t i = 0; i < rows.size(); i += std::max<size_t>(1, stride)) picked.push_back(rows[i]);
+  FeatureMatrix x = build_matrix(f, tm.features, picked);
+  std::vector<size_t> predicted;
+  if (tm.task == Task::kMulticlass) predicted = predicted_classes(tm.model->predict(x), tm.model->classes());
+  Explanation e = explain_rows(*tm.model, x, reason_columns(ctx.input.preprocess->value("transforms", json::array()), tm.features),
+                               predicted.empty() ? nullptr : &predicted);
+  std::vector<double> mean_abs = mean_abs_contributions(e);
+  for (size_t j = 0; j < e.columns.size(); ++j) ctx.metric("importance.contribution." + e.columns[j], mean_abs[j], on);
+  ctx.metric("importance.rows", double(picked.size()), on);
+}
+
 void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, evaluate_schema());
   const json& cfg = spec.config;
@@ -123,6 +145,8 @@ void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipe
       if (!cfg.contains(k))
         check.fail_key(spec.path, std::string("card_precision_at_k needs `") + k + ":` (the " +
                                       (std::string(k) == "entity" ? "card or customer" : "time") + " column) on this step");
+  if (cfg.contains("importance_rows") && cfg["importance_rows"].is_number_integer() && cfg["importance_rows"].get<long long>() < 0)
+    check.fail_value(child_path(spec.path, "importance_rows"), "importance_rows must be 0 (none) or more");
   if (cfg.contains("k") && cfg["k"].is_number_integer() && cfg["k"].get<long long>() < 1)
     check.fail_value(child_path(spec.path, "k"), "k must be at least 1");
   if (cfg.contains("period") && (!cfg["period"].is_string() || !parse_duration(cfg["period"].get<std::string>()) ||
@@ -183,6 +207,7 @@ Flow run_evaluate(StepContext& ctx) {
     if (tm.task == Task::kBinary) check_binary_labels(f, rows, yf, on);
     y.assign(yf.begin(), yf.end());
     score = tm.model->predict(x);
+    record_contribution_importance(ctx, tm, f, rows, on);
   }
 
   bool multi = tm.task == Task::kMulticlass;

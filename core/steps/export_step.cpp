@@ -1,8 +1,10 @@
 // export: writes a self-contained model bundle (model, preprocessing, manifest with hashes).
+#include <algorithm>
 #include <filesystem>
 
 #include "core/metrics/drift.h"
 #include "core/predict/bundle.h"
+#include "core/predict/explain.h"
 #include "core/store/model_registry.h"
 #include "core/platform/environment.h"
 #include "core/steps/steps.h"
@@ -23,6 +25,7 @@ const Schema& export_schema() {
       {"dir", Kind::kString, false, {}, "bundle folder, relative to the pipeline file (default .mlpipe/models/<pipeline>)"},
       {"register", Kind::kString, false, {}, "register the bundle in the model registry as the next version of this name"},
       {"promote", Kind::kString, false, {}, "then point this alias (e.g. champion) at it; needs register and a gated evaluate upstream"},
+      {"reason_codes", Kind::kMap, false, {}, "column: the text a decline letter gives for it (predict --explain writes it beside the column)"},
   });
   return s;
 }
@@ -45,6 +48,11 @@ void check_export(const StepSpec& spec, const ConfigChecker& check, const Pipeli
       } catch (const ConfigError& e) {
         check.fail_value(child_path(spec.path, key), e.what());
       }
+  if (cfg.contains("reason_codes") && cfg["reason_codes"].is_object())
+    for (const auto& [col, text] : cfg["reason_codes"].items())
+      if (!text.is_string() || text.get<std::string>().empty())
+        check.fail_value(child_path(child_path(spec.path, "reason_codes"), col),
+                         "a reason code is the text for column '" + col + "', e.g. \"Recent payments late\"; got " + describe(text));
   if (cfg.contains("promote")) {
     if (!cfg.contains("register"))
       check.fail_key(child_path(spec.path, "promote"), "promote needs `register: NAME` in the same step (what to promote)");
@@ -80,6 +88,20 @@ json reference_profile(const StepContext& ctx, const TrainedModel& tm) {
   }
   if (!scores.empty()) out["score"] = profile_numeric(scores);
   return out;
+}
+
+// The export step's reason_codes, each naming a column the model's reasons can give.
+json checked_reason_codes(const StepContext& ctx, const TrainedModel& tm) {
+  std::vector<std::string> reasons =
+      reason_columns(ctx.input.preprocess->value("transforms", json::array()), tm.features);
+  std::sort(reasons.begin(), reasons.end());
+  reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
+  for (const auto& [col, text] : ctx.cfg["reason_codes"].items())
+    if (!std::binary_search(reasons.begin(), reasons.end(), col))
+      throw ConfigError(ctx.pipeline.file.string() + ": steps." + ctx.spec.name + ".reason_codes." + col + ": '" + col +
+                        "' is not a column the model's reasons name" + did_you_mean(col, reasons) +
+                        "; they are: " + join(reasons, ", "));
+  return ctx.cfg["reason_codes"];
 }
 
 // Reproduce: which registered version this bundle is, without registering or promoting anything.
@@ -148,6 +170,8 @@ Flow run_export(StepContext& ctx) {
                 {"model_summary", tm.summary},
                 {"sequence", tm.sequence}};
   if (!tm.classes.empty()) c.manifest["classes"] = tm.classes;
+  if (ctx.cfg.contains("reason_codes") && !ctx.cfg["reason_codes"].empty())
+    c.manifest["reason_codes"] = checked_reason_codes(ctx, tm);
   if (ctx.input.evaluation)
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
   if (ctx.input.frame) c.extra_files["reference.json"] = reference_profile(ctx, tm);

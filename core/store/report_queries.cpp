@@ -95,6 +95,15 @@ std::vector<Importance> gain_importances(Db& db, int64_t run) {
   return out;
 }
 
+std::vector<Importance> contribution_importances(Db& db, int64_t run) {
+  Stmt s = db.prepare("SELECT step, substr(key, 25), value FROM latest_metrics WHERE run_id = ?"
+                      " AND key LIKE 'importance.contribution.%' ORDER BY step, value DESC");
+  s.bind(1, run);
+  std::vector<Importance> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.real(2)});
+  return out;
+}
+
 std::vector<std::string> steps_of_type(Db& db, int64_t run, const std::string& type) {
   Stmt s = db.prepare("SELECT step FROM steps WHERE run_id = ? AND type = ? ORDER BY step");
   s.bind(1, run).bind(2, type);

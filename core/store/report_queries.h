@@ -44,6 +44,8 @@ struct Importance {
 };
 // XGBoost's average gain per feature, per train step, largest first.
 std::vector<Importance> gain_importances(Db& db, int64_t run);
+// The mean |contribution| per column (the reason codes' global importance), per evaluate step.
+std::vector<Importance> contribution_importances(Db& db, int64_t run);
 
 std::vector<std::string> steps_of_type(Db& db, int64_t run, const std::string& type);
 

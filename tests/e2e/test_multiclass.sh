@@ -41,6 +41,11 @@ awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $2 "," $3 "," $4 "," $5; next }
          FNR > 1 && ($1 in p) { n++; if (p[$1] != $3 "," $4 "," $5 "," $6) { print "differs: " $0; exit 1 } }
          END { if (n == 0) exit 1 }' scores.csv "$(run_dir s 1)/evaluate/predictions.csv" || fail "predict differs from evaluate"
 awk -F, 'FNR > 1 { s = $3 + $4 + $5; if (s < 0.999999 || s > 1.000001) exit 1 }' scores.csv || fail "probabilities do not sum to 1"
+# Reason codes explain each row's most probable class: its contributions plus bias are its margin.
+expect_exit 0 "$MLPIPE" predict out/bundle grades.csv --explain all -o why.csv
+assert_eq "$(head -1 why.csv)" "id,class,score_high,score_low,score_mid,contribution.a,contribution.b,contribution.region,bias,margin" "explain all header"
+awk -F, 'NR > 1 { d = $6 + $7 + $8 + $9 - $10; if (d > 1e-5 || d < -1e-5) { print "row " NR; bad = 1 } } END { exit bad }' why.csv \
+  || fail "a class's contributions do not add up to its margin"
 expect_exit 0 "$MLPIPE" report 1 --store s -o report.html
 grep -q "Confusion matrix: evaluate (test)" report.html || fail "no confusion matrix in the report"
 grep -q "predicted against actual" report.html && fail "a multi-class model charted as a regression"

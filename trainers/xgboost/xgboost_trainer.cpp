@@ -113,19 +113,11 @@ class XgbModel : public Model {
   std::string file_name() const override { return "model.json"; }
   json summary() const override { return summary_; }
 
-  std::vector<double> predict(const FeatureMatrix& x) const override {
-    if (x.rows == 0) return {};
-    std::lock_guard<std::mutex> lock(mu_);
-    xgb::DMatrix d(x, std::max(1u, std::thread::hardware_concurrency()));
-    const bst_ulong* shape = nullptr;
-    bst_ulong dim = 0;
-    const float* result = nullptr;
-    MLPIPE_XGB(XGBoosterPredictFromDMatrix(
-        booster_.get(), d.get(),
-        R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})",
-        &shape, &dim, &result));
-    return std::vector<double>(result, result + x.rows * std::max<size_t>(1, classes_));
-  }
+  std::vector<double> predict(const FeatureMatrix& x) const override { return run_predict(x, 0, 1); }
+  // Type 1 is the margin; type 2 is exact TreeSHAP (one value per feature, then the bias).
+  std::vector<double> margins(const FeatureMatrix& x) const override { return run_predict(x, 1, 1); }
+  std::vector<double> contributions(const FeatureMatrix& x) const override { return run_predict(x, 2, x.cols + 1); }
+  bool explains() const override { return true; }
 
   // XGBoost's "gain" importance (average gain of the splits on a feature), by feature name;
   // features never split on are left out, as XGBoost does.
@@ -148,6 +140,24 @@ class XgbModel : public Model {
   }
 
  private:
+  // XGBoosterPredictFromDMatrix of `type`; `per_value` values per row and class.
+  std::vector<double> run_predict(const FeatureMatrix& x, int type, size_t per_value) const {
+    if (x.rows == 0) return {};
+    std::lock_guard<std::mutex> lock(mu_);
+    xgb::DMatrix d(x, std::max(1u, std::thread::hardware_concurrency()));
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* result = nullptr;
+    json cfg = {{"type", type}, {"training", false}, {"iteration_begin", 0}, {"iteration_end", 0}, {"strict_shape", false}};
+    MLPIPE_XGB(XGBoosterPredictFromDMatrix(booster_.get(), d.get(), cfg.dump().c_str(), &shape, &dim, &result));
+    size_t n = x.rows * std::max<size_t>(1, classes_) * per_value;
+    bst_ulong got = 1;
+    for (bst_ulong i = 0; i < dim; ++i) got *= shape[i];
+    if (got != n)
+      throw StepError("xgboost returned " + std::to_string(got) + " values for " + std::to_string(x.rows) + " rows, expected " + std::to_string(n));
+    return std::vector<double>(result, result + n);
+  }
+
   mutable std::mutex mu_;
   xgb::Booster booster_;
   Task task_;
