@@ -47,7 +47,37 @@ Schema train_schema_for(const Trainer& t) {
   return s;
 }
 
-void check_train(const StepSpec& spec, const ConfigChecker& check, const Pipeline&) {
+// monotone:/interactions: name columns; validate knows them from the headers and transforms. A
+// one-hot encoded column is several features: fine in an interaction, not in a monotone constraint.
+void check_constraint_columns(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
+  const json& cfg = spec.config;
+  if (!cfg.contains("monotone") && !cfg.contains("interactions")) return;
+  std::optional<std::vector<std::string>> available = columns_into(p, spec);
+  if (!available) return;
+  auto one_hot = [&](const std::string& c) {
+    return std::find(available->begin(), available->end(), c + "=*") != available->end();
+  };
+  std::vector<std::pair<std::string, std::string>> named;
+  if (cfg.contains("monotone") && cfg["monotone"].is_object())
+    for (const auto& [col, how] : cfg["monotone"].items()) {
+      std::string path = child_path(child_path(spec.path, "monotone"), col);
+      if (one_hot(col))
+        check.fail_value(path, "'" + col + "' is one-hot encoded; a monotone constraint needs one numeric feature (leave it out of one_hot)");
+      named.push_back({path, col});
+    }
+  if (cfg.contains("interactions") && cfg["interactions"].is_array())
+    for (size_t g = 0; g < cfg["interactions"].size(); ++g) {
+      const json& group = cfg["interactions"][g];
+      if (!group.is_array()) continue;
+      for (size_t i = 0; i < group.size(); ++i)
+        if (group[i].is_string() && !one_hot(group[i].get<std::string>()))
+          named.push_back({child_path(child_path(child_path(spec.path, "interactions"), std::to_string(g)), std::to_string(i)),
+                           group[i].get<std::string>()});
+    }
+  check_columns_exist(check, available, named, "in the data this step gets");
+}
+
+void check_train(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   const json& cfg = spec.config;
   if (!cfg.contains("trainer") || !cfg["trainer"].is_string())
     check.fail_key(spec.path, "missing required key 'trainer' (one of: " +
@@ -62,6 +92,7 @@ void check_train(const StepSpec& spec, const ConfigChecker& check, const Pipelin
   if (cfg.contains("nthread") && cfg["nthread"].get<long long>() < 1)
     check.fail_value(child_path(spec.path, "nthread"), "nthread must be at least 1");
   t->validate(cfg, spec.path, check);
+  check_constraint_columns(spec, check, p);
 }
 
 std::vector<std::string> select_features(const Frame& f, const json& cfg) {

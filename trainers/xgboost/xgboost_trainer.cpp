@@ -10,6 +10,7 @@
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "trainers/xgboost/eval_log.h"
+#include "trainers/xgboost/named_constraints.h"
 #include "trainers/xgboost/xgb_handles.h"
 
 namespace fs = std::filesystem;
@@ -183,12 +184,15 @@ class XgbTrainer : public Trainer {
         {"rounds", Kind::kInt, false, {}, "boosting rounds (default 100)"},
         {"early_stopping", Kind::kInt, false, {}, "stop after N rounds without improvement on valid"},
         {"eval_train", Kind::kBool, false, {}, "also score the train split every round (default false: it costs as much as a tree)"},
+        {"monotone", Kind::kMap, false, {}, "COLUMN: increasing | decreasing, by name (XGBoost's monotone_constraints after the transforms)"},
+        {"interactions", Kind::kList, false, {}, "lists of columns that may interact, e.g. [[PAY_0, PAY_2], [LIMIT_BAL, AGE]] (a one-hot column stands for all its columns)"},
     };
     return s;
   }
   Task task(const json& step) const override { return task_of_objective(objective_of(step)); }
 
   void validate(const json& step, const std::string& path, const ConfigChecker& check) const override {
+    check_named_constraints(step, path, check);
     for (const char* k : {"rounds", "early_stopping"})
       if (step.contains(k) && step[k].is_number_integer() && step[k].get<long long>() < 1)
         check.fail_value(child_path(path, k), std::string(k) + " must be at least 1");
@@ -250,6 +254,15 @@ class XgbTrainer : public Trainer {
     if (task(step) == Task::kMulticlass && classes < 2)
       throw StepError("multi:softprob needs the label's classes: declare them on the ingest step (label: {column: NAME, classes: auto})");
     configure(b, step, ctx.nthread, ctx.seed, classes);
+    json constraints = json::object();  // the positional form, recorded in the summary for review
+    if (step.contains("monotone")) {
+      constraints["monotone_constraints"] = xgb::monotone_constraints(step["monotone"], xt.names);
+      b.set("monotone_constraints", constraints["monotone_constraints"].get<std::string>());
+    }
+    if (step.contains("interactions")) {
+      constraints["interaction_constraints"] = xgb::interaction_constraints(step["interactions"], xt.names);
+      b.set("interaction_constraints", constraints["interaction_constraints"].get<std::string>());
+    }
 
     double best = NAN;
     int best_round = 0, rounds_run = 0;
@@ -282,6 +295,7 @@ class XgbTrainer : public Trainer {
       }
     }
     json summary = {{"rounds_run", rounds_run}};
+    summary.update(constraints);
     bool early = patience > 0 && best_round > 0 && best_round < rounds_run;
     if (early && ctx.record_metrics) {
       // The final values are the kept model's: those of the best round, not of the last one run
@@ -321,6 +335,39 @@ class XgbTrainer : public Trainer {
   }
 
  private:
+  // monotone: {NAME: increasing|decreasing} and interactions: [[NAME, ...], ...]; whether each
+  // name is a feature is known after the transforms (check_train and fit say).
+  static void check_named_constraints(const json& step, const std::string& path, const ConfigChecker& check) {
+    bool positional_mono = step.contains("params") && step["params"].is_object() && step["params"].contains("monotone_constraints");
+    bool positional_inter = step.contains("params") && step["params"].is_object() && step["params"].contains("interaction_constraints");
+    if (step.contains("monotone")) {
+      if (positional_mono)
+        check.fail_key(child_path(child_path(path, "params"), "monotone_constraints"),
+                       "give monotone constraints once: `monotone:` by name, or params.monotone_constraints by position");
+      for (const auto& [name, how] : step["monotone"].items()) {
+        std::string h = how.is_string() ? how.get<std::string>() : "";
+        const auto& dirs = xgb::monotone_directions();
+        if (std::find(dirs.begin(), dirs.end(), h) == dirs.end())
+          check.fail_value(child_path(child_path(path, "monotone"), name),
+                           "monotone direction must be increasing or decreasing, got " + describe(how) +
+                               (h.empty() ? std::string() : did_you_mean(h, dirs)));
+      }
+    }
+    if (step.contains("interactions")) {
+      if (positional_inter)
+        check.fail_key(child_path(child_path(path, "params"), "interaction_constraints"),
+                       "give interaction constraints once: `interactions:` by name, or params.interaction_constraints by position");
+      const json& groups = step["interactions"];
+      for (size_t g = 0; g < groups.size(); ++g) {
+        bool ok = groups[g].is_array() && !groups[g].empty() &&
+                  std::all_of(groups[g].begin(), groups[g].end(), [](const json& e) { return e.is_string(); });
+        if (!ok)
+          check.fail_value(child_path(child_path(path, "interactions"), std::to_string(g)),
+                           "each entry of interactions is a list of column names, e.g. [PAY_0, PAY_2]; got " + describe(groups[g]));
+      }
+    }
+  }
+
   // Trains one round on a tiny matrix with the user's parameters so that XGBoost itself reports
   // values it rejects and parameters it does not know; both become config errors here.
   void probe_parameters(const json& step, const std::string& ppath, const ConfigChecker& check) const {
