@@ -99,6 +99,25 @@ double ks_statistic(const std::vector<double>& y, const std::vector<double>& s) 
   return best;
 }
 
+double expected_calibration_error(const std::vector<double>& y, const std::vector<double>& p, const std::vector<double>* w) {
+  check_sizes(y, p);
+  constexpr size_t kBins = 10;
+  double weight[kBins] = {}, score[kBins] = {}, positive[kBins] = {}, total = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    double wi = w ? (*w)[i] : 1.0;
+    size_t b = std::min(kBins - 1, size_t(std::max(0.0, p[i]) * double(kBins)));
+    weight[b] += wi;
+    score[b] += wi * p[i];
+    positive[b] += wi * (y[i] > 0.5 ? 1.0 : 0.0);
+    total += wi;
+  }
+  if (!(total > 0)) throw StepError("ece: no rows (of positive weight) to evaluate");
+  double ece = 0;
+  for (size_t b = 0; b < kBins; ++b)
+    if (weight[b] > 0) ece += weight[b] / total * std::fabs(score[b] / weight[b] - positive[b] / weight[b]);
+  return ece;
+}
+
 double brier(const std::vector<double>& y, const std::vector<double>& p) {
   check_sizes(y, p);
   double sum = 0;
@@ -290,7 +309,7 @@ double compute_multiclass_metric(const std::string& name, const std::vector<doub
 }
 
 const std::vector<std::string>& binary_metric_names() {
-  static const std::vector<std::string> n = {"auc", "pr_auc", "logloss", "ks", "brier",
+  static const std::vector<std::string> n = {"auc", "pr_auc", "logloss", "ks", "brier", "ece",
                                              "accuracy", "precision", "recall", "f1", "gini",
                                              "precision_at_k", "recall_at_k", "card_precision_at_k"};
   return n;
@@ -317,6 +336,7 @@ double compute_metric(const std::string& name, const std::vector<double>& y,
   if (name == "logloss") return log_loss(y, s);
   if (name == "ks") return ks_statistic(y, s);
   if (name == "brier") return brier(y, s);
+  if (name == "ece") return expected_calibration_error(y, s);
   if (name == "accuracy") return confusion_at(y, s, threshold).accuracy();
   if (name == "precision") return confusion_at(y, s, threshold).precision();
   if (name == "recall") return confusion_at(y, s, threshold).recall();

@@ -13,6 +13,10 @@ double log_loss(const std::vector<double>& y, const std::vector<double>& p);
 // Kolmogorov-Smirnov statistic: max |TPR - FPR| over thresholds.
 double ks_statistic(const std::vector<double>& y, const std::vector<double>& score);
 double brier(const std::vector<double>& y, const std::vector<double>& p);
+// Expected calibration error: scores cut into 10 equal-width bins over [0, 1]; the bins' share of
+// rows (of weight, with `w`) times |mean score - observed rate|, summed.
+double expected_calibration_error(const std::vector<double>& y, const std::vector<double>& p,
+                                  const std::vector<double>* w = nullptr);
 
 struct Confusion {
   double tp = 0, fp = 0, tn = 0, fn = 0;

@@ -80,6 +80,7 @@ double weighted_metric(const std::string& name, const std::vector<double>& y, co
     walk(y, s, w, [&](double tp, double fp) { best = std::max(best, std::fabs(tp / pos - fp / neg)); });
     return best;
   }
+  if (name == "ece") return expected_calibration_error(y, s, &w);
   if (name == "logloss" || name == "brier" || name == "rmse" || name == "mae") {
     double acc = 0;
     for (size_t i = 0; i < y.size(); ++i) {

@@ -274,6 +274,69 @@ std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
   return out;
 }
 
+// Segments and fairness of each evaluate step: the fairness measures per protected column (the
+// four-fifths rule beside the adverse impact ratio), then every metric per group.
+std::string segments_section(Db& db, const std::vector<int64_t>& runs) {
+  std::string out;
+  auto fixed = [](double v) { return json(format_fixed(v, 4)); };
+  for (int64_t run : runs) {
+    std::vector<SegmentMetric> all = segment_metrics(db, run);
+    std::vector<std::string> steps;
+    for (const auto& m : all)
+      if (std::find(steps.begin(), steps.end(), m.step) == steps.end()) steps.push_back(m.step);
+    for (const auto& step : steps) {
+      std::string title = (runs.size() > 1 ? run_label(run) + " " : std::string()) + step;
+      QueryResult fair;
+      fair.columns = {"protected column", "adverse impact ratio", "four-fifths rule", "TPR difference", "FPR difference", "ECE difference"};
+      std::vector<std::string> columns;  // segment columns, in order
+      std::map<std::string, std::map<std::string, double>> measures;
+      std::string split;
+      for (const auto& m : all) {
+        if (m.step != step) continue;
+        split = m.split;
+        if (m.group.empty()) measures[m.column][m.metric] = m.value;
+        if (std::find(columns.begin(), columns.end(), m.column) == columns.end()) columns.push_back(m.column);
+      }
+      out += "<h3>" + html_escape(title) + (split.empty() ? "" : " (" + html_escape(split) + ")") + "</h3>";
+      for (const auto& c : columns) {
+        if (!measures.count(c)) continue;
+        auto& v = measures[c];
+        auto cell = [&](const char* k) { return v.count(k) ? fixed(v[k]) : json(); };
+        json rule = v.count("adverse_impact_ratio") ? json(v["adverse_impact_ratio"] >= 0.8 ? "passes (>= 0.8)" : "FAILS (< 0.8)") : json();
+        fair.rows.push_back({c, cell("adverse_impact_ratio"), rule, cell("tpr_difference"), cell("fpr_difference"), cell("ece_difference")});
+      }
+      if (!fair.rows.empty())
+        out += "<p class=\"note\">Fairness at the step's threshold: the adverse impact ratio is the lowest group's favourable-decision "
+               "rate over the highest's; the differences are the largest minus the smallest group value.</p>" + table_html(fair);
+      for (const auto& c : columns) {
+        std::vector<std::string> metric_names, groups;
+        std::map<std::string, std::map<std::string, double>> cells;  // group -> metric -> value
+        for (const auto& m : all) {
+          if (m.step != step || m.column != c || m.group.empty()) continue;
+          if (std::find(groups.begin(), groups.end(), m.group) == groups.end()) groups.push_back(m.group);
+          if (std::find(metric_names.begin(), metric_names.end(), m.metric) == metric_names.end()) metric_names.push_back(m.metric);
+          cells[m.group][m.metric] = m.value;
+        }
+        if (groups.empty()) continue;
+        QueryResult t;
+        t.columns = {c};
+        for (const auto& n : metric_names) t.columns.push_back(n);
+        for (const auto& g : groups) {
+          std::vector<json> row = {g};
+          for (const auto& n : metric_names) {
+            bool has = cells[g].count(n) > 0;
+            bool count = n == "rows" || n == "positives";
+            row.push_back(!has ? json() : count ? json(int64_t(cells[g][n])) : fixed(cells[g][n]));
+          }
+          t.rows.push_back(row);
+        }
+        out += table_html(t);
+      }
+    }
+  }
+  return out;
+}
+
 // A backtest parent: its folds, their windows and metrics, with mean and sd.
 std::string backtest_section(Db& db, const std::vector<int64_t>& runs) {
   std::string out;
@@ -357,12 +420,17 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
     std::string key = cell_text(row[0]);
     bool describe = key == "pipeline" || key == "status" || key == "started_at" || key == "duration_s" || key == "git" ||
                     key == "config_hash" || key == "overrides";
-    if (!describe && key.find(".importance.gain.") == std::string::npos && key.find(".importance.contribution.") == std::string::npos)
+    // (segment metrics, METRIC.COLUMN=GROUP, and fairness measures have their own section)
+    bool segment = key.find('=') != std::string::npos || key.find(".adverse_impact_ratio.") != std::string::npos ||
+                   key.find("_difference.") != std::string::npos;
+    if (!describe && !segment && key.find(".importance.gain.") == std::string::npos &&
+        key.find(".importance.contribution.") == std::string::npos)
       metrics_only.rows.push_back(row);
   }
   out += table_html(metrics_only, runs.size() == 1 ? 1 : SIZE_MAX);
 
   if (std::string bt = backtest_section(db, runs); !bt.empty()) out += "<h2>Backtest</h2>" + bt;
+  if (std::string sg = segments_section(db, runs); !sg.empty()) out += "<h2>Segments and fairness</h2>" + sg;
   out += "<h2>Learning curves</h2>" + learning_curves(db, runs);
   out += "<h2>Evaluation</h2>" + evaluation_charts(db, runs);
   out += "<h2>Feature importance</h2>" + importance_charts(db, runs);

@@ -399,6 +399,15 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
     fs::path outdir = layout.run_dir(run_uid) / spec.name;
     StepContext ctx(p, spec, input, outdir, layout.root(), &store, run, step_threads[i]);
     ctx.inputs_by_step = std::move(by_step);
+    ctx.upstream_output = [&](const std::string& name) -> Flow {
+      for (size_t j = 0; j < n; ++j)
+        if (p.steps[j].name == name) {
+          ensure_loaded(j);
+          std::lock_guard<std::recursive_mutex> lock(load_mu);
+          return flows[j];
+        }
+      throw StepError("no step '" + name + "' upstream of '" + spec.name + "'");
+    };
     ctx.reproducing = opt.reproduces_run.has_value();
     if (opt.log) {
       ctx.log_sink = [&](const std::string& line) { display->line("      " + spec.name + ": " + line); };

@@ -12,6 +12,7 @@
 #include "core/predict/explain.h"
 #include "core/predict/predict.h"
 #include "core/store/model_registry.h"
+#include "core/steps/evaluate_segments.h"
 #include "core/steps/steps.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -29,8 +30,8 @@ std::vector<std::string> all_metric_names() {
   return all;
 }
 
-const Schema& evaluate_schema() {
-  static const Schema s = with_common_keys({
+Schema evaluate_keys() {
+  Schema s = {
       {"on", Kind::kString, false, {"train", "valid", "test"}, "the split to score (default test)"},
       {"metrics", Kind::kStrings, false, {}, "metric names (default by task)"},
       {"threshold", Kind::kNumber, false, {}, "score cut-off for accuracy/precision/recall/f1 (0.5)"},
@@ -41,7 +42,13 @@ const Schema& evaluate_schema() {
       {"gate", Kind::kMap, false, {}, "metric: \"CONDITION\", e.g. auc: \">= 0.75\" or \">= champion - 0.005\"; a miss exits 3"},
       {"importance_rows", Kind::kInt, false, {}, "rows (evenly spread over the split) whose reason codes give the mean |contribution| per column; 0: none (default 2000)"},
       {"champion", Kind::kString, false, {}, "registered model whose champion the champion gates score on the same rows (default: the name an export step after this one registers)"},
-  });
+  };
+  for (const auto& k : segment_keys()) s.push_back(k);
+  return s;
+}
+
+const Schema& evaluate_schema() {
+  static const Schema s = with_common_keys(evaluate_keys());
   return s;
 }
 
@@ -127,6 +134,7 @@ void record_contribution_importance(StepContext& ctx, const TrainedModel& tm, co
 
 void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, evaluate_schema());
+  check_segments(spec, check, p);  // before the gates, which may name what segments record
   const json& cfg = spec.config;
   std::vector<std::string> known = all_metric_names();
   if (cfg.contains("metrics")) {
@@ -155,12 +163,16 @@ void check_evaluate(const StepSpec& spec, const ConfigChecker& check, const Pipe
   if (cfg.contains("gate") && cfg["gate"].is_object())
     for (const auto& [metric, cond] : cfg["gate"].items()) {
       std::string gp = child_path(child_path(spec.path, "gate"), metric);
-      if (std::find(known.begin(), known.end(), metric) == known.end())
-        check.fail_key(gp, "gate on unknown metric '" + metric + "'" + did_you_mean(metric, known));
+      bool segment = is_segment_metric(metric, cfg);
+      if (std::find(known.begin(), known.end(), metric) == known.end() && !segment)
+        check.fail_key(gp, "gate on unknown metric '" + metric + "'" + did_you_mean(metric, known) +
+                               (metric.find('.') != std::string::npos ? " (a segment's or fairness metric names a column of segments: or fairness:)" : ""));
       std::string text = cond.is_string() ? cond.get<std::string>() : cond.dump();
       if (!cond.is_string() || !parse_gate(text))
         check.fail_value(gp, "gate condition must be text like \">= 0.75\" or \">= champion - 0.005\" (operators >=, >, <=, <, ==), got " +
                                 describe(cond));
+      if (segment && parse_gate(text)->champion)
+        check.fail_value(gp, "a segment's or fairness metric is gated on a fixed bound (e.g. \">= 0.8\"), not against the champion");
     }
   if (cfg.contains("champion")) try {
       check_model_name(cfg["champion"].get<std::string>(), "champion");
@@ -255,6 +267,35 @@ Flow run_evaluate(StepContext& ctx) {
     line += (line.empty() ? "" : "  ") + name + " " + format_fixed(v, 4);
   }
   ctx.metric("rows", double(rows.size()), on);
+  {
+    SegmentScores seg;
+    seg.rows = &rows;
+    seg.y = &y;
+    seg.score = &score;
+    seg.binary = tm.task == Task::kBinary;
+    seg.threshold = mo.threshold;
+    seg.metrics = names;
+    size_t per_row = multi ? k : 1;
+    seg.metric_on = [&](const std::string& name, const std::vector<size_t>& at) {
+      std::vector<double> sy, ss, sw, st;
+      std::vector<std::string> se;
+      for (size_t i : at) {
+        sy.push_back(y[i]);
+        for (size_t c = 0; c < per_row; ++c) ss.push_back(score[i * per_row + c]);
+        if (!weights.empty()) sw.push_back(weights[i]);
+        if (mo.entity) se.push_back(entities[i]);
+        if (mo.time) st.push_back(times[i]);
+      }
+      if (multi) return sw.empty() ? compute_multiclass_metric(name, sy, ss, k) : weighted_multiclass_metric(name, sy, ss, k, sw);
+      MetricOptions sub = mo;
+      sub.weights = mo.weights ? &sw : nullptr;
+      sub.entity = mo.entity ? &se : nullptr;
+      sub.time = mo.time ? &st : nullptr;
+      return compute_metric(name, sy, ss, sub);
+    };
+    json recorded = record_segments(ctx, f, seg, on);
+    for (const auto& [key, v] : recorded.items()) ev->metrics[key] = v;
+  }
   if (tm.task == Task::kBinary) {  // the gains table by score decile, and its first line as metrics
     std::vector<GainsRow> gains = gains_table(y, score, 10);
     CsvWriter g({"band", "rows", "positives", "capture", "lift"});
@@ -339,6 +380,9 @@ Flow run_evaluate(StepContext& ctx) {
   if (ctx.cfg.contains("gate"))
     for (const auto& [metric, cond] : ctx.cfg["gate"].items()) {
       GateCondition g = *parse_gate(cond.get<std::string>());
+      if (!ev->metrics.contains(metric) && is_segment_metric(metric, ctx.cfg))
+        throw StepError("gate on " + metric + ": nothing recorded under that name on " + on +
+                        " (a group with no rows, or a metric undefined in it); see segments.csv");
       double v = ev->metrics.contains(metric) ? ev->metrics[metric].get<double>()
                                               : metric_of(metric, score);
       bool ok = true;

@@ -27,6 +27,9 @@ class StepContext {
   Flow input;  // the merge of what the needed steps produced (the first need's frame wins)
   // Each needed step's own output, in `needs:` order: for steps that combine tables (join).
   std::vector<std::pair<std::string, Flow>> inputs_by_step;
+  // The output of any step upstream of this one, by name (loaded from the cache when it was
+  // reused); empty outside a run. Safe to call from the step's thread while it runs.
+  std::function<Flow(const std::string& step)> upstream_output;
   std::filesystem::path outdir;   // this step's own folder: <store>/runs/<run uid>/<step>/
   std::filesystem::path workdir;  // the store's root folder (.mlpipe/ beside the pipeline by default)
   long long seed;

@@ -104,6 +104,38 @@ std::vector<Importance> contribution_importances(Db& db, int64_t run) {
   return out;
 }
 
+std::vector<SegmentMetric> segment_metrics(Db& db, int64_t run) {
+  // From the table itself, in recording order (the groups' display order); these are final values.
+  Stmt s = db.prepare("SELECT m.step, coalesce(m.split, ''), m.key, m.value FROM metrics m JOIN steps st"
+                      " ON st.run_id = m.run_id AND st.step = m.step WHERE m.run_id = ? AND st.type = 'evaluate'"
+                      " AND m.iteration IS NULL"
+                      " AND (m.key GLOB '*.*=*' OR m.key GLOB 'adverse_impact_ratio.*' OR m.key GLOB 'tpr_difference.*'"
+                      " OR m.key GLOB 'fpr_difference.*' OR m.key GLOB 'ece_difference.*') ORDER BY m.step, m.rowid");
+  s.bind(1, run);
+  std::vector<SegmentMetric> out;
+  std::map<std::string, size_t> seen;  // step|split|key -> position: a later value replaces an earlier one
+  while (s.step()) {
+    std::string key = s.text(2);
+    std::string id = s.text(0) + "|" + s.text(1) + "|" + key;
+    size_t dot = key.find('.');
+    std::string rest = key.substr(dot + 1);
+    size_t eq = rest.find('=');
+    SegmentMetric m{s.text(0), s.text(1), key.substr(0, dot), rest, "", s.real(3)};
+    if (eq != std::string::npos && key.find("_difference.") == std::string::npos && key.rfind("adverse_impact_ratio.", 0) != 0) {
+      m.column = rest.substr(0, eq);
+      m.group = rest.substr(eq + 1);
+    }
+    auto it = seen.find(id);
+    if (it != seen.end()) {
+      out[it->second] = m;
+      continue;
+    }
+    seen[id] = out.size();
+    out.push_back(m);
+  }
+  return out;
+}
+
 std::vector<std::string> steps_of_type(Db& db, int64_t run, const std::string& type) {
   Stmt s = db.prepare("SELECT step FROM steps WHERE run_id = ? AND type = ? ORDER BY step");
   s.bind(1, run).bind(2, type);

@@ -47,6 +47,14 @@ std::vector<Importance> gain_importances(Db& db, int64_t run);
 // The mean |contribution| per column (the reason codes' global importance), per evaluate step.
 std::vector<Importance> contribution_importances(Db& db, int64_t run);
 
+// What an evaluate step's segments: and fairness: recorded: METRIC.COLUMN=GROUP (group set) and
+// MEASURE.COLUMN (fairness measures, group empty), latest values, in recording order.
+struct SegmentMetric {
+  std::string step, split, metric, column, group;
+  double value = 0;
+};
+std::vector<SegmentMetric> segment_metrics(Db& db, int64_t run);
+
 std::vector<std::string> steps_of_type(Db& db, int64_t run, const std::string& type);
 
 struct DriftRow {

@@ -107,7 +107,7 @@ TEST_CASE("gate conditions and metric names are checked before running") {
         "p.yaml:3:35: step 'e': gate condition must be text like \">= 0.75\" or \">= champion - 0.005\" (operators >=, >, <=, <, ==), got string 'at least 0.7'");
   CHECK(error_of("pipeline: x\nsteps:\n  e: {type: evaluate, metrics: [auc, acuracy]}\n") ==
         "p.yaml:3:38: step 'e': unknown metric 'acuracy' (did you mean 'accuracy'?); known metrics: "
-        "auc, pr_auc, logloss, ks, brier, accuracy, precision, recall, f1, gini, precision_at_k, recall_at_k, card_precision_at_k, rmse, mae, r2, mlogloss, macro_auc");
+        "auc, pr_auc, logloss, ks, brier, ece, accuracy, precision, recall, f1, gini, precision_at_k, recall_at_k, card_precision_at_k, rmse, mae, r2, mlogloss, macro_auc");
 }
 
 TEST_CASE("transform specs are checked per op") {
