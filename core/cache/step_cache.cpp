@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/data/npy.h"
+#include "core/model/calibrated_model.h"
 #include "core/sequences/sequence_io.h"
 #include "core/util/atomic_file.h"
 #include "core/util/crash_point.h"
@@ -214,7 +215,7 @@ std::optional<Flow> StepCache::load(const CacheEntry& entry, const Flow& in, std
       RemoveOnExit dir(temp_sibling(layout_.tmp() / "model"));
       fs::create_directories(dir.path());
       objects_.copy_out(named.at("model/" + name), dir.path() / name);
-      m->model = trainer_registry().get(m->trainer).load(dir.path() / name, info.value("config", json::object()));
+      m->model = load_model(trainer_registry().get(m->trainer), dir.path() / name, info.value("config", json::object()));
       out.model = m;
     }
     if (parts.contains("sequences")) out.sequences = load_sequences(under("sequences/"));

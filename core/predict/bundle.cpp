@@ -8,6 +8,7 @@
 #include "core/data/label.h"
 #include "core/data/sources.h"
 #include "core/features/transforms.h"
+#include "core/model/calibrated_model.h"
 #include "core/util/atomic_file.h"
 #include "core/util/crash_point.h"
 #include "core/util/error.h"
@@ -97,7 +98,7 @@ LoadedBundle load_bundle(const fs::path& dir) {
   }
   b.preprocess = json::parse(read_file(dir / "preprocess.json"));
   const Trainer& t = trainer_registry().get(b.manifest["trainer"].get<std::string>());
-  b.model = t.load(dir / b.manifest["model_file"].get<std::string>(), b.manifest.value("model_config", json::object()));
+  b.model = load_model(t, dir / b.manifest["model_file"].get<std::string>(), b.manifest.value("model_config", json::object()));
   return b;
 }
 

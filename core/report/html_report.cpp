@@ -102,6 +102,7 @@ struct Scored {
   int64_t run = 0;
   std::string step, split, note;
   std::vector<double> y, score;
+  std::vector<double> uncalibrated;  // a calibrated model's scores before calibration
   // A multi-class model's predictions (columns LABEL, class, score_*): the confusion matrix.
   std::vector<std::string> classes;
   std::vector<std::vector<size_t>> confusion;  // [true][predicted]
@@ -136,11 +137,14 @@ std::vector<Scored> evaluated(Db& db, int64_t run) {
           if (a < sc.classes.size() && b < sc.classes.size()) ++sc.confusion[a][b];
         }
       } else if (t.cols() >= 2) {
-        const Column& label = t.col(t.cols() - 2);
-        const Column& score = t.col(t.cols() - 1);
+        bool calibrated = t.col(t.cols() - 1).name == "uncalibrated_score" && t.cols() >= 3;
+        size_t last = calibrated ? t.cols() - 2 : t.cols() - 1;  // the score column
+        const Column& label = t.col(last - 1);
+        const Column& score = t.col(last);
         for (size_t r = 0; r < t.rows(); ++r) {
           sc.y.push_back(label.as_double(r));
           sc.score.push_back(score.as_double(r));
+          if (calibrated) sc.uncalibrated.push_back(t.col(t.cols() - 1).as_double(r));
         }
       }
     }
@@ -206,7 +210,11 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
     roc.push_back({name + "  AUC " + format_fixed(roc_auc(sc.y, sc.score), 4), r.x, r.y, "", false});
     pr.push_back({name + "  AP " + format_fixed(pr_auc(sc.y, sc.score), 4), p.x, p.y, "", false});
     Curve c = calibration_curve(sc.y, sc.score, 10);
-    cal.push_back({name, c.x, c.y, "", false});
+    cal.push_back({name + (sc.uncalibrated.empty() ? "" : " calibrated"), c.x, c.y, "", false});
+    if (!sc.uncalibrated.empty()) {
+      Curve u = calibration_curve(sc.y, sc.uncalibrated, 10);
+      cal.push_back({name + " before calibration", u.x, u.y, "", false});
+    }
     ClassHistogram h = score_histogram(sc.y, sc.score, 30);
     ChartSpec hs{"score by class: " + name, "score", "share"};
     hists += histogram_chart(hs, h.edges, {ChartSeries{"negative (0)", {}, h.negative, "#1f77b4", false},

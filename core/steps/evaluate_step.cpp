@@ -9,6 +9,7 @@
 #include "core/metrics/gate.h"
 #include "core/metrics/metrics.h"
 #include "core/metrics/weighted_metrics.h"
+#include "core/model/calibrated_model.h"
 #include "core/predict/explain.h"
 #include "core/predict/predict.h"
 #include "core/store/model_registry.h"
@@ -267,6 +268,22 @@ Flow run_evaluate(StepContext& ctx) {
     line += (line.empty() ? "" : "  ") + name + " " + format_fixed(v, 4);
   }
   ctx.metric("rows", double(rows.size()), on);
+  // A calibrated model: Brier and ECE before and after, and the uncalibrated scores beside.
+  std::vector<double> uncalibrated;
+  if (const CalibratedModel* cm = as_calibrated(*tm.model)) {
+    uncalibrated = tm.sequence ? cm->base().predict_sequences(*ctx.input.sequences, ctx.input.sequences->samples_of(uint8_t(split_from_name(on))))
+                               : cm->base().predict(build_matrix(f, tm.features, rows));
+    for (const char* m : {"brier", "ece"}) {
+      if (!ev->metrics.contains(m)) {
+        ev->metrics[m] = metric_of(m, score);
+        ctx.metric(m, ev->metrics[m].get<double>(), on);
+      }
+      ev->metrics[std::string("uncalibrated.") + m] = metric_of(m, uncalibrated);
+      ctx.metric(std::string("uncalibrated.") + m, ev->metrics[std::string("uncalibrated.") + m].get<double>(), on);
+    }
+    line += "  (" + cm->calibrator().method() + "; uncalibrated brier " + format_fixed(ev->metrics["uncalibrated.brier"].get<double>(), 4) +
+            ", ece " + format_fixed(ev->metrics["uncalibrated.ece"].get<double>(), 4) + ")";
+  }
   {
     SegmentScores seg;
     seg.rows = &rows;
@@ -340,6 +357,7 @@ Flow run_evaluate(StepContext& ctx) {
   } else {
     header.push_back("score");
   }
+  if (!uncalibrated.empty()) header.push_back("uncalibrated_score");
   CsvWriter w(header);
   std::vector<size_t> predicted = multi ? predicted_classes(score, k) : std::vector<size_t>{};
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -352,6 +370,7 @@ Flow run_evaluate(StepContext& ctx) {
     } else {
       fields.push_back(format_double(y[i]));
       fields.push_back(format_double(score[i]));
+      if (!uncalibrated.empty()) fields.push_back(format_double(uncalibrated[i]));
     }
     w.row(fields);
   }

@@ -7,7 +7,7 @@ namespace mlpipe {
 const std::vector<StepType>& step_types() {
   static const std::vector<StepType> table = {
       ingest_step_type(), filter_step_type(), join_step_type(), split_step_type(), features_step_type(),
-      sequences_step_type(), train_step_type(), evaluate_step_type(), export_step_type(),
+      sequences_step_type(), train_step_type(), calibrate_step_type(), evaluate_step_type(), export_step_type(),
       drift_step_type(),
   };
   return table;

@@ -18,6 +18,7 @@ StepType sequences_step_type();
 StepType drift_step_type();
 StepType filter_step_type();
 StepType join_step_type();
+StepType calibrate_step_type();
 
 // `where:` conditions, shared by the filter step and ingest (core/steps/filter_step.cpp).
 const char* where_help();
