@@ -17,7 +17,8 @@ namespace {
 const Schema& top_schema() {
   static const Schema s = {
       {"pipeline", Kind::kString, true, {}, "the pipeline's name, used to group its runs"},
-      {"description", Kind::kString, false, {}, "free text"},
+      {"description", Kind::kString, false, {}, "free text: what the model is for (the model card's intended use)"},
+      {"limitations", Kind::kStrings, false, {}, "known limits of the model, listed on its model card (mlpipe report --card)"},
       {"seed", Kind::kInt, false, {}, "seed for every random choice (default 0)"},
       {"params", Kind::kMap, false, {}, "values that ${params.NAME} refers to; --set params.NAME=v"},
       {"steps", Kind::kMap, true, {}, "the steps, each a map with a 'type'"},

@@ -9,6 +9,8 @@
 #include "core/data/csv_reader.h"
 #include "core/metrics/curves.h"
 #include "core/metrics/metrics.h"
+#include "core/report/html_parts.h"
+#include "core/report/segment_tables.h"
 #include "core/report/svg_chart.h"
 #include "core/store/run_compare.h"
 #include "core/store/report_queries.h"
@@ -21,45 +23,6 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
-const char* kStyle = R"css(
-body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1500px; }
-h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 28px; }
-h3 { font-size: 15px; margin: 14px 0 6px; }
-table { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.differs td { background: #fff6db; }
-.charts { display: flex; flex-wrap: wrap; gap: 12px; }
-.chart { border: 1px solid #eee; background: #fff; }
-.status-ok { color: #1a7f37; } .status-failed, .status-gate_failed, .status-interrupted { color: #c62828; }
-pre { background: #f7f7f7; padding: 8px; font-size: 12px; overflow-x: auto; }
-.note { color: #777; font-size: 12px; }
-)css";
-
-std::string cell_text(const json& v) {
-  if (v.is_null()) return "";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return format_double(v.get<double>());
-  return v.dump();
-}
-
-std::string run_label(int64_t run) { return "run " + std::to_string(run); }
-
-std::string table_html(const QueryResult& r, size_t skip_column = SIZE_MAX) {
-  std::string out = "<table><tr>";
-  for (size_t c = 0; c < r.columns.size(); ++c)
-    if (c != skip_column) out += "<th>" + html_escape(r.columns[c]) + "</th>";
-  out += "</tr>";
-  for (const auto& row : r.rows) {
-    bool differs = skip_column == SIZE_MAX && row.size() > 1 && row[1] == "*";
-    out += differs ? "<tr class=\"differs\">" : "<tr>";
-    for (size_t c = 0; c < row.size(); ++c)
-      if (c != skip_column)
-        out += std::string(row[c].is_number() ? "<td class=\"num\">" : "<td>") + html_escape(cell_text(row[c])) + "</td>";
-    out += "</tr>";
-  }
-  return out + "</table>";
-}
 
 // Learning curves: one chart per (step, metric), a line per split (and per run when comparing).
 std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
@@ -282,66 +245,15 @@ std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
   return out;
 }
 
-// Segments and fairness of each evaluate step: the fairness measures per protected column (the
-// four-fifths rule beside the adverse impact ratio), then every metric per group.
+// Segments and fairness of each evaluate step (core/report/segment_tables.h).
 std::string segments_section(Db& db, const std::vector<int64_t>& runs) {
   std::string out;
-  auto fixed = [](double v) { return json(format_fixed(v, 4)); };
-  for (int64_t run : runs) {
-    std::vector<SegmentMetric> all = segment_metrics(db, run);
-    std::vector<std::string> steps;
-    for (const auto& m : all)
-      if (std::find(steps.begin(), steps.end(), m.step) == steps.end()) steps.push_back(m.step);
-    for (const auto& step : steps) {
-      std::string title = (runs.size() > 1 ? run_label(run) + " " : std::string()) + step;
-      QueryResult fair;
-      fair.columns = {"protected column", "adverse impact ratio", "four-fifths rule", "TPR difference", "FPR difference", "ECE difference"};
-      std::vector<std::string> columns;  // segment columns, in order
-      std::map<std::string, std::map<std::string, double>> measures;
-      std::string split;
-      for (const auto& m : all) {
-        if (m.step != step) continue;
-        split = m.split;
-        if (m.group.empty()) measures[m.column][m.metric] = m.value;
-        if (std::find(columns.begin(), columns.end(), m.column) == columns.end()) columns.push_back(m.column);
-      }
-      out += "<h3>" + html_escape(title) + (split.empty() ? "" : " (" + html_escape(split) + ")") + "</h3>";
-      for (const auto& c : columns) {
-        if (!measures.count(c)) continue;
-        auto& v = measures[c];
-        auto cell = [&](const char* k) { return v.count(k) ? fixed(v[k]) : json(); };
-        json rule = v.count("adverse_impact_ratio") ? json(v["adverse_impact_ratio"] >= 0.8 ? "passes (>= 0.8)" : "FAILS (< 0.8)") : json();
-        fair.rows.push_back({c, cell("adverse_impact_ratio"), rule, cell("tpr_difference"), cell("fpr_difference"), cell("ece_difference")});
-      }
-      if (!fair.rows.empty())
-        out += "<p class=\"note\">Fairness at the step's threshold: the adverse impact ratio is the lowest group's favourable-decision "
-               "rate over the highest's; the differences are the largest minus the smallest group value.</p>" + table_html(fair);
-      for (const auto& c : columns) {
-        std::vector<std::string> metric_names, groups;
-        std::map<std::string, std::map<std::string, double>> cells;  // group -> metric -> value
-        for (const auto& m : all) {
-          if (m.step != step || m.column != c || m.group.empty()) continue;
-          if (std::find(groups.begin(), groups.end(), m.group) == groups.end()) groups.push_back(m.group);
-          if (std::find(metric_names.begin(), metric_names.end(), m.metric) == metric_names.end()) metric_names.push_back(m.metric);
-          cells[m.group][m.metric] = m.value;
-        }
-        if (groups.empty()) continue;
-        QueryResult t;
-        t.columns = {c};
-        for (const auto& n : metric_names) t.columns.push_back(n);
-        for (const auto& g : groups) {
-          std::vector<json> row = {g};
-          for (const auto& n : metric_names) {
-            bool has = cells[g].count(n) > 0;
-            bool count = n == "rows" || n == "positives";
-            row.push_back(!has ? json() : count ? json(int64_t(cells[g][n])) : fixed(cells[g][n]));
-          }
-          t.rows.push_back(row);
-        }
-        out += table_html(t);
-      }
+  for (int64_t run : runs)
+    for (const SegmentTables& st : segment_tables(db, run)) {
+      out += "<h3>" + html_escape((runs.size() > 1 ? run_label(run) + " " : std::string()) + st.title) + "</h3>";
+      if (!st.fairness.rows.empty()) out += "<p class=\"note\">" + html_escape(kFairnessNote) + "</p>" + table_html(st.fairness);
+      for (const auto& t : st.by_column) out += table_html(t);
     }
-  }
   return out;
 }
 
@@ -386,6 +298,23 @@ std::string backtest_section(Db& db, const std::vector<int64_t>& runs) {
 
 }  // namespace
 
+std::string reliability_chart(Db& db, int64_t run) {
+  std::vector<ChartSeries> cal;
+  for (const auto& sc : evaluated(db, run)) {
+    if (!sc.note.empty() || !sc.classes.empty() || !is_binary(sc.y)) continue;
+    std::string name = sc.step + (sc.split.empty() ? "" : " (" + sc.split + ")");
+    Curve c = calibration_curve(sc.y, sc.score, 10);
+    cal.push_back({name + (sc.uncalibrated.empty() ? "" : " calibrated"), c.x, c.y, "", false});
+    if (!sc.uncalibrated.empty()) {
+      Curve u = calibration_curve(sc.y, sc.uncalibrated, 10);
+      cal.push_back({name + " before calibration", u.x, u.y, "", false});
+    }
+  }
+  if (cal.empty()) return "";
+  ChartSpec cs{"calibration (10 bins)", "mean predicted probability", "observed rate", 0.0, 1.0, 0.0, 1.0, true};
+  return line_chart(cs, cal);
+}
+
 std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   std::string title;
   {
@@ -395,7 +324,7 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
       for (size_t i = 0; i < runs.size(); ++i) title += (i ? ", " : "") + std::to_string(runs[i]);
   }
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
-                    "</title><style>" + kStyle + "</style></head><body>\n<h1>" + html_escape(title) + "</h1>\n";
+                    "</title><style>" + std::string(report_style()) + "</style></head><body>\n<h1>" + html_escape(title) + "</h1>\n";
 
   out += "<h2>Runs</h2>";
   QueryResult summary;

@@ -11,5 +11,8 @@
 namespace mlpipe {
 
 std::string build_report(Db& db, const std::vector<int64_t>& runs);
+// The reliability curve of each binary evaluate step of a run (before and after calibration when
+// calibrated), as one inline SVG chart; "" when there is none.
+std::string reliability_chart(Db& db, int64_t run);
 
 }  // namespace mlpipe

@@ -219,7 +219,7 @@ json record_segments(StepContext& ctx, const Frame& scored, const SegmentScores&
         record(ctx, out, "favorable_rate" + suffix, g.favorable_rate, on);
         record(ctx, out, "tpr" + suffix, g.tpr, on);
         record(ctx, out, "fpr" + suffix, g.fpr, on);
-        record(ctx, out, "ece" + suffix, g.ece, on);
+        if (std::find(s.metrics.begin(), s.metrics.end(), "ece") == s.metrics.end()) record(ctx, out, "ece" + suffix, g.ece, on);
         for (double v : {g.favorable_rate, g.tpr, g.fpr, g.ece}) row.push_back(std::isnan(v) ? "" : format_double(v));
       } else if (!fair.empty()) {
         for (int k = 0; k < 4; ++k) row.push_back("");

@@ -12,9 +12,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace mlpipe {
-namespace {
-
-QueryResult query(Db& db, const std::string& sql, int64_t run) {
+QueryResult query_for_run(Db& db, const std::string& sql, int64_t run) {
   Stmt s = db.prepare(sql);
   s.bind(1, run);
   QueryResult r;
@@ -28,6 +26,8 @@ QueryResult query(Db& db, const std::string& sql, int64_t run) {
   return r;
 }
 
+namespace {
+QueryResult query(Db& db, const std::string& sql, int64_t run) { return query_for_run(db, sql, run); }
 }  // namespace
 
 QueryResult run_overview(Db& db, int64_t run) {

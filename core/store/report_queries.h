@@ -12,6 +12,9 @@
 
 namespace mlpipe {
 
+// Any SELECT with one parameter, the run id; cells are null, integer, real or text.
+QueryResult query_for_run(Db& db, const std::string& sql, int64_t run);
+
 // One row: pipeline, status, started_at, duration_s, exit_code, git, config_hash, seed, user,
 // host, mlpipe_version, error.
 QueryResult run_overview(Db& db, int64_t run);
