@@ -203,6 +203,24 @@ ModelCard build_model_card(Db& db, int64_t run) {
   return card;
 }
 
+namespace {
+// Escaped text with `code` spans set as <code>.
+std::string html_text(const std::string& t) {
+  std::string e = html_escape(t), out;
+  bool open = false;
+  for (char c : e) {
+    if (c == '`') {
+      out += open ? "</code>" : "<code>";
+      open = !open;
+    } else {
+      out += c;
+    }
+  }
+  if (open) out += "</code>";
+  return out;
+}
+}  // namespace
+
 std::string card_html(const ModelCard& card) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(card.title) +
                     "</title><style>" + std::string(report_style()) + "</style></head><body>\n<h1>" + html_escape(card.title) + "</h1>\n";
@@ -213,9 +231,9 @@ std::string card_html(const ModelCard& card) {
       else if (!b.html.empty()) out += "<div class=\"charts\">" + b.html + "</div>\n";
       else if (!b.items.empty()) {
         out += "<ul>";
-        for (const auto& i : b.items) out += "<li>" + html_escape(i) + "</li>";
+        for (const auto& i : b.items) out += "<li>" + html_text(i) + "</li>";
         out += "</ul>\n";
-      } else out += "<p>" + html_escape(b.text) + "</p>\n";
+      } else out += "<p>" + html_text(b.text) + "</p>\n";
     }
   }
   return out + "<p class=\"note\">Written by mlpipe from the run store. Self-contained: no scripts, no network.</p>\n</body></html>\n";

@@ -183,7 +183,7 @@ json record_segments(StepContext& ctx, const Frame& scored, const SegmentScores&
   if (!fair.empty())
     for (const char* m : {"favorable_rate", "tpr", "fpr", "ece"}) header.push_back(m);
   CsvWriter csv(header);
-  std::set<std::string> undefined;
+  std::map<std::string, std::vector<std::string>> undefined;  // group -> metrics undefined in it
   for (const auto& spec : specs) {
     std::vector<std::string> order;
     std::vector<std::string> group = groups_of(spec, raw.get(), scored, *s.rows, order);
@@ -210,7 +210,7 @@ json record_segments(StepContext& ctx, const Frame& scored, const SegmentScores&
         try {
           v = s.metric_on(m, at);
         } catch (const StepError&) {
-          undefined.insert(m + suffix);  // e.g. auc in a group with one class
+          undefined[suffix.substr(1)].push_back(m);  // e.g. auc in a group with one class
         }
         record(ctx, out, m + suffix, v, on);
         row.push_back(std::isnan(v) ? "" : format_double(v));
@@ -233,8 +233,11 @@ json record_segments(StepContext& ctx, const Frame& scored, const SegmentScores&
       record(ctx, out, "ece_difference." + spec.column, fs.ece_difference, on);
     }
   }
-  if (!undefined.empty())
-    ctx.log("undefined in their group (not recorded): " + join(std::vector<std::string>(undefined.begin(), undefined.end()), ", "));
+  if (!undefined.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& entry : undefined) parts.push_back(entry.first + " (" + join(entry.second, ", ") + ")");
+    ctx.log("not recorded, undefined in a group with one class: " + join(parts, "; "));
+  }
   std::filesystem::create_directories(ctx.outdir);
   csv.save(ctx.outdir / "segments.csv");
   ctx.artifact("segments.csv", ctx.outdir / "segments.csv");
