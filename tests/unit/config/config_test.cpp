@@ -51,7 +51,7 @@ TEST_CASE("wrong kinds and bad choices point at the value") {
         "'stratifed' (did you mean 'stratified'?)");
   CHECK(error_of("pipeline: x\nsteps:\n  s: {type: splitt}\n") ==
         "p.yaml:3:13: step 's': unknown step type 'splitt' (did you mean 'split'?); known types: "
-        "ingest, filter, join, split, features, sequences, train, evaluate, export, drift");
+        "ingest, filter, join, split, features, sequences, train, calibrate, evaluate, export, drift");
 }
 
 TEST_CASE("duplicate keys are errors") {
