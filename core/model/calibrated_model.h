@@ -25,6 +25,9 @@ class CalibratedModel : public Model {
   std::vector<double> contributions(const FeatureMatrix& x) const override { return base_->contributions(x); }
   std::vector<double> margins(const FeatureMatrix& x) const override { return base_->margins(x); }
   bool explains() const override { return base_->explains(); }
+  std::vector<double> sequence_contributions(const SequenceSet& d, const std::vector<uint32_t>& s) const override {
+    return base_->sequence_contributions(d, s);
+  }
   void save(const std::filesystem::path& file) const override { base_->save(file); }
   std::string file_name() const override { return base_->file_name(); }
   nlohmann::json summary() const override;

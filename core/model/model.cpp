@@ -13,6 +13,10 @@ std::vector<double> Model::contributions(const FeatureMatrix&) const {
   throw StepError("the " + trainer() + " model gives no per-feature contributions (reason codes need a tree model: trainer xgboost)");
 }
 
+std::vector<double> Model::sequence_contributions(const SequenceSet&, const std::vector<uint32_t>&) const {
+  throw StepError("the " + trainer() + " model gives no per-input attributions of sequences");
+}
+
 std::vector<double> Model::margins(const FeatureMatrix&) const {
   throw StepError("the " + trainer() + " model gives no margins");
 }

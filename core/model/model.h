@@ -72,6 +72,13 @@ class Model {
   // The untransformed score per row (log-odds for a binary model), per class for a multi-class one.
   virtual std::vector<double> margins(const FeatureMatrix& x) const;
   virtual bool explains() const { return false; }  // contributions() and margins() work
+  // Sequence models: integrated gradients of the first head's margin (logit for bce) per input
+  // of the window (each numeric feature, then each categorical's embedding), summed over its
+  // events, from an all-zero baseline (the standardized inputs' training mean, no category):
+  // samples x (features + categoricals + 2) values, the attributions, then the baseline's
+  // margin (bias) and the margin. An approximation: the attributions add up to margin - bias
+  // only up to the integration error. The default throws StepError.
+  virtual std::vector<double> sequence_contributions(const SequenceSet& data, const std::vector<uint32_t>& samples) const;
   // Sequence models score samples of a SequenceSet (first head; probabilities for bce heads).
   virtual std::vector<double> predict_sequences(const SequenceSet& data,
                                                 const std::vector<uint32_t>& samples) const;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/flow/sequence_set.h"
 #include "core/util/error.h"
 
 using nlohmann::json;
@@ -68,6 +69,49 @@ Explanation explain_rows(const Model& m, const FeatureMatrix& x, const std::vect
     for (size_t j = 0; j < x.cols; ++j) out[slot[j]] += row[j];
     e.bias[r] = row[x.cols];
     e.margin[r] = margin[r * classes + c];
+  }
+  return e;
+}
+
+namespace {
+// The reason columns' slots and names for per-input reasons.
+std::vector<size_t> slots_of(const std::vector<std::string>& reasons, std::vector<std::string>& columns) {
+  std::map<std::string, size_t> index;
+  std::vector<size_t> slot(reasons.size());
+  for (size_t j = 0; j < reasons.size(); ++j) {
+    auto it = index.find(reasons[j]);
+    if (it == index.end()) {
+      it = index.emplace(reasons[j], columns.size()).first;
+      columns.push_back(reasons[j]);
+    }
+    slot[j] = it->second;
+  }
+  return slot;
+}
+}  // namespace
+
+std::vector<std::string> sequence_inputs(const SequenceSet& s) {
+  std::vector<std::string> out = s.numeric_names;
+  out.insert(out.end(), s.categorical_names.begin(), s.categorical_names.end());
+  return out;
+}
+
+Explanation explain_sequence_samples(const Model& m, const SequenceSet& s, const std::vector<uint32_t>& samples,
+                                     const std::vector<std::string>& reasons) {
+  size_t inputs = s.features() + s.categoricals();
+  if (reasons.size() != inputs)
+    throw StepError("reason codes: " + std::to_string(reasons.size()) + " reason columns for " + std::to_string(inputs) + " inputs");
+  Explanation e;
+  e.rows = samples.size();
+  std::vector<size_t> slot = slots_of(reasons, e.columns);
+  std::vector<double> attr = m.sequence_contributions(s, samples);
+  size_t width = inputs + 2;
+  e.values.assign(e.rows * e.columns.size(), 0.0);
+  for (size_t r = 0; r < e.rows; ++r) {
+    const double* row = attr.data() + r * width;
+    for (size_t j = 0; j < inputs; ++j) e.values[r * e.columns.size() + slot[j]] += row[j];
+    e.bias.push_back(row[inputs]);
+    e.margin.push_back(row[inputs + 1]);
   }
   return e;
 }

@@ -27,6 +27,13 @@ struct Explanation {
 Explanation explain_rows(const Model& m, const FeatureMatrix& x, const std::vector<std::string>& reasons,
                          const std::vector<size_t>* class_of_row = nullptr);
 
+// Explains samples of a sequence model (integrated gradients, an approximation: see
+// Model::sequence_contributions); `reasons` has one column per input, numeric then categorical.
+Explanation explain_sequence_samples(const Model& m, const SequenceSet& s, const std::vector<uint32_t>& samples,
+                                     const std::vector<std::string>& reasons);
+// A sequence set's inputs, numeric then categorical (the order of sequence_contributions).
+std::vector<std::string> sequence_inputs(const SequenceSet& s);
+
 struct Reason {
   std::string column;
   double contribution = 0;

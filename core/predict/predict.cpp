@@ -71,6 +71,11 @@ void add_explanation_header(std::vector<std::string>& header, const Explanation&
 
 void add_explanation_fields(std::vector<std::string>& row, const Explanation& e, size_t r, const PredictOptions& opt,
                             const nlohmann::json* texts) {
+  if (std::isnan(e.margin[r])) {  // an event a sequence model has no window for: no score, no reasons
+    size_t cells = opt.explain_all ? e.columns.size() + 2 : opt.explain * (texts ? 3 : 2);
+    row.insert(row.end(), cells, "");
+    return;
+  }
   if (opt.explain_all) {
     for (size_t j = 0; j < e.columns.size(); ++j) row.push_back(format_double(e.values[r * e.columns.size() + j]));
     row.push_back(format_double(e.bias[r]));
@@ -99,9 +104,8 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
   std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
   size_t k = classes.size();
   if (explaining) {
-    if (b.manifest.value("sequence", false))
-      throw ConfigError("--explain: reason codes of sequence models are not built yet; they work for tree models (trainer xgboost)");
-    if (!b.model->explains())
+    bool sequence = b.manifest.value("sequence", false);
+    if (!sequence && !b.model->explains())
       throw ConfigError("--explain: the " + b.model->trainer() + " model gives no per-feature contributions");
     std::vector<std::string> features = b.manifest["features"].get<std::vector<std::string>>();
     PreparedData prepared = prepare_for_prediction(data, b.preprocess, &features);
@@ -109,11 +113,33 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
     Frame f;
     f.table = std::move(prepared.table);
     std::vector<uint32_t> rows = f.rows_of(Split::kTrain);  // no split: every row
-    FeatureMatrix x = build_matrix(f, features, rows);
-    scores = b.model->predict(x);
-    std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
-    e = explain_rows(*b.model, x, reason_columns(b.preprocess.value("transforms", nlohmann::json::array()), features),
-                     k ? &predicted : nullptr);
+    nlohmann::json transforms = b.preprocess.value("transforms", nlohmann::json::array());
+    if (sequence) {  // integrated gradients over each event's window; rows without one stay empty
+      SequenceSet s = build_sequences(f, b.preprocess.at("sequences"), /*need_targets=*/false);
+      std::vector<uint32_t> samples(s.n);
+      for (size_t i = 0; i < s.n; ++i) samples[i] = uint32_t(i);
+      std::vector<double> by_sample = b.model->predict_sequences(s, samples);
+      Explanation es = explain_sequence_samples(*b.model, s, samples, reason_columns(transforms, sequence_inputs(s)));
+      scores.assign(rows.size(), std::nan(""));
+      e.columns = es.columns;
+      e.rows = rows.size();
+      e.values.assign(e.rows * e.columns.size(), 0.0);
+      e.bias.assign(e.rows, std::nan(""));
+      e.margin.assign(e.rows, std::nan(""));
+      for (size_t i = 0; i < s.n; ++i) {
+        size_t r = size_t(s.rows[i]);
+        scores[r] = by_sample[i];
+        std::copy(es.values.begin() + long(i * es.columns.size()), es.values.begin() + long((i + 1) * es.columns.size()),
+                  e.values.begin() + long(r * e.columns.size()));
+        e.bias[r] = es.bias[i];
+        e.margin[r] = es.margin[i];
+      }
+    } else {
+      FeatureMatrix x = build_matrix(f, features, rows);
+      scores = b.model->predict(x);
+      std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
+      e = explain_rows(*b.model, x, reason_columns(transforms, features), k ? &predicted : nullptr);
+    }
     std::string id = b.manifest.value("id", "");
     if (!id.empty() && f.table.find(id) >= 0)
       for (size_t r = 0; r < rows.size(); ++r) ids.push_back(f.table.at(id).text(r));

@@ -157,7 +157,7 @@ ModelCard build_model_card(Db& db, int64_t run) {
   {  // Reason codes
     CardSection s{"Reason codes: global importance", {}};
     if (importance.empty()) {
-      s.blocks.push_back(text("No contribution importance recorded (tree models record it in evaluate; sequence models have no reason codes yet)."));
+      s.blocks.push_back(text("No contribution importance recorded (evaluate records it for XGBoost and sequence models unless importance_rows: 0)."));
     } else {
       QueryResult t;
       t.columns = {"step", "column", "mean |contribution|"};

@@ -114,20 +114,28 @@ std::vector<double> score_with_champion(const StepContext& ctx, const ModelVersi
 }
 
 // Global importance that agrees with the reason codes: the mean |contribution| of each of the
-// user's columns (metrics importance.contribution.COLUMN), over at most `limit` rows spread
-// evenly over the split (TreeSHAP costs about trees x leaves x depth per row).
+// user's columns (metrics importance.contribution.COLUMN), over at most `limit` of the evaluated
+// `rows` (a sequence model's samples) spread evenly (TreeSHAP costs about trees x leaves x depth
+// per row; integrated gradients 32 forward and backward passes per sample).
 void record_contribution_importance(StepContext& ctx, const TrainedModel& tm, const Frame& f,
                                     const std::vector<uint32_t>& rows, const std::string& on) {
   size_t limit = size_t(get_int(ctx.cfg, "importance_rows", 2000));
-  if (limit == 0 || tm.sequence || !tm.model->explains() || !ctx.input.preprocess) return;
-  std::vector<uint32_t> picked;
+  bool sequence = tm.sequence && ctx.input.sequences && tm.trainer == "sequence";
+  if (limit == 0 || (!sequence && !tm.model->explains()) || (tm.sequence && !sequence) || !ctx.input.preprocess) return;
+  std::vector<uint32_t> picked;  // table rows, or a sequence model's samples
   size_t stride = (rows.size() + limit - 1) / limit;
   for (size_t i = 0; i < rows.size(); i += std::max<size_t>(1, stride)) picked.push_back(rows[i]);
-  FeatureMatrix x = build_matrix(f, tm.features, picked);
-  std::vector<size_t> predicted;
-  if (tm.task == Task::kMulticlass) predicted = predicted_classes(tm.model->predict(x), tm.model->classes());
-  Explanation e = explain_rows(*tm.model, x, reason_columns(ctx.input.preprocess->value("transforms", json::array()), tm.features),
-                               predicted.empty() ? nullptr : &predicted);
+  json transforms = ctx.input.preprocess->value("transforms", json::array());
+  Explanation e;
+  if (sequence) {
+    const SequenceSet& s = *ctx.input.sequences;
+    e = explain_sequence_samples(*tm.model, s, picked, reason_columns(transforms, sequence_inputs(s)));
+  } else {
+    FeatureMatrix x = build_matrix(f, tm.features, picked);
+    std::vector<size_t> predicted;
+    if (tm.task == Task::kMulticlass) predicted = predicted_classes(tm.model->predict(x), tm.model->classes());
+    e = explain_rows(*tm.model, x, reason_columns(transforms, tm.features), predicted.empty() ? nullptr : &predicted);
+  }
   std::vector<double> mean_abs = mean_abs_contributions(e);
   for (size_t j = 0; j < e.columns.size(); ++j) ctx.metric("importance.contribution." + e.columns[j], mean_abs[j], on);
   ctx.metric("importance.rows", double(picked.size()), on);
@@ -212,6 +220,7 @@ Flow run_evaluate(StepContext& ctx) {
       y.push_back(s.targets[0][i]);
     }
     score = tm.model->predict_sequences(s, samples);
+    record_contribution_importance(ctx, tm, f, samples, on);
   } else {
     rows = f.rows_of(split_from_name(on));
     if (rows.empty()) throw StepError(std::string("the '") + on + "' split is empty");

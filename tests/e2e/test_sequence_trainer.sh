@@ -23,6 +23,17 @@ awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $2; next }
          FNR > 1 { n++; if (p[$1] != $3) { bad++; if (bad < 5) print "differs:", $1, p[$1], $3 } }
          END { print n, "compared"; exit (bad > 0 || n == 0) }' preds.csv $(run_dir .mlpipe 1)/evaluate/predictions.csv \
   || fail "sequence predict differs from evaluate"
+# Reason codes by integrated gradients (an approximation): per event, the inputs' attributions
+# plus the baseline's margin come within 0.05 of the margin (32 steps), and the score is the
+# logistic of the margin; evaluate records the mean |attribution| per input.
+expect_exit 0 "$MLPIPE" predict out/seq-bundle events.csv --explain all -o why.csv
+assert_eq "$(head -1 why.csv)" "event_id,score,contribution.amount,contribution.log_time_gap,contribution.merchant,bias,margin" "explain all header"
+awk -F, 'NR > 1 && $NF != "" { n++; s = 0; for (i = 3; i < NF; ++i) s += $i; d = s - $NF; if (d < 0) d = -d; if (d > 0.05) bad++
+                              e = 1 / (1 + exp(-$NF)) - $2; if (e < 0) e = -e; if (e > 1e-6) bad++ }
+         END { exit (bad > 0 || n < 700) }' why.csv || fail "integrated gradients do not add up to the margin"
+expect_exit 0 "$MLPIPE" predict out/seq-bundle events.csv --explain 1 -o why1.csv
+assert_eq "$(head -1 why1.csv)" "event_id,score,reason_1,contribution_1" "explain 1 header"
+assert_eq "$(sql $DB "SELECT count(*) FROM metrics WHERE run_id = 1 AND step = 'evaluate' AND key GLOB 'importance.contribution.*'")" 3 "importance per input"
 # Python's torch.load reads the weights as a plain state dict (when PyTorch is installed).
 if /usr/bin/python3 -c "import torch" 2>/dev/null; then
   n=$(/usr/bin/python3 -c "import torch; sd = torch.load('out/seq-bundle/model.pt'); print(len(sd), sorted(sd)[0])")

@@ -69,9 +69,20 @@ SeqNetImpl::SeqNetImpl(const SeqNetConfig& c) : cfg_(c) {
   out_ = register_module("heads", torch::nn::Linear(c.hidden, c.outputs()));
 }
 
+std::vector<torch::Tensor> SeqNetImpl::embed(const torch::Tensor& cat) {
+  std::vector<torch::Tensor> out;
+  for (size_t k = 0; k < embeddings_.size(); ++k) out.push_back(embeddings_[k]->forward(cat.select(2, int64_t(k))));
+  return out;
+}
+
 torch::Tensor SeqNetImpl::forward(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask) {
+  return forward_embedded(x, embed(cat), mask);
+}
+
+torch::Tensor SeqNetImpl::forward_embedded(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded,
+                                           const torch::Tensor& mask) {
   std::vector<torch::Tensor> parts = {x};
-  for (size_t k = 0; k < embeddings_.size(); ++k) parts.push_back(embeddings_[k]->forward(cat.select(2, int64_t(k))));
+  for (const auto& e : embedded) parts.push_back(e);
   torch::Tensor h = input_->forward(torch::cat(parts, 2));  // [B, T, H]
   h = h * mask.unsqueeze(2).to(h.dtype());                  // padding stays exactly zero
   torch::Tensor last;

@@ -31,6 +31,10 @@ class SeqNetImpl : public torch::nn::Module {
   explicit SeqNetImpl(const SeqNetConfig& c);
   // x [B, T, F] float, cat [B, T, C] long, mask [B, T] bool (true = event). Returns [B, outputs()] logits.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask);
+  // The categorical embeddings of cat [B, T, C]: one [B, T, embedding_dim] tensor per column.
+  std::vector<torch::Tensor> embed(const torch::Tensor& cat);
+  // forward() from embedded categoricals: integrated gradients differentiate through them.
+  torch::Tensor forward_embedded(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded, const torch::Tensor& mask);
 
  private:
   SeqNetConfig cfg_;

@@ -112,6 +112,60 @@ class TorchSeqModel : public Model {
     return out;
   }
 
+  // Integrated gradients (Sundararajan et al. 2017) of the first head's margin, midpoint rule
+  // in kSteps steps, in float64 like inference; see Model::sequence_contributions.
+  std::vector<double> sequence_contributions(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
+    constexpr int kSteps = 32;
+    torch::set_num_threads(int(std::max(1u, nthread_)));
+    SeqNet& net = inference_net();
+    Tensors all(s, heads_);
+    torch::Tensor x64 = all.x.to(torch::kFloat64);
+    size_t F = s.features(), C = s.categoricals(), width = F + C + 2;
+    std::vector<double> out;
+    out.reserve(samples.size() * width);
+    for (size_t b = 0; b < samples.size(); b += 256) {
+      std::vector<uint32_t> part(samples.begin() + b, samples.begin() + std::min(samples.size(), b + 256));
+      torch::Tensor idx = index_of(part);
+      torch::Tensor x = x64.index_select(0, idx), cat = all.cat.index_select(0, idx), mask = all.mask.index_select(0, idx);
+      std::vector<torch::Tensor> emb, zero_emb;
+      torch::Tensor margin, bias;
+      {
+        torch::NoGradGuard no_grad;
+        emb = net->embed(cat);
+        for (auto& e : emb) zero_emb.push_back(torch::zeros_like(e));
+        margin = net->forward_embedded(x, emb, mask).select(1, 0);
+        bias = net->forward_embedded(torch::zeros_like(x), zero_emb, mask).select(1, 0);
+      }
+      torch::Tensor gx = torch::zeros_like(x);
+      std::vector<torch::Tensor> ge = zero_emb;
+      for (int k = 0; k < kSteps; ++k) {
+        double a = (double(k) + 0.5) / double(kSteps);
+        std::vector<torch::Tensor> inputs = {(x * a).detach().requires_grad_(true)};
+        for (const auto& e : emb) inputs.push_back((e * a).detach().requires_grad_(true));
+        std::vector<torch::Tensor> scaled(inputs.begin() + 1, inputs.end());
+        torch::Tensor z = net->forward_embedded(inputs[0], scaled, mask).select(1, 0).sum();
+        std::vector<torch::Tensor> g = torch::autograd::grad({z}, inputs, {}, false, false, true);
+        if (g[0].defined()) gx += g[0];
+        for (size_t c = 0; c < emb.size(); ++c)
+          if (g[c + 1].defined()) ge[c] += g[c + 1];
+      }
+      torch::Tensor ax = (x * gx).sum(1) / double(kSteps);  // [B, F]
+      std::vector<torch::Tensor> ae;
+      for (size_t c = 0; c < emb.size(); ++c) ae.push_back((emb[c] * ge[c]).sum({1, 2}) / double(kSteps));  // [B]
+      ax = ax.contiguous();
+      margin = margin.contiguous();
+      bias = bias.contiguous();
+      for (size_t i = 0; i < part.size(); ++i) {
+        const double* row = ax.data_ptr<double>() + i * F;
+        out.insert(out.end(), row, row + F);
+        for (size_t c = 0; c < C; ++c) out.push_back(ae[c][int64_t(i)].item<double>());
+        out.push_back(bias[int64_t(i)].item<double>());
+        out.push_back(margin[int64_t(i)].item<double>());
+      }
+    }
+    return out;
+  }
+
   // A state dict in torch.save's format: Python's torch.load(path) returns {name: tensor}.
   void save(const fs::path& file) const override {
     c10::Dict<std::string, at::Tensor> dict;
