@@ -20,7 +20,7 @@ void add_predict(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", o->out, "Output CSV (default or -: standard output)");
   cmd->add_option("--explain", o->explain,
                   "Reason codes: K adds the K columns that raised each row's score most (reason_1, contribution_1, ...); "
-                  "all adds every column's contribution, the bias and the margin (tree models)");
+                  "all adds every column's contribution, the bias and the margin (XGBoost: exact TreeSHAP; sequence models: integrated gradients)");
   add_store_option(cmd, o->store);
   cmd->callback([o, &exit_code] {
     PredictOptions opt;
