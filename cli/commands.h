@@ -36,7 +36,7 @@ void add_store_option(CLI::App* cmd, std::string& store);
 // folder. It must exist (a store of the layout before stores is upgraded first); else ConfigError.
 StoreLayout existing_store(const std::string& flag);
 std::string version_text();
-// A query result as text: table, csv or json.
+// A query result as text: table, csv, json or markdown.
 std::string format_result(const QueryResult& r, const std::string& format);
 
 }  // namespace mlpipe::cli

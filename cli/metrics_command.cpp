@@ -9,7 +9,7 @@
 namespace mlpipe::cli {
 
 std::string format_result(const QueryResult& r, const std::string& format) {
-  return format == "csv" ? format_csv(r) : format == "json" ? format_json(r) : format_table(r);
+  return format == "csv" ? format_csv(r) : format == "json" ? format_json(r) : format == "markdown" ? format_markdown(r) : format_table(r);
 }
 
 void add_metrics(CLI::App& app, int& exit_code) {

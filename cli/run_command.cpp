@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "core/util/interrupt.h"
 #include "core/runner/runner.h"
+#include "core/store/run_labels.h"
 #include "core/util/error.h"
 
 namespace mlpipe::cli {
@@ -15,7 +16,8 @@ void add_run(CLI::App& app, int& exit_code) {
     unsigned jobs = 0, threads = 0;
     bool json = false, quiet = false, explain = false, dry_run = false, no_cache = false;
     std::vector<std::string> force;
-    std::string from, only;
+    std::string from, only, name;
+    std::vector<std::string> tags;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("run", "Run a pipeline and record it in the run store");
@@ -27,6 +29,8 @@ void add_run(CLI::App& app, int& exit_code) {
   cmd->add_option("-j,--jobs", o->jobs, "Independent steps run at once (default: number of cores)");
   cmd->add_option("--threads", o->threads, "Threads per step (default: number of cores)");
   cmd->add_flag("--json", o->json, "Print the outcome as JSON on stdout");
+  cmd->add_option("--name", o->name, "A name for the run: other commands take it in place of the run number (the newest run of that name)");
+  cmd->add_option("--tag", o->tags, "A tag KEY=VALUE (repeat for more): runs list --tag KEY=VALUE finds the run");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress lines");
   CLI::Option* force = cmd->add_option("--force", o->force,
                   "Run steps even when their cached outputs are up to date: all of them, or the one named")
@@ -34,7 +38,7 @@ void add_run(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", o->from, "Run this step and every step after it; reuse the ones before");
   cmd->add_option("--only", o->only, "Run only this step, on the cached outputs of the steps it needs");
   cmd->add_flag("--explain", o->explain, "Say why each step runs or is reused");
-  cmd->add_flag("-n,--dry-run", o->dry_run, "Decide and explain, but run nothing");
+  cmd->add_flag("--dry-run", o->dry_run, "Decide and explain, but run nothing");
   cmd->add_flag("--no-cache", o->no_cache, "Neither reuse nor save cached step outputs");
   cmd->callback([o, force, &exit_code] {
     RunOptions ro;
@@ -55,6 +59,11 @@ void add_run(CLI::App& app, int& exit_code) {
     ro.no_cache = o->no_cache;
     ro.from_step = o->from;
     ro.only_step = o->only;
+    if (!o->name.empty()) {
+      check_run_name(o->name);
+      ro.name = o->name;
+    }
+    for (const auto& t : o->tags) ro.tags.push_back(parse_tag(t));
     for (const auto& f : o->force)
       if (!f.empty()) ro.force_steps.push_back(f);
     if (force->count() > 0 && ro.force_steps.empty()) ro.force_all = true;  // bare --force

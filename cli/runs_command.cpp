@@ -1,7 +1,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/platform/environment.h"
+#include "core/store/run_labels.h"
+#include "core/store/run_store.h"
 #include "core/store/run_views.h"
+#include "core/store/runs_table.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
 
 namespace mlpipe::cli {
 
@@ -12,20 +18,81 @@ void add_runs(CLI::App& app, int& exit_code) {
   add_runs_compare(*runs, exit_code);
 
   struct ListOpts {
-    std::string store, pipeline;
-    int limit = 20;
+    std::string store, format = "table", columns;
+    RunsTableOptions t;
     bool json = false;
   };
   auto lo = std::make_shared<ListOpts>();
-  CLI::App* list = runs->add_subcommand("list", "Recent runs, newest first");
+  CLI::App* list = runs->add_subcommand("list", "The runs table: one row per run with its parameters and final metrics, newest first");
   add_store_option(list, lo->store);
-  list->add_option("--pipeline", lo->pipeline, "Only runs of this pipeline");
-  list->add_option("-n,--limit", lo->limit, "How many runs (default 20)");
-  list->add_flag("--json", lo->json, "JSON output");
+  list->add_option("--pipeline", lo->t.pipeline, "Only runs of this pipeline");
+  list->add_option("--status", lo->t.status, "Only runs that ended so: ok, failed, gate_failed, interrupted, running")
+      ->check(CLI::IsMember({"ok", "failed", "gate_failed", "interrupted", "running"}));
+  list->add_option("--since", lo->t.since, "Only runs started since a date (2026-11-30) or a duration ago (7d, 12h)");
+  list->add_option("--tag", lo->t.tags, "Only runs with this tag: KEY or KEY=VALUE (repeat: all of them)");
+  list->add_option("--filter", lo->t.filter, "Only runs where the expression holds, e.g. \"evaluate.auc > 0.78 and params.eta = 0.05\" (and, or)");
+  list->add_option("--sort", lo->t.sort, "Sort by a column: NAME, NAME:asc or NAME:desc (default: newest first)");
+  list->add_option("--columns", lo->columns, "Columns to show, comma-separated names or globs: run,status,params.*,evaluate.auc ('*': all)");
+  list->add_flag("--only-changed", lo->t.only_changed, "Leave out columns whose value is the same in every listed run");
+  list->add_option("-n,--limit", lo->t.limit, "How many runs (default 20; 0 for all)");
+  list->add_option("--format", lo->format, "table, csv, json or markdown")->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
+  list->add_flag("--json", lo->json, "JSON output (the same as --format json)");
+  list->footer("Examples:\n  mlpipe runs list --filter \"evaluate.auc > 0.78\" --sort evaluate.auc:desc -n 5\n"
+               "  mlpipe runs list --pipeline credit-default --only-changed --format markdown");
   list->callback([lo, &exit_code] {
     Db db = open_store_readonly(existing_store(lo->store).db());
-    QueryResult r = list_runs(db, lo->pipeline, lo->limit);
-    std::cout << (lo->json ? format_json(r) : format_table(r));
+    if (!lo->columns.empty()) lo->t.columns = split(lo->columns, ',');
+    QueryResult r = runs_table(db, lo->t);
+    std::string format = lo->json ? "json" : lo->format;
+    if (format == "table" || format == "markdown")  // people compare 4 decimals; csv and json keep every digit
+      for (auto& row : r.rows)
+        for (auto& c : row)
+          if (c.is_number_float() && format_double(c.get<double>()).size() > 8) c = format_fixed(c.get<double>(), 4);
+    std::cout << format_result(r, format);
+    exit_code = 0;
+  });
+
+  struct TagOpts {
+    std::string store, run;
+    std::vector<std::string> tags, remove;
+  };
+  auto to = std::make_shared<TagOpts>();
+  CLI::App* tag = runs->add_subcommand("tag", "Set or remove tags of a run (each change is recorded, with who made it)");
+  tag->add_option("run", to->run, "Run id, name, or 'latest'")->required();
+  tag->add_option("tags", to->tags, "KEY=VALUE to set");
+  tag->add_option("--remove", to->remove, "KEY to remove");
+  add_store_option(tag, to->store);
+  tag->footer("Example: mlpipe runs tag 12 ticket=RISK-42 reviewed=yes");
+  tag->callback([to, &exit_code] {
+    if (to->tags.empty() && to->remove.empty()) throw ConfigError("runs tag: give KEY=VALUE to set or --remove KEY");
+    std::vector<std::pair<std::string, std::string>> set;
+    for (const auto& t : to->tags) set.push_back(parse_tag(t));
+    for (const auto& k : to->remove) check_tag_key(k);
+    StoreLayout layout = existing_store(to->store);
+    RunStore store(layout.db());
+    int64_t id = resolve_run_id(store.db(), to->run);
+    for (const auto& [k, v] : set) store.tag_run(id, k, v, user_name());
+    for (const auto& k : to->remove) store.tag_run(id, k, std::nullopt, user_name());
+    std::cerr << "mlpipe: run " << id << ": " << set.size() << " tag(s) set, " << to->remove.size() << " removed\n";
+    exit_code = 0;
+  });
+
+  struct NoteOpts {
+    std::string store, run, text;
+  };
+  auto no = std::make_shared<NoteOpts>();
+  CLI::App* note = runs->add_subcommand("note", "Add a note to a run (notes are kept in order, never edited)");
+  note->add_option("run", no->run, "Run id, name, or 'latest'")->required();
+  note->add_option("text", no->text, "The note")->required();
+  add_store_option(note, no->store);
+  note->footer("Example: mlpipe runs note latest \"baseline for the Q4 review\"");
+  note->callback([no, &exit_code] {
+    if (no->text.empty() || no->text.size() > 10000) throw ConfigError("runs note: a note has 1 to 10,000 characters");
+    StoreLayout layout = existing_store(no->store);
+    RunStore store(layout.db());
+    int64_t id = resolve_run_id(store.db(), no->run);
+    store.add_note(id, no->text, user_name());
+    std::cerr << "mlpipe: note added to run " << id << "\n";
     exit_code = 0;
   });
 

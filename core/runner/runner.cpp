@@ -117,8 +117,9 @@ void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) 
 
 // The git state is recorded when git has answered (record_git), not here: the run starts at once.
 int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, unsigned nthread, unsigned jobs,
-                   const std::string& uid) {
+                   const std::string& uid, const RunOptions& opt) {
   RunInfo info;
+  info.name = opt.name;
   info.pipeline = p.name;
   info.pipeline_file = fs::absolute(p.file).lexically_normal().string();
   info.config_yaml = p.yaml_text;
@@ -133,6 +134,7 @@ int64_t create_run(RunStore& store, const Pipeline& p, const RunOutcome& out, un
   info.workdir = out.store.string();
   info.run_uid = uid;
   int64_t run = store.begin_run(info);
+  for (const auto& [key, value] : opt.tags) store.tag_run(run, key, value, info.user);
 
   KeyValues env = collect_environment(nthread, jobs);
   env.emplace_back("seed", std::to_string(p.seed));
@@ -254,7 +256,7 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
       if (!decisions[i].keep_from_resumed_run) store.clear_step_records(run, p.steps[i].name);
   } else {
     run_uid = new_uuid_v7();
-    run = create_run(store, p, out, nthread, jobs, run_uid);
+    run = create_run(store, p, out, nthread, jobs, run_uid, opt);
     if (opt.reproduces_run) store.set_reproduces(run, *opt.reproduces_run);
   }
   out.run_id = run;

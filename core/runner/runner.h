@@ -37,6 +37,8 @@ struct RunOptions {
   std::optional<int64_t> reproduces_run;       // recorded in runs.reproduces_run
   std::optional<std::filesystem::path> export_root;  // export steps write under here instead
   std::string until_step;    // run only this step and what it needs (a sweep trial's metric)
+  std::string name;          // run --name: how people refer to the run (runs show NAME)
+  std::vector<std::pair<std::string, std::string>> tags;  // run --tag KEY=VALUE
 };
 
 struct StepOutcome {

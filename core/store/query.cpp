@@ -99,8 +99,9 @@ std::string format_table(const QueryResult& r) {
     std::vector<std::string> line;
     for (size_t c = 0; c < row.size(); ++c) {
       std::string t = cell_text(row[c]);
-      if (auto nl = t.find('\n'); nl != std::string::npos) t = t.substr(0, nl) + "…";
-      if (t.size() > 60) t = t.substr(0, 57) + "...";
+      if (auto nl = t.find('\n'); nl != std::string::npos) t = t.substr(0, nl) + "...";
+      // Long cells keep both ends: paths and hashes that differ often differ at the end.
+      if (t.size() > 60) t = t.substr(0, 28) + "..." + t.substr(t.size() - 29);
       width[c] = std::max(width[c], t.size());
       line.push_back(std::move(t));
     }
@@ -120,6 +121,25 @@ std::string format_table(const QueryResult& r) {
   emit(rule, out);
   for (const auto& line : cells) emit(line, out);
   out += "(" + std::to_string(r.rows.size()) + (r.rows.size() == 1 ? " row)\n" : " rows)\n");
+  return out;
+}
+
+std::string format_markdown(const QueryResult& r) {
+  auto cell = [](const nlohmann::json& v) {
+    std::string out;
+    for (char c : cell_text(v)) out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+    return out;
+  };
+  std::string out = "|";
+  for (const auto& c : r.columns) out += " " + cell(c) + " |";
+  out += "\n|";
+  for (size_t i = 0; i < r.columns.size(); ++i) out += "---|";
+  out += "\n";
+  for (const auto& row : r.rows) {
+    out += "|";
+    for (const auto& v : row) out += " " + cell(v) + " |";
+    out += "\n";
+  }
   return out;
 }
 

@@ -23,6 +23,7 @@ QueryResult query_database(const std::filesystem::path& db_path, const std::stri
 
 std::string format_table(const QueryResult& r);
 std::string format_csv(const QueryResult& r);
+std::string format_markdown(const QueryResult& r);  // a GitHub-flavoured table
 std::string format_json(const QueryResult& r);  // an array of objects, one per row
 
 }  // namespace mlpipe

@@ -30,7 +30,7 @@ int64_t RunStore::begin_run(const RunInfo& r) {
   db_.prepare(
          "INSERT INTO runs(pipeline, pipeline_file, status, started_at, config_yaml, config_json,"
          " config_hash, overrides, seed, git_commit, git_dirty, host, user, mlpipe_version, pid,"
-         " heartbeat_at, workdir, run_uid) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         " heartbeat_at, workdir, run_uid, name) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, r.pipeline)
       .bind(2, r.pipeline_file)
       .bind(3, now)
@@ -48,8 +48,25 @@ int64_t RunStore::begin_run(const RunInfo& r) {
       .bind(15, now)
       .bind(16, r.workdir)
       .bind(17, r.run_uid.empty() ? new_uuid_v7() : r.run_uid)
+      .bind(18, r.name.empty() ? std::optional<std::string>() : std::optional<std::string>(r.name))
       .run();
   return db_.last_insert_rowid();
+}
+
+void RunStore::tag_run(int64_t run, const std::string& key, const std::optional<std::string>& value, const std::string& by) {
+  std::lock_guard<std::mutex> lock(mu_);
+  db_.prepare("INSERT INTO run_tag_events(run_id, key, value, at, by) VALUES (?,?,?,?,?)")
+      .bind(1, run)
+      .bind(2, key)
+      .bind(3, value)
+      .bind(4, now_iso())
+      .bind(5, by)
+      .run();
+}
+
+void RunStore::add_note(int64_t run, const std::string& note, const std::string& by) {
+  std::lock_guard<std::mutex> lock(mu_);
+  db_.prepare("INSERT INTO run_notes(run_id, at, by, note) VALUES (?,?,?,?)").bind(1, run).bind(2, now_iso()).bind(3, by).bind(4, note).run();
 }
 
 void RunStore::add_environment(int64_t run, const KeyValues& kv) {

@@ -23,6 +23,7 @@ struct RunInfo {
   std::optional<int64_t> git_dirty;
   std::string host, user, mlpipe_version, workdir;
   std::string run_uid;  // global id (UUIDv7; made here when empty); its files live under runs/<run_uid>/
+  std::string name;     // run --name; "" for none
   int64_t pid = 0;
 };
 
@@ -54,6 +55,10 @@ class RunStore {
   explicit RunStore(const std::filesystem::path& path);
 
   int64_t begin_run(const RunInfo& info);
+  // Tags are events: a value sets KEY (replacing what run_tags shows, keeping the old event),
+  // nullopt removes it. Notes are appended. `by` is who did it.
+  void tag_run(int64_t run, const std::string& key, const std::optional<std::string>& value, const std::string& by);
+  void add_note(int64_t run, const std::string& note, const std::string& by);
   void add_environment(int64_t run, const KeyValues& kv);
   void add_params(int64_t run, const std::string& step, const KeyValues& kv);
   void add_step(int64_t run, const std::string& step, const std::string& type);

@@ -93,28 +93,16 @@ int64_t resolve_run_id(Db& db, const std::string& ref) {
     id = std::stoll(ref, &used);
     if (used != ref.size()) throw std::invalid_argument(ref);
   } catch (const std::exception&) {
-    throw ConfigError("'" + ref + "' is not a run id (a number, a run's global id, or 'latest')");
+    // A run's name (run --name): the newest run of that name.
+    Stmt named = db.prepare("SELECT max(run_id) FROM runs WHERE name = ?");
+    named.bind(1, ref);
+    if (named.step() && !named.is_null(0)) return named.int64(0);
+    throw ConfigError("'" + ref + "' is not a run id (a number, a run's global id, a run's name, or 'latest')");
   }
   Stmt s = db.prepare("SELECT 1 FROM runs WHERE run_id = ?");
   s.bind(1, id);
   if (!s.step()) throw ConfigError("no run " + ref + " in " + db.path().string());
   return id;
-}
-
-QueryResult list_runs(Db& db, const std::string& pipeline, int limit) {
-  std::string sql =
-      "SELECT r.run_id AS run, r.pipeline, r.status, r.started_at, round(r.duration_s, 2) AS seconds,"
-      " (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id AND s.status IN ('ok','reused')) || '/' ||"
-      " (SELECT count(*) FROM steps s WHERE s.run_id = r.run_id) AS steps_ok,"
-      " coalesce(substr(r.git_commit, 1, 10) || CASE WHEN r.git_dirty THEN '+dirty' ELSE '' END, '') AS git,"
-      " coalesce(r.parent_run, '') AS parent, coalesce(r.error, '') AS error FROM runs r";
-  if (!pipeline.empty()) sql += " WHERE r.pipeline = '" + [&] {
-      std::string q;
-      for (char c : pipeline) q += c == '\'' ? std::string("''") : std::string(1, c);
-      return q;
-    }() + "'";
-  sql += " ORDER BY r.run_id DESC LIMIT " + std::to_string(limit);
-  return run_readonly_query(db, sql);
 }
 
 json run_details(Db& db, int64_t run) {
@@ -126,8 +114,10 @@ json run_details(Db& db, int64_t run) {
   };
   json runs = q("SELECT run_id, pipeline, pipeline_file, status, started_at, ended_at, duration_s,"
                 " exit_code, error, config_hash, overrides, seed, git_commit, git_dirty, host, user,"
-                " mlpipe_version, pid, workdir, run_uid FROM runs WHERE run_id = ?");
+                " mlpipe_version, pid, workdir, run_uid, name FROM runs WHERE run_id = ?");
   d["run"] = runs.at(0);
+  d["tags"] = q("SELECT key, value, at, by FROM run_tags WHERE run_id = ? ORDER BY key");
+  d["notes"] = q("SELECT at, by, note FROM run_notes WHERE run_id = ? ORDER BY note_id");
   d["steps"] = q("SELECT step, type, status, started_at, duration_s, fingerprint, reused_from_run, error"
                  " FROM steps WHERE run_id = ? ORDER BY coalesce(started_at, '9'), rowid");
   d["params"] = q("SELECT step, key, value FROM params WHERE run_id = ? ORDER BY step, key");
@@ -191,7 +181,14 @@ std::string format_run_details(const json& d) {
   const json& r = d["run"];
   std::string out;
   out += "run " + str(r["run_id"]) + "  " + str(r["pipeline"]) + "  " + str(r["status"]) + "\n";
+  if (!r["name"].is_null()) out += "  name       " + str(r["name"]) + "\n";
   out += "  id         " + str(r["run_uid"]) + "\n";
+  if (!d["tags"].empty()) {
+    std::string tags;
+    for (const auto& t : d["tags"]) tags += (tags.empty() ? "" : "  ") + str(t["key"]) + "=" + str(t["value"]);
+    out += "  tags       " + tags + "\n";
+  }
+  for (const auto& n : d["notes"]) out += "  note       " + str(n["at"]) + " " + str(n["by"]) + ": " + str(n["note"]) + "\n";
   out += "  file       " + str(r["pipeline_file"]) + "\n";
   out += "  started    " + str(r["started_at"]) + "  (" + str(r["duration_s"]) + " s)\n";
   out += "  config     " + str(r["config_hash"]) + "  overrides " + str(r["overrides"]) + "  seed " + str(r["seed"]) + "\n";

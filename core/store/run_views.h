@@ -8,11 +8,9 @@
 
 namespace mlpipe {
 
-// "latest"/"last" or a run number; throws ConfigError when no such run exists.
+// "latest"/"last", a run number, a global id (or a unique prefix of 8+ characters), or a run's
+// name (the newest run of that name); throws ConfigError when no such run exists.
 int64_t resolve_run_id(Db& db, const std::string& ref);
-
-// Runs, newest first.
-QueryResult list_runs(Db& db, const std::string& pipeline, int limit);
 
 // Everything recorded about one run, as JSON: run, steps, params, metrics (final values and
 // iteration counts), inputs, artifacts, environment.

@@ -292,6 +292,37 @@ CREATE TRIGGER model_objects_are_kept BEFORE DELETE ON model_objects
 CREATE TRIGGER models_are_kept BEFORE DELETE ON models
   BEGIN SELECT RAISE(ABORT, 'model versions are immutable; register a new version'); END;
 )sql",
+      // v6: names, tags and notes. A run's name is given when it starts (run --name); tags are
+      // an event log (setting or removing one adds an event: nothing recorded is replaced) and
+      // run_tags shows the current ones; notes are appended, never edited.
+      R"sql(
+ALTER TABLE runs ADD COLUMN name TEXT;
+CREATE INDEX runs_by_name ON runs(name) WHERE name IS NOT NULL;
+CREATE TABLE run_tag_events (
+  event_id INTEGER PRIMARY KEY,
+  run_id   INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  key      TEXT NOT NULL,
+  value    TEXT,                  -- NULL: the tag was removed
+  at       TEXT NOT NULL,
+  by       TEXT NOT NULL
+) STRICT;
+CREATE INDEX run_tag_events_by_run ON run_tag_events(run_id, key);
+CREATE TRIGGER run_tag_events_are_kept BEFORE UPDATE ON run_tag_events
+  BEGIN SELECT RAISE(ABORT, 'tag events are history; set the tag again'); END;
+CREATE VIEW run_tags AS
+  SELECT e.run_id, e.key, e.value, e.at, e.by FROM run_tag_events e
+  WHERE e.event_id = (SELECT max(event_id) FROM run_tag_events x WHERE x.run_id = e.run_id AND x.key = e.key)
+    AND e.value IS NOT NULL;
+CREATE TABLE run_notes (
+  note_id INTEGER PRIMARY KEY,
+  run_id  INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  at      TEXT NOT NULL,
+  by      TEXT NOT NULL,
+  note    TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER run_notes_are_kept BEFORE UPDATE ON run_notes
+  BEGIN SELECT RAISE(ABORT, 'notes are history; add another note'); END;
+)sql",
   };
   return m;
 }
