@@ -19,6 +19,7 @@ void add_metrics(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("metrics", "The metric points recorded by one run (every iteration, or --final)");
+  cmd->footer("Examples:\n  mlpipe metrics latest --final\n  mlpipe metrics 3 --step train --key auc --split valid --format csv");
   cmd->add_option("run", o->run, "Run id, or 'latest'")->required();
   add_store_option(cmd, o->store);
   cmd->add_option("--step", o->filter.step, "Only this step (a glob: 'train*')");
@@ -44,6 +45,7 @@ void add_runs_compare(CLI::App& runs, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("compare", "Runs side by side: config values that differ and final metrics");
+  cmd->footer("Examples:\n  mlpipe runs compare 3 4 5\n  mlpipe runs compare --children 7 --format csv   (a sweep's trials)");
   cmd->add_option("runs", o->runs, "Two or more run ids ('latest' for the newest)")->expected(0, -1);
   cmd->add_option("--children", o->children, "Also the trial runs of this sweep run");
   add_store_option(cmd, o->store);

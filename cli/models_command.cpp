@@ -28,6 +28,7 @@ void add_models(CLI::App& app, int& exit_code) {
   };
   auto lo = std::make_shared<ListOpts>();
   CLI::App* list = models->add_subcommand("list", "Registered models with their latest version and aliases");
+  list->footer("Example: mlpipe models list --store .mlpipe");
   add_store_option(list, lo->store);
   list->add_option("--format", lo->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   list->callback([lo, &exit_code] {
@@ -42,6 +43,7 @@ void add_models(CLI::App& app, int& exit_code) {
   };
   auto so = std::make_shared<ShowOpts>();
   CLI::App* show = models->add_subcommand("show", "Every version of a model, its aliases and who promoted what when");
+  show->footer("Example: mlpipe models show credit-default");
   show->add_option("name", so->name, "Registered model name")->required();
   add_store_option(show, so->store);
   show->add_flag("--json", so->json, "JSON output");
@@ -57,6 +59,7 @@ void add_models(CLI::App& app, int& exit_code) {
   };
   auto po = std::make_shared<PromoteOpts>();
   CLI::App* promote = models->add_subcommand("promote", "Point an alias (default champion) at a version; recorded with who and when");
+  promote->footer("Examples:\n  mlpipe models promote credit-default 3\n  mlpipe models promote credit-default 2 --alias approved --note \"signed off by model risk\"");
   promote->add_option("name", po->name, "Registered model name")->required();
   promote->add_option("version", po->version, "Version number (3 or v3)")->required();
   promote->add_option("--alias", po->alias, "Alias to move (default champion)");

@@ -11,6 +11,8 @@ void add_query(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("query", "Run a read-only SQL query on the run store");
+  cmd->footer("Examples:\n  mlpipe query \"SELECT run_id, value FROM latest_metrics WHERE step = 'evaluate' AND key = 'auc'\"\n"
+              "  mlpipe query \"SELECT * FROM run_summary\" --format csv   (tables: docs/run-store.md)");
   cmd->add_option("sql", o->sql, "One SELECT (or WITH ... SELECT) statement")->required();
   add_store_option(cmd, o->store);
   cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));

@@ -16,6 +16,7 @@ void add_resume(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("resume", "Continue an interrupted or failed run, reusing its finished steps");
+  cmd->footer("Example: mlpipe resume latest   (after Ctrl-C, a crash or a failed step)");
   cmd->add_option("run", o->run, "Run id, or 'latest'")->required();
   add_store_option(cmd, o->store);
   cmd->add_option("-j,--jobs", o->jobs, "Independent steps run at once");
@@ -46,6 +47,7 @@ void add_reproduce(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
       "reproduce", "Re-run a recorded run from scratch and compare every artifact and metric (exit 1 on any difference)");
+  cmd->footer("Examples:\n  mlpipe reproduce 3\n  mlpipe reproduce latest --json");
   cmd->add_option("run", o->run, "Run id, or 'latest'")->required();
   add_store_option(cmd, o->store);
   cmd->add_option("--threads", o->threads, "Threads per step (default: as the original run's steps used)");
@@ -76,6 +78,7 @@ void add_runs_diff(CLI::App& runs, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("diff", "What differs between two runs: config, inputs, environment, metrics, artifacts");
+  cmd->footer("Examples:\n  mlpipe runs diff 3 4\n  mlpipe runs diff baseline latest --json");
   cmd->add_option("a", o->a, "First run id (or 'latest')")->required();
   cmd->add_option("b", o->b, "Second run id (or 'latest')")->required();
   add_store_option(cmd, o->store);

@@ -21,6 +21,7 @@ void add_run(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("run", "Run a pipeline and record it in the run store");
+  cmd->footer("Examples:\n  mlpipe run examples/credit-default/pipeline.yaml\n  mlpipe run pipeline.yaml --set params.eta=0.1 --name eta-0.1 --tag ticket=RISK-42 --json");
   cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
   cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE (e.g. params.eta=0.05)");
   add_store_option(cmd, o->store);

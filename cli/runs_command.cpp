@@ -102,6 +102,7 @@ void add_runs(CLI::App& app, int& exit_code) {
   };
   auto so = std::make_shared<ShowOpts>();
   CLI::App* show = runs->add_subcommand("show", "Everything recorded about one run");
+  show->footer("Examples:\n  mlpipe runs show latest\n  mlpipe runs show eta-0.1 --json");
   show->add_option("run", so->run, "Run id, or 'latest'")->required();
   add_store_option(show, so->store);
   show->add_flag("--json", so->json, "JSON output");

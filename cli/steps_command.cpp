@@ -8,6 +8,7 @@ namespace mlpipe::cli {
 
 void add_steps(CLI::App& app, int& exit_code) {
   CLI::App* steps = app.add_subcommand("steps", "List the step types and their keys");
+  steps->footer("Example: mlpipe steps   (configs/reference.yaml shows every key in use)");
   steps->callback([&exit_code] {
     for (const auto& t : step_types()) {
       std::cout << t.name << ": " << t.description << "\n";
@@ -19,6 +20,7 @@ void add_steps(CLI::App& app, int& exit_code) {
     exit_code = 0;
   });
   CLI::App* trainers = app.add_subcommand("trainers", "List the trainers and their keys");
+  trainers->footer("Example: mlpipe trainers");
   trainers->callback([&exit_code] {
     for (const auto& t : trainer_registry().all()) {
       std::cout << t->name() << " (" << t->version() << "): " << t->description() << "\n";

@@ -17,6 +17,7 @@ struct PipelineOpts {
 void add_validate(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<PipelineOpts>();
   CLI::App* cmd = app.add_subcommand("validate", "Check a pipeline without running it");
+  cmd->footer("Examples:\n  mlpipe validate pipeline.yaml\n  mlpipe validate pipeline.yaml --set params.eta=0.1 --json   (the resolved config)");
   cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
   cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE");
   cmd->add_flag("--json", o->json, "Print the resolved config as JSON");
@@ -37,6 +38,7 @@ void add_validate(CLI::App& app, int& exit_code) {
 void add_graph(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<PipelineOpts>();
   CLI::App* cmd = app.add_subcommand("graph", "Print the step graph (text, or Graphviz dot)");
+  cmd->footer("Examples:\n  mlpipe graph pipeline.yaml\n  mlpipe graph pipeline.yaml --format dot | dot -Tsvg > graph.svg");
   cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
   cmd->add_option("--format", o->format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
   cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE");

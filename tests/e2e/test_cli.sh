@@ -5,6 +5,12 @@ for cmd in run validate graph runs query predict steps trainers "runs list" "run
   expect_exit 0 "$MLPIPE" $cmd --help
   assert_contains "$OUT" "Usage:"
 done
+# Every command's help ends with an example.
+for cmd in run validate graph query predict steps trainers metrics resume reproduce report gc "runs list" "runs show" \
+           "runs diff" "runs compare" "runs tag" "runs note" "models list" "models show" "models promote" "store info"; do
+  expect_exit 0 "$MLPIPE" $cmd --help
+  grep -q "^Example" "$OUT" || fail "mlpipe $cmd --help has no example"
+done
 expect_exit 0 "$MLPIPE" --version
 assert_contains "$OUT" "mlpipe 0."
 assert_contains "$OUT" "xgboost 1."
