@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/usage_errors.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "trainers/builtin.h"
@@ -36,18 +37,10 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_store(app, exit_code);
   mlpipe::cli::add_gc(app, exit_code);
   mlpipe::cli::add_ddp_worker(app, exit_code);
-  // An unknown command gets a suggestion, not CLI11's "A subcommand is required".
-  if (argc > 1 && argv[1][0] != '-') {
-    std::vector<std::string> names, all;  // all: hidden ones too (_ddp-worker)
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      all.push_back(sub->get_name());
-      if (sub->get_name()[0] != '_') names.push_back(sub->get_name());
-    }
-    if (std::find(all.begin(), all.end(), std::string(argv[1])) == all.end()) {
-      std::cerr << "mlpipe: error: unknown command '" << argv[1] << "'" << mlpipe::did_you_mean(argv[1], names)
-                << "; commands: " << mlpipe::join(names, ", ") << " (mlpipe --help)\n";
-      return int(mlpipe::ExitCode::kBadConfig);
-    }
+  // Unknown commands and options get a suggestion, not CLI11's "The following argument was not expected".
+  if (std::optional<std::string> problem = mlpipe::cli::usage_problem(app, argc, argv)) {
+    std::cerr << "mlpipe: error: " << *problem << "\n";
+    return int(mlpipe::ExitCode::kBadConfig);
   }
   try {
     app.parse(argc, argv);
@@ -58,7 +51,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "mlpipe: error: " << e.what() << " (mlpipe --help, or mlpipe COMMAND --help)\n";
     return int(mlpipe::ExitCode::kBadConfig);
   } catch (const mlpipe::Error& e) {
     std::fflush(stdout);

@@ -39,6 +39,14 @@ expect_exit 0 "$MLPIPE" validate "$REPO/configs/reference-sequence.yaml"  # run 
 # run --json answers on stdout for a bad config too.
 expect_exit 2 "$MLPIPE" rnu pipeline.yaml
 assert_contains "$ERR" "mlpipe: error: unknown command 'rnu' (did you mean 'run'?)"
+expect_exit 2 "$MLPIPE" runs lst
+assert_contains "$ERR" "mlpipe: error: unknown command 'runs lst' (did you mean 'list'?)"
+expect_exit 2 "$MLPIPE" run pipeline.yaml --jsno
+assert_contains "$ERR" "mlpipe: error: unknown option '--jsno' for 'mlpipe run' (did you mean '--json'?)"
+expect_exit 2 "$MLPIPE" runs list --store .mlpipe --sortt auc
+assert_contains "$ERR" "unknown option '--sortt' for 'mlpipe runs list' (did you mean '--sort'?)"
+expect_exit 2 "$MLPIPE" run
+assert_contains "$ERR" "mlpipe: error: pipeline is required"
 expect_exit 2 "$MLPIPE" run pipeline.yaml --set params.deptth=2 -q
 assert_contains "$ERR" "--set params.deptth=2: the pipeline has no parameter 'deptth' (did you mean 'depth'?); its params: depth, rounds"
 expect_exit 2 "$MLPIPE" run pipeline.yaml --set params.deptth=2 --json
