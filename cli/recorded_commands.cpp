@@ -73,22 +73,38 @@ void add_reproduce(CLI::App& app, int& exit_code) {
 
 void add_runs_diff(CLI::App& runs, int& exit_code) {
   struct Opts {
-    std::string a, b, store;
-    bool json = false;
+    std::string a, b, store, rev;
+    bool json = false, exit_code = false;
+    double tolerance = 0;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("diff", "What differs between two runs: config, inputs, environment, metrics, artifacts");
-  cmd->footer("Examples:\n  mlpipe runs diff 3 4\n  mlpipe runs diff baseline latest --json");
-  cmd->add_option("a", o->a, "First run id (or 'latest')")->required();
-  cmd->add_option("b", o->b, "Second run id (or 'latest')")->required();
+  cmd->footer("Examples:\n  mlpipe runs diff 3 4\n  mlpipe runs diff baseline latest --json\n"
+              "  mlpipe runs diff --rev main latest --exit-code --tolerance 0.001   (in CI: exit 1 when the model changed)");
+  cmd->add_option("a", o->a, "First run: id, name or 'latest' (with --rev: the second run)")->required();
+  cmd->add_option("b", o->b, "Second run");
+  cmd->add_option("--rev", o->rev, "The first run is the latest run of the second's pipeline made at this git revision (main, HEAD~1, a tag)");
+  cmd->add_flag("--exit-code", o->exit_code, "Exit 1 when config, inputs, artifacts or metrics (beyond --tolerance) differ");
+  cmd->add_option("--tolerance", o->tolerance, "Metric differences up to this (absolute) count as equal (default 0)")->check(CLI::NonNegativeNumber);
   add_store_option(cmd, o->store);
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->callback([o, &exit_code] {
     Db db = open_store_readonly(existing_store(o->store).db());
-    int64_t a = resolve_run_id(db, o->a), b = resolve_run_id(db, o->b);
+    if (o->rev.empty() && o->b.empty()) throw ConfigError("runs diff: give two runs, or --rev REV and one run");
+    if (!o->rev.empty() && !o->b.empty()) throw ConfigError("runs diff --rev " + o->rev + ": give one run (the other is the one made at " + o->rev + ")");
+    int64_t b = resolve_run_id(db, o->rev.empty() ? o->b : o->a);
+    int64_t a = o->rev.empty() ? resolve_run_id(db, o->a) : run_at_revision(db, o->rev, b);
     nlohmann::json d = diff_runs(db, a, b);
-    std::cout << (o->json ? d.dump(2) + "\n" : format_run_diff(d, a, b));
-    exit_code = 0;
+    DiffVerdict v = diff_verdict(d, o->tolerance);
+    if (o->json) {
+      d["a"] = a;
+      d["b"] = b;
+      d["same"] = v.same();
+      std::cout << d.dump(2) << "\n";
+    } else {
+      std::cout << format_run_diff(d, a, b);
+    }
+    exit_code = o->exit_code && !v.same() ? 1 : 0;
   });
 }
 

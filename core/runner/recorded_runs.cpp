@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <map>
 
+#include "core/platform/environment.h"
 #include "core/runner/plan.h"
 #include "core/store/recorded_queries.h"
 #include "core/store/run_store.h"
@@ -131,6 +133,25 @@ std::string ReproduceReport::text() const {
   out += identical() ? "verdict: reproduced bit-identically\n"
                      : "verdict: NOT reproduced (" + std::to_string(differences.size()) + " differences)\n";
   return out;
+}
+
+int64_t run_at_revision(Db& db, const std::string& rev, int64_t like_run) {
+  Stmt r = db.prepare("SELECT pipeline, pipeline_file FROM runs WHERE run_id = ?");
+  r.bind(1, like_run);
+  if (!r.step()) throw ConfigError("no run " + std::to_string(like_run));
+  std::string pipeline = r.text(0);
+  std::filesystem::path folder = std::filesystem::path(r.text(1)).parent_path();
+  if (rev.empty() || rev[0] == '-') throw ConfigError("--rev '" + rev + "': expected a git revision such as main or HEAD~1");
+  std::optional<std::string> out = capture_output({"git", "-C", folder.string(), "rev-parse", "--verify", "--quiet", rev + "^{commit}"});
+  std::string commit = out ? *out : "";
+  while (!commit.empty() && std::isspace(static_cast<unsigned char>(commit.back()))) commit.pop_back();  // git's newline
+  if (commit.empty())
+    throw ConfigError("--rev " + rev + ": git does not know this revision in " + folder.string() + " (or the folder is not a git work tree)");
+  Stmt s = db.prepare("SELECT max(run_id) FROM runs WHERE pipeline = ? AND git_commit = ? AND run_id != ?");
+  s.bind(1, pipeline).bind(2, commit).bind(3, like_run);
+  if (!s.step() || s.is_null(0))
+    throw ConfigError("no run of " + pipeline + " was made at " + rev + " (commit " + commit.substr(0, 10) + "); run it there first");
+  return s.int64(0);
 }
 
 }  // namespace mlpipe

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/runner/runner.h"
+#include "core/store/sqlite.h"
 #include "core/store/store_layout.h"
 
 namespace mlpipe {
@@ -28,5 +29,10 @@ struct ReproduceReport {
 // under <store>/reproduce/), records it as a new run that names the original, and compares
 // artifact hashes and metric values exactly.
 ReproduceReport reproduce_run(const StoreLayout& store, const std::string& run_ref, RunOptions base);
+
+// The latest run (other than `like_run`) of `like_run`'s pipeline made at git revision `rev`
+// (a branch, tag, HEAD~1...), resolved by git in the pipeline file's folder. Throws ConfigError
+// when git cannot resolve it or no such run was recorded.
+int64_t run_at_revision(Db& db, const std::string& rev, int64_t like_run);
 
 }  // namespace mlpipe

@@ -12,7 +12,8 @@ namespace {
 
 using Values = std::map<std::string, json>;
 
-Values collect(Db& db, const std::string& sql, int64_t run) {
+// `json_text`: the values are JSON text (params): compared and reported as the values they hold.
+Values collect(Db& db, const std::string& sql, int64_t run, bool json_text = false) {
   Values v;
   Stmt s = db.prepare(sql);
   s.bind(1, run);
@@ -21,6 +22,10 @@ Values collect(Db& db, const std::string& sql, int64_t run) {
     if (s.type(1) == 2) value = s.real(1);
     else if (s.type(1) == 1) value = s.int64(1);
     else if (!s.is_null(1)) value = s.text(1);
+    if (json_text && value.is_string()) {
+      json parsed = json::parse(value.get<std::string>(), nullptr, false);
+      if (!parsed.is_discarded()) value = parsed;
+    }
     v[s.text(0)] = value;
   }
   return v;
@@ -61,11 +66,31 @@ json diff_runs(Db& db, int64_t a, int64_t b) {
       " iteration = (SELECT max(iteration) FROM metrics m2 WHERE m2.run_id = m.run_id AND m2.step = m.step"
       " AND m2.key = m.key AND coalesce(m2.split, '') = coalesce(m.split, '')))";
   const char* artifacts = "SELECT step || '/' || name, content_hash FROM artifacts WHERE run_id = ?";
-  return {{"config", diff(collect(db, params, a), collect(db, params, b))},
+  return {{"config", diff(collect(db, params, a, true), collect(db, params, b, true))},
           {"inputs", diff(collect(db, inputs, a), collect(db, inputs, b))},
           {"environment", diff(collect(db, env, a), collect(db, env, b))},
           {"metrics", diff(collect(db, metrics, a), collect(db, metrics, b))},
           {"artifacts", diff(collect(db, artifacts, a), collect(db, artifacts, b))}};
+}
+
+// Metrics that measure the machine rather than the model: never a difference that matters.
+bool is_timing(const std::string& key) {
+  for (const char* t : {"samples_per_s", "seconds", "duration", "_time", "throughput"})
+    if (key.find(t) != std::string::npos) return true;
+  return false;
+}
+
+DiffVerdict diff_verdict(const json& d, double tolerance) {
+  DiffVerdict v;
+  for (const char* section : {"config", "inputs", "artifacts"})
+    for (const auto& r : d[section]) v.differences.push_back(std::string(section) + ": " + r["key"].get<std::string>());
+  for (const auto& r : d["metrics"]) {
+    std::string key = r["key"];
+    if (is_timing(key)) continue;
+    if (r["a"].is_number() && r["b"].is_number() && std::fabs(r["a"].get<double>() - r["b"].get<double>()) <= tolerance) continue;
+    v.differences.push_back("metrics: " + key);
+  }
+  return v;
 }
 
 std::string format_run_diff(const json& d, int64_t a, int64_t b) {

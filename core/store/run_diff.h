@@ -3,6 +3,7 @@
 // environment, final metrics and artifacts.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/store/sqlite.h"
 
@@ -11,6 +12,14 @@ namespace mlpipe {
 // {"config": [...], "inputs": [...], "environment": [...], "metrics": [...], "artifacts": [...]},
 // each entry {"key", "a", "b"} (null where one side has no value).
 nlohmann::json diff_runs(Db& db, int64_t a, int64_t b);
+// What `runs diff --exit-code` counts: config, input and artifact differences, and metrics
+// (timings such as samples_per_s left out) that differ by more than `tolerance` (absolute).
+struct DiffVerdict {
+  std::vector<std::string> differences;
+  bool same() const { return differences.empty(); }
+};
+DiffVerdict diff_verdict(const nlohmann::json& diff, double tolerance);
+
 std::string format_run_diff(const nlohmann::json& diff, int64_t a, int64_t b);
 
 }  // namespace mlpipe

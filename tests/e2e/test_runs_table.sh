@@ -53,6 +53,23 @@ expect_exit 0 "$MLPIPE" runs show 2 --json
 expect_exit 0 "$MLPIPE" metrics depth-4 --key auc --final
 sqlite3 $db "UPDATE run_notes SET note = 'x'" 2>/dev/null && fail "a note was edited"
 
+# runs diff --exit-code: 0 for the same config and data, 1 when the model changed; --rev picks
+# the latest run made at a git revision; JSON values are real types.
+git init -q . && git add pipeline.yaml loans.csv && git -c user.email=t@e -c user.name=t commit -qm one
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --name at-one
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --name at-one-again
+expect_exit 0 "$MLPIPE" runs diff at-one at-one-again --exit-code
+sed -i 's/rounds: 40, depth: 3/rounds: 40, depth: 2/' pipeline.yaml
+git -c user.email=t@e -c user.name=t commit -qam two
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --name at-two
+expect_exit 1 "$MLPIPE" runs diff --rev HEAD~1 at-two --exit-code
+assert_contains "$OUT" "params.depth"
+expect_exit 0 "$MLPIPE" runs diff --rev HEAD~1 at-two --json
+[ "$(sql :memory: "SELECT json_extract(readfile('$OUT'), '\$.a')")" = "$(sql $db "SELECT run_id FROM runs WHERE name = 'at-one-again'")" ] || fail "--rev HEAD~1 is not the latest run at that commit"
+[ "$(sql :memory: "SELECT json_type(json_extract(readfile('$OUT'), '\$.config[0].a'))")" = integer ] || fail "config values as text in runs diff --json"
+expect_exit 2 "$MLPIPE" runs diff --rev no-such-branch at-two
+assert_contains "$ERR" "git does not know this revision"
+
 # Mistakes.
 expect_exit 2 "$MLPIPE" runs list --filter "evaluate.acu > 0.7"
 assert_contains "$ERR" "no column 'evaluate.acu' in these runs (did you mean 'evaluate.auc'?)"
