@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/error_output.h"
 #include "cli/usage_errors.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -38,10 +39,16 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_gc(app, exit_code);
   mlpipe::cli::add_ddp_worker(app, exit_code);
   // Unknown commands and options get a suggestion, not CLI11's "The following argument was not expected".
-  if (std::optional<std::string> problem = mlpipe::cli::usage_problem(app, argc, argv)) {
-    std::cerr << "mlpipe: error: " << *problem << "\n";
-    return int(mlpipe::ExitCode::kBadConfig);
-  }
+  bool json = mlpipe::cli::wants_json(argc, argv);
+  // Every error, also as JSON on stdout when the command was asked for JSON.
+  auto fail = [&](const std::string& message, int code, bool usage, const char* prefix = "mlpipe: error: ") {
+    std::fflush(stdout);
+    if (json) std::cout << mlpipe::cli::error_json(message, code, usage).dump(2) << "\n" << std::flush;
+    std::cerr << prefix << message << "\n";
+    return code;
+  };
+  if (std::optional<std::string> problem = mlpipe::cli::usage_problem(app, argc, argv))
+    return fail(*problem, int(mlpipe::ExitCode::kBadConfig), true);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -51,16 +58,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "mlpipe: error: " << e.what() << " (mlpipe --help, or mlpipe COMMAND --help)\n";
-    return int(mlpipe::ExitCode::kBadConfig);
+    return fail(std::string(e.what()) + " (mlpipe --help, or mlpipe COMMAND --help)", int(mlpipe::ExitCode::kBadConfig), true);
   } catch (const mlpipe::Error& e) {
-    std::fflush(stdout);
-    std::cerr << "mlpipe: error: " << e.what() << "\n";
-    return int(e.code());
+    return fail(e.what(), int(e.code()), false);
   } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::cerr << "mlpipe: internal error: " << e.what() << "\n";
-    return int(mlpipe::ExitCode::kStepFailed);
+    return fail(e.what(), int(mlpipe::ExitCode::kStepFailed), false, "mlpipe: internal error: ");
   }
   return exit_code;
 }

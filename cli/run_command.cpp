@@ -68,17 +68,8 @@ void add_run(CLI::App& app, int& exit_code) {
     for (const auto& f : o->force)
       if (!f.empty()) ro.force_steps.push_back(f);
     if (force->count() > 0 && ro.force_steps.empty()) ro.force_all = true;  // bare --force
-    RunOutcome out;
-    try {
-      out = run_pipeline(ro);
-    } catch (const Error& e) {
-      // A CI job reading --json gets an answer for a bad config too (nothing was recorded).
-      if (o->json)
-        std::cout << nlohmann::json{{"run_id", nullptr}, {"status", "config_error"}, {"exit_code", int(e.code())},
-                                    {"error", e.what()}}.dump(2)
-                  << "\n" << std::flush;
-      throw;
-    }
+    // A bad config throws: cli/main.cpp prints it, as JSON on stdout too with --json.
+    RunOutcome out = run_pipeline(ro);
     if (o->dry_run) {
       if (o->json) std::cout << out.to_json().dump(2) << "\n";
       exit_code = 0;

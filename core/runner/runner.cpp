@@ -1,4 +1,5 @@
 #include "core/runner/runner.h"
+#include "core/util/error_json.h"
 
 #include <unistd.h>
 
@@ -183,7 +184,7 @@ json RunOutcome::to_json() const {
   json j = {{"run_id", run_id},       {"pipeline", pipeline}, {"status", status},
             {"exit_code", exit_code}, {"duration_s", duration_s}, {"store", store.string()},
             {"db", db.string()}, {"steps", steps_json}, {"metrics", metrics}};
-  if (!error.empty()) j["error"] = error;
+  if (!error.empty()) j["error"] = json::parse(error_object(error, exit_code).dump());
   if (!sweep.is_null()) j["sweep"] = sweep;
   if (!backtest.is_null()) j["backtest"] = backtest;
   return j;

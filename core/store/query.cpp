@@ -154,10 +154,29 @@ std::string format_csv(const QueryResult& r) {
 }
 
 std::string format_json(const QueryResult& r) {
-  nlohmann::json arr = nlohmann::json::array();
+  // Keys in column order; text that holds a JSON object or array (overrides, metrics, parts)
+  // as that value, not as an escaped string.
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const auto& row : r.rows) {
-    nlohmann::json o = nlohmann::json::object();
-    for (size_t c = 0; c < row.size(); ++c) o[r.columns[c]] = row[c];
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (size_t c = 0; c < row.size(); ++c) {
+      const nlohmann::json& v = row[c];
+      if (v.is_string()) {
+        const std::string& t = v.get_ref<const std::string&>();
+        if (!t.empty() && (t[0] == '{' || t[0] == '[')) {
+          nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(t, nullptr, false);
+          if (!parsed.is_discarded()) {
+            o[r.columns[c]] = parsed;
+            continue;
+          }
+        }
+      }
+      if (v.is_null()) o[r.columns[c]] = nullptr;
+      else if (v.is_number_integer()) o[r.columns[c]] = v.get<int64_t>();
+      else if (v.is_number()) o[r.columns[c]] = v.get<double>();
+      else if (v.is_string()) o[r.columns[c]] = v.get<std::string>();
+      else o[r.columns[c]] = nlohmann::ordered_json::parse(v.dump());
+    }
     arr.push_back(o);
   }
   return arr.dump(2) + "\n";

@@ -18,7 +18,7 @@ namespace mlpipe {
 namespace {
 
 const std::vector<std::string>& base_columns() {
-  static const std::vector<std::string> c = {"run", "name", "pipeline", "status", "started_at", "duration_s", "git", "tags", "parent"};
+  static const std::vector<std::string> c = {"run_id", "name", "pipeline", "status", "started_at", "duration_s", "git", "tags", "parent_run"};
   return c;
 }
 
@@ -129,7 +129,7 @@ size_t resolve_column(const std::string& name, const std::vector<std::string>& c
     throw ConfigError(std::string(where) + ": '" + name + "' could be any of " + join(names, ", ") + "; name one");
   }
   throw ConfigError(std::string(where) + ": no column '" + name + "' in these runs" + did_you_mean(name, columns) +
-                    " (columns: run, name, status, params.*, STEP.KEY metrics; `mlpipe runs list --columns '*'` shows them all)");
+                    " (columns: run_id, name, status, params.*, STEP.KEY metrics; `mlpipe runs list --columns '*'` shows them all)");
 }
 
 // As started_at is written ("2026-11-30T08:00:00.000Z"), so that text comparison orders them.
@@ -178,7 +178,7 @@ QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
       int64_t id = s.int64(0);
       ids.push_back(id);
       auto& c = cells[id];
-      c["run"] = id;
+      c["run_id"] = id;
       c["name"] = s.text(1);
       c["pipeline"] = s.text(2);
       c["status"] = s.text(3);
@@ -186,7 +186,7 @@ QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
       c["duration_s"] = s.is_null(5) ? json() : json(s.real(5));
       c["git"] = s.text(6);
       c["tags"] = s.is_null(7) ? "" : s.text(7);
-      c["parent"] = s.is_null(8) ? json() : json(s.int64(8));
+      c["parent_run"] = s.is_null(8) ? json() : json(s.int64(8));
     }
   }
   std::vector<std::string> param_columns, metric_columns;
@@ -285,7 +285,7 @@ QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
 
   std::vector<std::string> shown;
   if (opt.columns.empty()) {
-    shown = {"run", "name", "pipeline", "status", "started_at", "duration_s", "git", "tags"};
+    shown = {"run_id", "name", "pipeline", "status", "started_at", "duration_s", "git", "tags"};
     for (const auto& c : param_columns)
       if (starts_with(c, "params.")) shown.push_back(c);
     // The evaluate steps' plain metrics (auc, brier; not per segment, importance, gates or counts).
@@ -319,7 +319,7 @@ QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
   if (opt.only_changed && ids.size() > 1) {
     std::vector<std::string> changed;
     for (const auto& c : shown) {
-      if (c == "run") {
+      if (c == "run_id") {
         changed.push_back(c);
         continue;
       }

@@ -19,7 +19,8 @@ struct RunsTableOptions {
   int limit = 20;                    // 0: all
 };
 
-// Column names: run, name, pipeline, status, started_at, duration_s, git, tags, parent; the
+// Column names (as in the runs table): run_id, name, pipeline, status, started_at, duration_s,
+// git, tags, parent_run; the
 // pipeline's parameters as params.NAME and seed; each step's config as config.STEP.KEY
 // (config.train.params.max_depth);
 // final metrics as STEP.SPLIT.KEY (train.valid.auc), or STEP.KEY for an evaluate step that

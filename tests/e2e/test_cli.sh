@@ -52,6 +52,15 @@ assert_contains "$ERR" "--set params.deptth=2: the pipeline has no parameter 'de
 expect_exit 2 "$MLPIPE" run pipeline.yaml --set params.deptth=2 --json
 grep -q '"status": "config_error"' "$OUT" || { cat "$OUT"; fail "run --json printed no outcome for a bad config"; }
 grep -q '"exit_code": 2' "$OUT" || fail "exit code in the JSON"
+# Every command answers --json with the one error shape on stdout: kind, message, file, line, column.
+printf 'pipeline: x\nsteps:\n  a: {type: ingset}\n' >typo.yaml
+expect_exit 2 "$MLPIPE" validate typo.yaml --json
+j() { sql :memory: "SELECT json_extract(readfile('$OUT'), '\$.$1')"; }
+assert_eq "$(j error.kind)|$(j error.file)|$(j error.line)|$(j error.column)|$(j exit_code)" "config|typo.yaml|3|13|2" "error JSON of validate"
+expect_exit 2 "$MLPIPE" runs show 99 --json --store spaced-none
+assert_eq "$(j error.kind)" config "error JSON of runs show"
+expect_exit 2 "$MLPIPE" runs list --jsno --json
+assert_eq "$(j error.kind)" usage "error JSON of a usage mistake"
 expect_exit 0 "$MLPIPE" run pipeline.yaml --set 'params.depth = 2' -q --store spaced
 assert_eq "$(sql spaced/store.db "SELECT value FROM params WHERE step = '' AND key = 'params.depth'")" 2 "spaced --set"
 echo ok

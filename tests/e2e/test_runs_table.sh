@@ -10,30 +10,30 @@ done
 expect_exit 3 "$MLPIPE" run pipeline.yaml -q --set params.depth=5 --set 'steps.evaluate.gate.auc=>= 0.999'
 
 expect_exit 0 "$MLPIPE" runs list --format csv
-head -1 "$OUT" | grep -q '^run,name,pipeline,status,started_at,duration_s,git,tags,params.depth,params.rounds,evaluate.auc,evaluate.brier,evaluate.f1,evaluate.ks,evaluate.logloss$' \
+head -1 "$OUT" | grep -q '^run_id,name,pipeline,status,started_at,duration_s,git,tags,params.depth,params.rounds,evaluate.auc,evaluate.brier,evaluate.f1,evaluate.ks,evaluate.logloss$' \
   || fail "default columns: $(head -1 "$OUT")"
 assert_eq "$(sed -n 2p "$OUT" | cut -d, -f1,4)" "4,gate_failed" "newest first"
 # Filter with and/or; sort by a metric; names in the table.
 best=$(sql $db "SELECT run_id FROM metrics WHERE step = 'evaluate' AND key = 'auc' AND run_id <= 3 ORDER BY value DESC, run_id DESC LIMIT 1")
-expect_exit 0 "$MLPIPE" runs list --filter "status = ok and params.depth <= 4" --sort evaluate.auc:desc --columns run,name,depth,evaluate.auc --format csv
-assert_eq "$(sed -n 1p "$OUT")" "run,name,params.depth,evaluate.auc" "chosen columns (depth: the shortest column ending so)"
+expect_exit 0 "$MLPIPE" runs list --filter "status = ok and params.depth <= 4" --sort evaluate.auc:desc --columns run_id,name,depth,evaluate.auc --format csv
+assert_eq "$(sed -n 1p "$OUT")" "run_id,name,params.depth,evaluate.auc" "chosen columns (depth: the shortest column ending so)"
 assert_eq "$(sed -n 2p "$OUT" | cut -d, -f1)" "$best" "best auc first"
 assert_eq "$(($(wc -l <"$OUT") - 1))" 3 "three ok runs"
-expect_exit 0 "$MLPIPE" runs list --filter "name = depth-2 or status = gate_failed" --columns run --format csv
+expect_exit 0 "$MLPIPE" runs list --filter "name = depth-2 or status = gate_failed" --columns run_id --format csv
 assert_eq "$(tail -n +2 "$OUT" | tr '\n' ' ')" "4 1 " "or"
 expect_exit 0 "$MLPIPE" runs list --filter "evaluate.auc > 2" --format csv
 assert_eq "$(wc -l <"$OUT")" 1 "nothing above 2 (header only)"
 # Only the columns that differ; markdown; JSON keeps real numbers.
-expect_exit 0 "$MLPIPE" runs list --status ok --only-changed --columns 'run,params.*,evaluate.*' --format csv
-head -1 "$OUT" | grep -q '^run,params.depth,evaluate' || fail "only-changed: $(head -1 "$OUT")"
+expect_exit 0 "$MLPIPE" runs list --status ok --only-changed --columns 'run_id,params.*,evaluate.*' --format csv
+head -1 "$OUT" | grep -q '^run_id,params.depth,evaluate' || fail "only-changed: $(head -1 "$OUT")"
 head -1 "$OUT" | grep -q 'params.rounds' && fail "an unchanged column is shown"
-expect_exit 0 "$MLPIPE" runs list --columns run,name,evaluate.auc --format markdown -n 2
-assert_eq "$(sed -n 1p "$OUT")" "| run | name | evaluate.auc |" "markdown header"
-expect_exit 0 "$MLPIPE" runs list --json --columns run,params.depth,evaluate.auc -n 1
+expect_exit 0 "$MLPIPE" runs list --columns run_id,name,evaluate.auc --format markdown -n 2
+assert_eq "$(sed -n 1p "$OUT")" "| run_id | name | evaluate.auc |" "markdown header"
+expect_exit 0 "$MLPIPE" runs list --json --columns run_id,params.depth,evaluate.auc -n 1
 [ "$(sql :memory: "SELECT json_type(json_extract(readfile('$OUT'), '\$[0].\"evaluate.auc\"'))")" = real ] || fail "auc is not a JSON number"
-[ "$(sql :memory: "SELECT json_type(json_extract(readfile('$OUT'), '\$[0].run'))")" = integer ] || fail "run id is not a JSON number"
+[ "$(sql :memory: "SELECT json_type(json_extract(readfile('$OUT'), '\$[0].run_id'))")" = integer ] || fail "run id is not a JSON number"
 # --since and --status.
-expect_exit 0 "$MLPIPE" runs list --since 1h --status gate_failed --columns run --format csv
+expect_exit 0 "$MLPIPE" runs list --since 1h --status gate_failed --columns run_id --format csv
 assert_eq "$(tail -n +2 "$OUT")" 4 "since 1h, gate_failed"
 expect_exit 0 "$MLPIPE" runs list --since 2099-01-01 --format csv
 assert_eq "$(wc -l <"$OUT")" 1 "none since 2099"
@@ -45,7 +45,7 @@ assert_contains "$OUT" "tags       owner=ci  sweep=depth"
 expect_exit 0 "$MLPIPE" runs tag depth-3 reviewed=yes ticket=RISK-42
 expect_exit 0 "$MLPIPE" runs tag depth-3 --remove owner
 expect_exit 0 "$MLPIPE" runs note depth-3 "chosen for the review"
-expect_exit 0 "$MLPIPE" runs list --tag reviewed=yes --columns run,tags --format csv
+expect_exit 0 "$MLPIPE" runs list --tag reviewed=yes --columns run_id,tags --format csv
 assert_eq "$(tail -n +2 "$OUT")" "2,reviewed=yes sweep=depth ticket=RISK-42" "tag filter and the current tags"
 assert_eq "$(sql $db "SELECT count(*) FROM run_tag_events WHERE run_id = 2")" 5 "every tag change is an event"
 expect_exit 0 "$MLPIPE" runs show 2 --json
