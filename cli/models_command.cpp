@@ -56,6 +56,7 @@ void add_models(CLI::App& app, int& exit_code) {
 
   struct PromoteOpts {
     std::string name, version, alias = "champion", note, store;
+    bool json = false;
   };
   auto po = std::make_shared<PromoteOpts>();
   CLI::App* promote = models->add_subcommand("promote", "Point an alias (default champion) at a version; recorded with who and when");
@@ -65,6 +66,7 @@ void add_models(CLI::App& app, int& exit_code) {
   promote->add_option("--alias", po->alias, "Alias to move (default champion)");
   promote->add_option("--note", po->note, "Why, for the record");
   add_store_option(promote, po->store);
+  promote->add_flag("--json", po->json, "JSON output: {name, version, alias, previous_version}");
   promote->callback([po, &exit_code] {
     std::filesystem::path path = existing_store(po->store).db();
     RunStore store(path);
@@ -78,8 +80,13 @@ void add_models(CLI::App& app, int& exit_code) {
       throw ConfigError("version '" + po->version + "' is not a version number (3 or v3)");
     }
     std::optional<int64_t> prev = promote_model(store.db(), po->name, version, po->alias, user_name(), std::nullopt, po->note);
-    std::cout << po->name << " v" << version << " is now " << po->alias
-              << (prev ? " (was v" + std::to_string(*prev) + ")" : std::string(" (first time)")) << "\n";
+    if (po->json)
+      std::cout << nlohmann::ordered_json{{"name", po->name}, {"version", version}, {"alias", po->alias},
+                                          {"previous_version", prev ? nlohmann::ordered_json(*prev) : nlohmann::ordered_json()}}.dump(2)
+                << "\n";
+    else
+      std::cout << po->name << " v" << version << " is now " << po->alias
+                << (prev ? " (was v" + std::to_string(*prev) + ")" : std::string(" (first time)")) << "\n";
     exit_code = 0;
   });
 }

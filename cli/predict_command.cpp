@@ -10,6 +10,7 @@ namespace mlpipe::cli {
 void add_predict(CLI::App& app, int& exit_code) {
   struct Opts {
     std::string bundle, data, out, store, explain;
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("predict", "Score a CSV file with an exported bundle or a registered model (NAME@champion)");
@@ -22,7 +23,10 @@ void add_predict(CLI::App& app, int& exit_code) {
                   "Reason codes: K adds the K columns that raised each row's score most (reason_1, contribution_1, ...); "
                   "all adds every column's contribution, the bias and the margin (XGBoost: exact TreeSHAP; sequence models: integrated gradients)");
   add_store_option(cmd, o->store);
+  cmd->add_flag("--json", o->json, "Print {rows, unseen_categories, output} on stdout (needs -o FILE for the scores)");
   cmd->callback([o, &exit_code] {
+    if (o->json && (o->out.empty() || o->out == "-"))
+      throw ConfigError("predict --json prints a summary on standard output: give -o FILE for the scores");
     PredictOptions opt;
     if (o->explain == "all") {
       opt.explain_all = true;
@@ -34,7 +38,9 @@ void add_predict(CLI::App& app, int& exit_code) {
       opt.explain = size_t(k);
     }
     PredictSummary s = predict_file(resolve_model_ref(o->bundle, o->store), o->data, o->out, opt);
-    if (!o->out.empty())
+    if (o->json)
+      std::cout << nlohmann::ordered_json{{"rows", s.rows}, {"unseen_categories", s.unseen_categories}, {"output", o->out}}.dump(2) << "\n";
+    if (!o->out.empty() && o->out != "-")
       std::cerr << "mlpipe: wrote " << s.rows << " predictions to " << o->out
                 << (s.unseen_categories ? " (" + std::to_string(s.unseen_categories) +
                                               " unseen category values read as missing)"

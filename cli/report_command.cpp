@@ -13,7 +13,7 @@ void add_report(CLI::App& app, int& exit_code) {
   struct Opts {
     std::vector<std::string> runs;
     std::string store, out;
-    bool card = false;
+    bool card = false, json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand(
@@ -25,6 +25,7 @@ void add_report(CLI::App& app, int& exit_code) {
                 "stability, reason-code importance, limitations, approvals; -o NAME.md writes Markdown");
   cmd->footer("Examples:\n  mlpipe report latest\n  mlpipe report 3 4 -o compare.html\n  mlpipe report 3 --card -o card.html   (and -o card.md)");
   add_store_option(cmd, o->store);
+  cmd->add_flag("--json", o->json, "Print {output, bytes, runs} on stdout");
   cmd->callback([o, &exit_code] {
     Db db = open_store_readonly(existing_store(o->store).db());
     std::vector<int64_t> ids;
@@ -46,6 +47,7 @@ void add_report(CLI::App& app, int& exit_code) {
       text = build_report(db, ids);
     }
     write_output(out, text);
+    if (o->json) std::cout << nlohmann::ordered_json{{"output", out}, {"bytes", text.size()}, {"runs", ids}}.dump(2) << "\n";
     std::cerr << "mlpipe: wrote " << out << " (" << text.size() / 1024 << " KiB)\n";
     exit_code = 0;
   });

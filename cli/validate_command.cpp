@@ -40,11 +40,18 @@ void add_graph(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("graph", "Print the step graph (text, or Graphviz dot)");
   cmd->footer("Examples:\n  mlpipe graph pipeline.yaml\n  mlpipe graph pipeline.yaml --format dot | dot -Tsvg > graph.svg");
   cmd->add_option("pipeline", o->pipeline, "Pipeline YAML file")->required();
-  cmd->add_option("--format", o->format, "text or dot")->check(CLI::IsMember({"text", "dot"}));
+  cmd->add_option("--format", o->format, "text, dot or json")->check(CLI::IsMember({"text", "dot", "json"}));
+  cmd->add_flag("--json", o->json, "The same as --format json: {pipeline, steps: [{name, type, needs}]}");
   cmd->add_option("--set", o->sets, "Override a config value: KEY=VALUE");
   cmd->callback([o, &exit_code] {
     Plan plan = load_plan(o->pipeline, o->sets);
-    std::cout << (o->format == "dot" ? plan.dag.to_dot(plan.pipeline) : plan.dag.to_text(plan.pipeline));
+    if (o->json || o->format == "json") {
+      nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+      for (const auto& s : plan.pipeline.steps) steps.push_back({{"name", s.name}, {"type", s.type}, {"needs", s.needs}});
+      std::cout << nlohmann::ordered_json{{"pipeline", plan.pipeline.name}, {"steps", steps}}.dump(2) << "\n";
+    } else {
+      std::cout << (o->format == "dot" ? plan.dag.to_dot(plan.pipeline) : plan.dag.to_text(plan.pipeline));
+    }
     exit_code = 0;
   });
 }

@@ -61,6 +61,19 @@ expect_exit 2 "$MLPIPE" runs show 99 --json --store spaced-none
 assert_eq "$(j error.kind)" config "error JSON of runs show"
 expect_exit 2 "$MLPIPE" runs list --jsno --json
 assert_eq "$(j error.kind)" usage "error JSON of a usage mistake"
+# Machine output of the commands around a run.
+expect_exit 0 "$MLPIPE" graph pipeline.yaml --json
+assert_eq "$(j 'steps[4].name')|$(j 'steps[4].needs[0]')" "evaluate|train" "graph --json"
+expect_exit 0 "$MLPIPE" steps --json
+assert_eq "$(sql :memory: "SELECT count(*) FROM json_each(readfile('$OUT')) WHERE json_extract(value, '\$.name') = 'calibrate'")" 1 "steps --json"
+expect_exit 0 "$MLPIPE" trainers --json
+assert_eq "$(sql :memory: "SELECT json_extract(readfile('$OUT'), '\$[0].name')")" xgboost "trainers --json"
 expect_exit 0 "$MLPIPE" run pipeline.yaml --set 'params.depth = 2' -q --store spaced
 assert_eq "$(sql spaced/store.db "SELECT value FROM params WHERE step = '' AND key = 'params.depth'")" 2 "spaced --set"
+expect_exit 0 "$MLPIPE" report 1 --store spaced -o r.html --json
+assert_eq "$(j output)|$(j 'runs[0]')" "r.html|1" "report --json"
+expect_exit 0 "$MLPIPE" predict out/bundle loans.csv -o p.csv --json
+assert_eq "$(j rows)|$(j unseen_categories)" "600|0" "predict --json"
+expect_exit 2 "$MLPIPE" predict out/bundle loans.csv --json
+assert_eq "$(j error.kind)" config "predict --json without -o"
 echo ok
