@@ -15,6 +15,7 @@ std::string format_result(const QueryResult& r, const std::string& format) {
 void add_metrics(CLI::App& app, int& exit_code) {
   struct Opts {
     std::string run, store, format = "table";
+    bool json = false;
     MetricFilter filter;
   };
   auto o = std::make_shared<Opts>();
@@ -26,11 +27,12 @@ void add_metrics(CLI::App& app, int& exit_code) {
   cmd->add_option("--key", o->filter.key, "Only this metric (a glob: '*auc')");
   cmd->add_option("--split", o->filter.split, "Only this split (train, valid, test)");
   cmd->add_flag("--final", o->filter.final_only, "Only the last value of each series");
-  cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("--format", o->format, "table, csv, json or markdown")->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
+  cmd->add_flag("--json", o->json, "The same as --format json");
   cmd->callback([o, &exit_code] {
     Db db = open_store_readonly(existing_store(o->store).db());
     QueryResult r = list_metrics(db, resolve_run_id(db, o->run), o->filter);
-    std::cout << format_result(r, o->format);
+    std::cout << format_result(r, o->json ? "json" : o->format);
     if (r.rows.empty() && o->format == "table")
       std::cerr << "mlpipe: run " << o->run << " has no metrics matching these filters\n";
     exit_code = 0;
@@ -41,7 +43,7 @@ void add_runs_compare(CLI::App& runs, int& exit_code) {
   struct Opts {
     std::vector<std::string> runs;
     std::string store, format = "table", children;
-    bool all = false;
+    bool all = false, json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = runs.add_subcommand("compare", "Runs side by side: config values that differ and final metrics");
@@ -50,7 +52,8 @@ void add_runs_compare(CLI::App& runs, int& exit_code) {
   cmd->add_option("--children", o->children, "Also the trial runs of this sweep run");
   add_store_option(cmd, o->store);
   cmd->add_flag("--all", o->all, "Show every config value, not only those that differ");
-  cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("--format", o->format, "table, csv, json or markdown")->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
+  cmd->add_flag("--json", o->json, "The same as --format json");
   cmd->callback([o, &exit_code] {
     Db db = open_store_readonly(existing_store(o->store).db());
     std::vector<int64_t> ids;
@@ -62,7 +65,7 @@ void add_runs_compare(CLI::App& runs, int& exit_code) {
       if (ids.size() == before) throw ConfigError("run " + o->children + " has no child runs (it ran no sweep)");
     }
     if (ids.size() < 2) throw ConfigError("runs compare: give two or more runs, or --children RUN");
-    std::cout << format_result(compare_runs(db, ids, o->all), o->format);
+    std::cout << format_result(compare_runs(db, ids, o->all), o->json ? "json" : o->format);
     exit_code = 0;
   });
 }

@@ -25,15 +25,17 @@ void add_models(CLI::App& app, int& exit_code) {
 
   struct ListOpts {
     std::string store, format = "table";
+    bool json = false;
   };
   auto lo = std::make_shared<ListOpts>();
   CLI::App* list = models->add_subcommand("list", "Registered models with their latest version and aliases");
   list->footer("Example: mlpipe models list --store .mlpipe");
   add_store_option(list, lo->store);
-  list->add_option("--format", lo->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  list->add_option("--format", lo->format, "table, csv, json or markdown")->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
+  list->add_flag("--json", lo->json, "The same as --format json");
   list->callback([lo, &exit_code] {
     Db db = open_store_readonly(existing_store(lo->store).db());
-    std::cout << format_result(list_models(db), lo->format);
+    std::cout << format_result(list_models(db), lo->json ? "json" : lo->format);
     exit_code = 0;
   });
 
