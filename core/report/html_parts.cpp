@@ -1,5 +1,8 @@
 #include "core/report/html_parts.h"
 
+#include <cmath>
+#include <cstdio>
+
 #include "core/report/svg_chart.h"
 #include "core/util/strings.h"
 
@@ -12,14 +15,15 @@ const char* kStyle = R"css(
 body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1500px; }
 h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid #ccc; padding-bottom: 4px; margin-top: 28px; }
 h3 { font-size: 15px; margin: 14px 0 6px; }
-table { border-collapse: collapse; font-size: 12px; margin: 6px 0; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; font-size: 12px; margin: 6px 0; display: block; max-width: 100%; overflow-x: auto; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.differs td { background: #fff6db; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 .chart { border: 1px solid #eee; background: #fff; }
 .status-ok { color: #1a7f37; } .status-failed, .status-gate_failed, .status-interrupted { color: #c62828; }
-pre { background: #f7f7f7; padding: 8px; font-size: 12px; overflow-x: auto; }
+pre { background: #f7f7f7; padding: 8px; font-size: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
+svg.chart { max-width: 100%; height: auto; }
 .note { color: #777; font-size: 12px; }
 )css";
 
@@ -30,7 +34,15 @@ const char* report_style() { return kStyle; }
 std::string cell_text(const json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) return format_double(v.get<double>());
+  if (v.is_number_float()) {  // 4 decimals for people; short values as they are
+    double d = v.get<double>();
+    std::string t = format_double(d);
+    if (t.size() <= 8) return t;
+    if (std::fabs(d) >= 1e-3 || d == 0) return format_fixed(d, 4);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3e", d);
+    return buf;
+  }
   return v.dump();
 }
 

@@ -31,6 +31,7 @@ std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
     bool operator<(const Key& o) const { return std::tie(step, key) < std::tie(o.step, o.key); }
   };
   std::map<Key, std::vector<ChartSeries>> charts;
+  std::map<Key, double> best;  // the best iteration of a single run's train step
   for (size_t ri = 0; ri < runs.size(); ++ri) {
     std::map<std::tuple<std::string, std::string, std::string>, ChartSeries> series;
     for (MetricCurve& c : metric_curves(db, runs[ri])) {
@@ -45,6 +46,9 @@ std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
       static const char* run_colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
       if (runs.size() > 1) cs.color = run_colors[ri % 6];
       else cs.color = split == "train" ? "#1f77b4" : split == "valid" ? "#d62728" : "";
+      if (runs.size() == 1)
+        for (const char* b : {"best_iteration", "best_epoch"})
+          if (std::optional<double> v = latest_value(db, runs[ri], step, b)) best[{step, key}] = *v;
       charts[{step, key}].push_back(std::move(cs));
     }
   }
@@ -55,6 +59,24 @@ std::string learning_curves(Db& db, const std::vector<int64_t>& runs) {
     spec.title = k.step + ": " + k.key;
     spec.x_label = "iteration";
     spec.y_label = k.key;
+    // The y-range leaves out the first 5% of iterations: iteration 1's loss would flatten the rest.
+    double lo = INFINITY, hi = -INFINITY, last = 0;
+    for (const auto& s : series)
+      for (double x : s.x) last = std::max(last, x);
+    for (const auto& s : series)
+      for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+        if (s.x[i] > last * 0.05 && std::isfinite(s.y[i])) {
+          lo = std::min(lo, s.y[i]);
+          hi = std::max(hi, s.y[i]);
+        }
+    if (lo < hi) {
+      spec.y_min = lo - (hi - lo) * 0.05;
+      spec.y_max = hi + (hi - lo) * 0.05;
+    }
+    if (best.count(k)) {
+      spec.marker_x = best[k];
+      spec.marker_label = "best " + format_double(best[k]);
+    }
     for (auto& s : series) s = ChartSeries{s.name, thin(Curve{s.x, s.y}, 400).x, thin(Curve{s.x, s.y}, 400).y, s.color, s.dashed};
     out += line_chart(spec, series);
   }
@@ -66,6 +88,7 @@ struct Scored {
   std::string step, split, note;
   std::vector<double> y, score;
   std::vector<double> uncalibrated;  // a calibrated model's scores before calibration
+  std::vector<double> champion;      // the champion's scores on the same rows (a champion gate)
   // A multi-class model's predictions (columns LABEL, class, score_*): the confusion matrix.
   std::vector<std::string> classes;
   std::vector<std::vector<size_t>> confusion;  // [true][predicted]
@@ -99,15 +122,16 @@ std::vector<Scored> evaluated(Db& db, int64_t run) {
           size_t a = index(truth.text(r)), b = index(pred.text(r));
           if (a < sc.classes.size() && b < sc.classes.size()) ++sc.confusion[a][b];
         }
-      } else if (t.cols() >= 2) {
-        bool calibrated = t.col(t.cols() - 1).name == "uncalibrated_score" && t.cols() >= 3;
-        size_t last = calibrated ? t.cols() - 2 : t.cols() - 1;  // the score column
-        const Column& label = t.col(last - 1);
-        const Column& score = t.col(last);
+      } else if (t.find("score") >= 1) {  // ID?, LABEL, score, uncalibrated_score?, champion_score?
+        size_t at = size_t(t.find("score"));
+        const Column& label = t.col(at - 1);
+        const Column& score = t.col(at);
+        int uncal = t.find("uncalibrated_score"), champ = t.find("champion_score");
         for (size_t r = 0; r < t.rows(); ++r) {
           sc.y.push_back(label.as_double(r));
           sc.score.push_back(score.as_double(r));
-          if (calibrated) sc.uncalibrated.push_back(t.col(t.cols() - 1).as_double(r));
+          if (uncal >= 0) sc.uncalibrated.push_back(t.col(size_t(uncal)).as_double(r));
+          if (champ >= 0) sc.champion.push_back(t.col(size_t(champ)).as_double(r));
         }
       }
     }
@@ -125,6 +149,42 @@ bool is_binary(const std::vector<double>& y) {
   return pos && neg;
 }
 
+// A binary evaluate step at its threshold: the confusion matrix, and the calibration bins with
+// their row counts (what the calibration curve's points stand on).
+std::string threshold_table(Db& db, const Scored& sc, const std::string& name) {
+  double threshold = 0.5;
+  {
+    Stmt s = db.prepare("SELECT value FROM params WHERE run_id = ? AND step = ? AND key = 'threshold'");
+    s.bind(1, sc.run).bind(2, sc.step);
+    if (s.step()) threshold = std::atof(s.text(0).c_str());
+  }
+  size_t tp = 0, fp = 0, fn = 0, tn = 0;
+  for (size_t i = 0; i < sc.y.size(); ++i) {
+    bool p = sc.score[i] >= threshold, a = sc.y[i] > 0.5;
+    (p && a ? tp : p ? fp : a ? fn : tn) += 1;
+  }
+  QueryResult t;
+  t.columns = {"actual \\ predicted (score >= " + format_double(threshold) + ")", "positive", "negative", "rows"};
+  t.rows.push_back({"positive", json(tp), json(fn), json(tp + fn)});
+  t.rows.push_back({"negative", json(fp), json(tn), json(fp + tn)});
+  std::string out = "<h3>At the threshold " + html_escape(format_double(threshold)) + ": " + html_escape(name) + "</h3>" + table_html(t);
+  std::vector<double> n(10, 0), sum_s(10, 0), sum_y(10, 0);  // the calibration curve's bins
+  for (size_t i = 0; i < sc.y.size(); ++i) {
+    if (std::isnan(sc.score[i])) continue;
+    size_t b = std::min<size_t>(9, size_t(std::max(0.0, sc.score[i]) * 10));
+    n[b] += 1;
+    sum_s[b] += sc.score[i];
+    sum_y[b] += sc.y[i] > 0.5 ? 1 : 0;
+  }
+  QueryResult bins;
+  bins.columns = {"calibration bin", "rows", "mean score", "observed rate"};
+  for (size_t b = 0; b < 10; ++b)
+    if (n[b] > 0)
+      bins.rows.push_back({format_fixed(double(b) / 10.0, 1) + "-" + format_fixed(double(b + 1) / 10.0, 1), json(int64_t(n[b])),
+                           format_fixed(sum_s[b] / n[b], 4), format_fixed(sum_y[b] / n[b], 4)});
+  return out + table_html(bins);
+}
+
 std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
   std::vector<Scored> all;
   std::string notes;
@@ -136,7 +196,7 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
   if (all.empty()) return notes + "<p class=\"note\">No evaluate step with predictions in " +
                          std::string(runs.size() > 1 ? "these runs" : "this run") + ".</p>";
   std::vector<ChartSeries> roc, pr, cal;
-  std::string hists, regress, confusions;
+  std::string hists, regress, confusions, thresholds;
   for (const auto& sc : all) {
     std::string name = (runs.size() > 1 ? run_label(sc.run) + " " : std::string()) + sc.step +
                        (sc.split.empty() ? "" : " (" + sc.split + ")");
@@ -172,6 +232,12 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
     Curve r = thin(roc_curve(sc.y, sc.score), 500), p = thin(pr_curve(sc.y, sc.score), 500);
     roc.push_back({name + "  AUC " + format_fixed(roc_auc(sc.y, sc.score), 4), r.x, r.y, "", false});
     pr.push_back({name + "  AP " + format_fixed(pr_auc(sc.y, sc.score), 4), p.x, p.y, "", false});
+    if (!sc.champion.empty()) {  // the champion on the same rows, dashed
+      Curve cr = thin(roc_curve(sc.y, sc.champion), 500), cp = thin(pr_curve(sc.y, sc.champion), 500);
+      roc.push_back({name + " champion  AUC " + format_fixed(roc_auc(sc.y, sc.champion), 4), cr.x, cr.y, "", true});
+      pr.push_back({name + " champion  AP " + format_fixed(pr_auc(sc.y, sc.champion), 4), cp.x, cp.y, "", true});
+    }
+    thresholds += threshold_table(db, sc, name);
     Curve c = calibration_curve(sc.y, sc.score, 10);
     cal.push_back({name + (sc.uncalibrated.empty() ? "" : " calibrated"), c.x, c.y, "", false});
     if (!sc.uncalibrated.empty()) {
@@ -192,7 +258,7 @@ std::string evaluation_charts(Db& db, const std::vector<int64_t>& runs) {
     ChartSpec cs{"calibration (10 bins)", "mean predicted probability", "observed rate", 0.0, 1.0, 0.0, 1.0, true};
     out += line_chart(cs, cal);
   }
-  return out + hists + regress + "</div>" + confusions;
+  return out + hists + regress + "</div>" + confusions + thresholds;
 }
 
 std::string importance_charts(Db& db, const std::vector<int64_t>& runs) {
@@ -241,6 +307,50 @@ std::string drift_section(Db& db, const std::vector<int64_t>& runs) {
       out += "<div class=\"charts\">" + bar_chart(title + ": PSI", "population stability index (0.1 moderate, 0.25 large)", bars) +
              "</div>" + table_html(table);
     }
+  }
+  return out;
+}
+
+// Each gate next to what it compared: condition, value, the champion's value, the result.
+std::string gates_section(Db& db, const std::vector<int64_t>& runs) {
+  QueryResult t;
+  t.columns = {"run", "step", "gate", "condition", "value", "champion", "result"};
+  for (int64_t run : runs) {
+    Stmt s = db.prepare(
+        "SELECT p.step, substr(p.key, 6), p.value, (SELECT value FROM latest_metrics m WHERE m.run_id = p.run_id AND m.step = p.step"
+        " AND m.key = substr(p.key, 6)), (SELECT value FROM latest_metrics m WHERE m.run_id = p.run_id AND m.step = p.step"
+        " AND m.key = 'champion.' || substr(p.key, 6)), (SELECT value FROM latest_metrics m WHERE m.run_id = p.run_id"
+        " AND m.step = p.step AND m.key = p.key) FROM params p JOIN steps st ON st.run_id = p.run_id AND st.step = p.step"
+        " WHERE p.run_id = ? AND st.type = 'evaluate' AND p.key GLOB 'gate.*' ORDER BY p.step, p.key");
+    s.bind(1, run);
+    while (s.step()) {
+      json cond = json::parse(s.text(2), nullptr, false);
+      std::string result = s.is_null(5) ? "not checked" : s.real(5) > 0.5 ? "passed" : "FAILED";
+      t.rows.push_back({run, s.text(0), s.text(1), cond.is_string() ? cond : json(s.text(2)), s.is_null(3) ? json() : json(s.real(3)),
+                        s.is_null(4) ? json() : json(s.real(4)), result});
+    }
+  }
+  return t.rows.empty() ? "" : table_html(t, runs.size() > 1 ? SIZE_MAX : 0);
+}
+
+// Where each run's model came from: its inputs' hashes, the model and bundle hashes, the
+// registered version, the code.
+std::string lineage_section(Db& db, const std::vector<int64_t>& runs) {
+  std::string out;
+  for (int64_t run : runs) {
+    if (runs.size() > 1) out += "<h3>" + run_label(run) + "</h3>";
+    QueryResult in = query_for_run(db, "SELECT step, path, rows, content_hash FROM inputs WHERE run_id = ? ORDER BY step, path", run);
+    QueryResult files = query_for_run(
+        db,
+        "SELECT a.step, a.name, a.content_hash FROM artifacts a JOIN steps st ON st.run_id = a.run_id AND st.step = a.step"
+        " WHERE a.run_id = ? AND ((st.type = 'train' AND a.name GLOB 'model.*') OR (st.type = 'export' AND a.name = 'manifest.json')"
+        " OR st.type = 'calibrate') ORDER BY a.step, a.name",
+        run);
+    QueryResult reg = query_for_run(db, "SELECT name, version, content_hash FROM models WHERE run_id = ? ORDER BY name, version", run);
+    QueryResult code = query_for_run(
+        db, "SELECT coalesce(git_commit, 'not in git') || CASE WHEN git_dirty THEN ' (uncommitted changes)' ELSE '' END AS code, config_hash,"
+            " mlpipe_version FROM runs WHERE run_id = ?", run);
+    out += table_html(in) + table_html(files) + (reg.rows.empty() ? "" : table_html(reg)) + table_html(code);
   }
   return out;
 }
@@ -367,7 +477,9 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
   out += table_html(metrics_only, runs.size() == 1 ? 1 : SIZE_MAX);
 
   if (std::string bt = backtest_section(db, runs); !bt.empty()) out += "<h2>Backtest</h2>" + bt;
+  if (std::string g = gates_section(db, runs); !g.empty()) out += "<h2>Gates</h2>" + g;
   if (std::string sg = segments_section(db, runs); !sg.empty()) out += "<h2>Segments and fairness</h2>" + sg;
+  out += "<h2>Lineage</h2>" + lineage_section(db, runs);
   out += "<h2>Learning curves</h2>" + learning_curves(db, runs);
   out += "<h2>Evaluation</h2>" + evaluation_charts(db, runs);
   out += "<h2>Feature importance</h2>" + importance_charts(db, runs);

@@ -168,17 +168,26 @@ std::string line_chart(const ChartSpec& spec, const std::vector<ChartSeries>& se
     out += "<line x1=\"" + num(f.px(a)) + "\" y1=\"" + num(f.py(a)) + "\" x2=\"" + num(f.px(b)) + "\" y2=\"" +
            num(f.py(b)) + "\" stroke=\"#999\" stroke-dasharray=\"2,3\"/>";
   }
+  if (spec.marker_x && *spec.marker_x >= f.x0 && *spec.marker_x <= f.x1) {
+    std::string x = num(f.px(*spec.marker_x));
+    out += "<line x1=\"" + x + "\" x2=\"" + x + "\" y1=\"" + num(f.top) + "\" y2=\"" + num(f.h - f.bottom) +
+           "\" stroke=\"#555\" stroke-dasharray=\"4,3\"/><text x=\"" + num(f.px(*spec.marker_x) + 3) + "\" y=\"" + num(f.top + 11) +
+           "\" fill=\"#555\">" + html_escape(spec.marker_label) + "</text>";
+  }
+  // A y-range narrower than the data (learning curves skip the first rounds): points beyond it
+  // sit on the frame's edge.
+  auto py = [&](double y) { return f.py(std::min(std::max(y, f.y0), f.y1)); };
   for (size_t i = 0; i < series.size(); ++i) {
     const ChartSeries& s = series[i];
     std::string pts;
     for (size_t k = 0; k < s.x.size() && k < s.y.size(); ++k)
-      if (std::isfinite(s.x[k]) && std::isfinite(s.y[k])) pts += num(f.px(s.x[k])) + "," + num(f.py(s.y[k])) + " ";
+      if (std::isfinite(s.x[k]) && std::isfinite(s.y[k])) pts += num(f.px(s.x[k])) + "," + num(py(s.y[k])) + " ";
     if (!s.scatter)
       out += "<polyline fill=\"none\" stroke=\"" + color_of(s, i) + "\" stroke-width=\"1.8\"" +
              (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + " points=\"" + pts + "\"/>";
     if (s.x.size() <= 12 || s.scatter)  // few points (calibration bins): mark them
       for (size_t k = 0; k < s.x.size() && k < s.y.size(); ++k)
-        out += "<circle cx=\"" + num(f.px(s.x[k])) + "\" cy=\"" + num(f.py(s.y[k])) + "\" r=\"" + (s.scatter ? "1.6" : "3") + "\" fill=\"" + color_of(s, i) + "\"" + (s.scatter ? " fill-opacity=\"0.5\"" : "") + "/>";
+        out += "<circle cx=\"" + num(f.px(s.x[k])) + "\" cy=\"" + num(py(s.y[k])) + "\" r=\"" + (s.scatter ? "1.6" : "3") + "\" fill=\"" + color_of(s, i) + "\"" + (s.scatter ? " fill-opacity=\"0.5\"" : "") + "/>";
   }
   return out + legend(f, series) + "</svg>";
 }

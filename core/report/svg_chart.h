@@ -20,6 +20,8 @@ struct ChartSpec {
   std::string title, x_label, y_label;
   std::optional<double> x_min{}, x_max{}, y_min{}, y_max{};  // default: the data's range
   bool diagonal = false;                             // a dotted y = x reference line
+  std::optional<double> marker_x{};                  // a dashed vertical line (the best iteration)
+  std::string marker_label;
   int width = 460, height = 300;
 };
 

@@ -354,42 +354,6 @@ Flow run_evaluate(StepContext& ctx) {
     ctx.artifact("confusion.csv", ctx.outdir / "confusion.csv");
   }
 
-  // Predictions on the evaluated split: what `mlpipe predict` must reproduce exactly.
-  std::filesystem::create_directories(ctx.outdir);
-  std::vector<std::string> header;
-  const Column* id = tm.id.empty() ? nullptr : &f.table.at(tm.id);
-  if (id) header.push_back(tm.id);
-  header.push_back(tm.label);
-  if (multi) {
-    header.push_back("class");
-    for (const auto& c : tm.classes) header.push_back("score_" + c);
-  } else {
-    header.push_back("score");
-  }
-  if (!uncalibrated.empty()) header.push_back("uncalibrated_score");
-  CsvWriter w(header);
-  std::vector<size_t> predicted = multi ? predicted_classes(score, k) : std::vector<size_t>{};
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::vector<std::string> fields;
-    if (id) fields.push_back(id->text(rows[i]));
-    if (multi) {
-      fields.push_back(tm.classes[size_t(y[i])]);
-      fields.push_back(tm.classes[predicted[i]]);
-      for (size_t c = 0; c < k; ++c) fields.push_back(format_double(score[i * k + c]));
-    } else {
-      fields.push_back(format_double(y[i]));
-      fields.push_back(format_double(score[i]));
-      if (!uncalibrated.empty()) fields.push_back(format_double(uncalibrated[i]));
-    }
-    w.row(fields);
-  }
-  auto path = ctx.outdir / "predictions.csv";
-  w.save(path);
-  ctx.artifact("predictions.csv", path);
-  ev->predictions_path = path.string();
-  ctx.flush_metrics();
-
-  ctx.outcome_metrics = ev->metrics;
   std::optional<ModelVersion> champion;
   std::vector<double> champion_score;
   if (has_champion_gate(ctx.cfg) && ctx.store()) {
@@ -404,6 +368,46 @@ Flow run_evaluate(StepContext& ctx) {
       line += "  (no champion yet)";
     }
   }
+  // Predictions on the evaluated split: what `mlpipe predict` must reproduce exactly.
+  std::filesystem::create_directories(ctx.outdir);
+  std::vector<std::string> header;
+  const Column* id = tm.id.empty() ? nullptr : &f.table.at(tm.id);
+  if (id) header.push_back(tm.id);
+  header.push_back(tm.label);
+  if (multi) {
+    header.push_back("class");
+    for (const auto& c : tm.classes) header.push_back("score_" + c);
+  } else {
+    header.push_back("score");
+  }
+  if (!uncalibrated.empty()) header.push_back("uncalibrated_score");
+  // The champion's scores on the same rows (a champion gate): the report overlays both curves.
+  bool with_champion = !multi && !champion_score.empty() && champion_score.size() == rows.size();
+  if (with_champion) header.push_back("champion_score");
+  CsvWriter w(header);
+  std::vector<size_t> predicted = multi ? predicted_classes(score, k) : std::vector<size_t>{};
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<std::string> fields;
+    if (id) fields.push_back(id->text(rows[i]));
+    if (multi) {
+      fields.push_back(tm.classes[size_t(y[i])]);
+      fields.push_back(tm.classes[predicted[i]]);
+      for (size_t c = 0; c < k; ++c) fields.push_back(format_double(score[i * k + c]));
+    } else {
+      fields.push_back(format_double(y[i]));
+      fields.push_back(format_double(score[i]));
+      if (!uncalibrated.empty()) fields.push_back(format_double(uncalibrated[i]));
+      if (with_champion) fields.push_back(format_double(champion_score[i]));
+    }
+    w.row(fields);
+  }
+  auto path = ctx.outdir / "predictions.csv";
+  w.save(path);
+  ctx.artifact("predictions.csv", path);
+  ev->predictions_path = path.string();
+  ctx.flush_metrics();
+
+  ctx.outcome_metrics = ev->metrics;
   std::vector<std::string> failures;
   if (ctx.cfg.contains("gate"))
     for (const auto& [metric, cond] : ctx.cfg["gate"].items()) {

@@ -33,6 +33,7 @@ std::optional<std::vector<std::string>> columns_after(const Pipeline& p, const s
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   };
   if (s->type == "ingest") {
+    if (!cfg.contains("source")) return std::nullopt;  // the ingest step's own checks report it
     std::optional<std::vector<std::string>> h;
     try {
       std::vector<SourceFile> files = expand_sources(cfg["source"], p.base_dir);
