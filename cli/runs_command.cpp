@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "core/platform/environment.h"
+#include "core/store/run_deletion.h"
 #include "core/store/run_labels.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
@@ -34,6 +35,8 @@ void add_runs(CLI::App& app, int& exit_code) {
   list->add_option("--sort", lo->t.sort, "Sort by a column: NAME, NAME:asc or NAME:desc (default: newest first)");
   list->add_option("--columns", lo->columns, "Columns to show, comma-separated names or globs: run,status,params.*,evaluate.auc ('*': all)");
   list->add_flag("--only-changed", lo->t.only_changed, "Leave out columns whose value is the same in every listed run");
+  list->add_option("--archived", lo->t.archived, "Archived runs (runs archive): hide (default), only or show")
+      ->check(CLI::IsMember({"hide", "only", "show"}));
   list->add_option("-n,--limit", lo->t.limit, "How many runs (default 20; 0 for all)");
   list->add_option("--format", lo->format, "table, csv, json or markdown")->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
   list->add_flag("--json", lo->json, "JSON output (the same as --format json)");
@@ -74,6 +77,56 @@ void add_runs(CLI::App& app, int& exit_code) {
     for (const auto& [k, v] : set) store.tag_run(id, k, v, user_name());
     for (const auto& k : to->remove) store.tag_run(id, k, std::nullopt, user_name());
     std::cerr << "mlpipe: run " << id << ": " << set.size() << " tag(s) set, " << to->remove.size() << " removed\n";
+    exit_code = 0;
+  });
+
+  struct DeleteOpts {
+    std::string store;
+    std::vector<std::string> runs;
+    bool yes = false;
+  };
+  auto dl = std::make_shared<DeleteOpts>();
+  CLI::App* del = runs->add_subcommand("delete", "Delete runs made by mistake (refused when other records depend on them: archive those)");
+  del->add_option("runs", dl->runs, "Run ids or names")->required();
+  del->add_flag("--yes", dl->yes, "Delete (without it: say what would be deleted)");
+  add_store_option(del, dl->store);
+  del->footer("Examples:\n  mlpipe runs delete 14           (what would go)\n  mlpipe runs delete 14 15 --yes");
+  del->callback([dl, &exit_code] {
+    StoreLayout layout = existing_store(dl->store);
+    RunStore store(layout.db());
+    std::vector<int64_t> ids;
+    for (const auto& r : dl->runs) ids.push_back(resolve_run_id(store.db(), r));
+    DeletePlan plan = plan_run_deletion(store.db(), ids);
+    std::string what = "run" + std::string(plan.runs.size() == 1 ? " " : "s ");
+    for (size_t i = 0; i < plan.runs.size(); ++i) what += (i ? ", " : "") + std::to_string(plan.runs[i]);
+    what += " (records, files and " + std::to_string(plan.cache_entries) + " cache entries; their objects are freed by the next gc)";
+    if (!dl->yes) {
+      std::cout << "would delete " << what << "; run again with --yes\n";
+      exit_code = 0;
+      return;
+    }
+    delete_runs(store, layout, plan, user_name());
+    std::cerr << "mlpipe: deleted " << what << "\n";
+    exit_code = 0;
+  });
+
+  struct ArchiveOpts {
+    std::string store;
+    std::vector<std::string> runs;
+    bool undo = false;
+  };
+  auto ar = std::make_shared<ArchiveOpts>();
+  CLI::App* archive = runs->add_subcommand("archive", "Hide runs from runs list (a tag, archived=yes; their records stay)");
+  archive->add_option("runs", ar->runs, "Run ids or names")->required();
+  archive->add_flag("--undo", ar->undo, "Show them again");
+  add_store_option(archive, ar->store);
+  archive->footer("Examples:\n  mlpipe runs archive 3 4\n  mlpipe runs list --archived only");
+  archive->callback([ar, &exit_code] {
+    StoreLayout layout = existing_store(ar->store);
+    RunStore store(layout.db());
+    for (const auto& r : ar->runs)
+      store.tag_run(resolve_run_id(store.db(), r), "archived", ar->undo ? std::nullopt : std::optional<std::string>("yes"), user_name());
+    std::cerr << "mlpipe: " << ar->runs.size() << " run(s) " << (ar->undo ? "unarchived" : "archived") << "\n";
     exit_code = 0;
   });
 

@@ -63,17 +63,18 @@ Column numeric(std::string name, size_t rows) {
 
 }  // namespace
 
+// (.at: validate calls these on specs not checked yet; a missing key throws, never asserts)
 std::vector<std::string> window_column_names(const json& spec) {
   std::vector<std::string> out;
-  std::string e = spec["entity"];
-  for (const auto& w : spec["windows"]) {
-    std::string ws = w;
-    for (const auto& agg : spec["aggs"]) {
+  std::string e = spec.at("entity").get<std::string>();
+  for (const auto& w : spec.at("windows")) {
+    std::string ws = w.get<std::string>();
+    for (const auto& agg : spec.at("aggs")) {
       if (agg == "count") {
         out.push_back(e + "_count_" + ws);
         continue;
       }
-      for (const auto& c : spec["columns"]) out.push_back(e + "_" + c.get<std::string>() + "_" + agg.get<std::string>() + "_" + ws);
+      for (const auto& c : spec.at("columns")) out.push_back(e + "_" + c.get<std::string>() + "_" + agg.get<std::string>() + "_" + ws);
     }
   }
   return out;
@@ -81,8 +82,8 @@ std::vector<std::string> window_column_names(const json& spec) {
 
 std::vector<std::string> label_rate_column_names(const json& spec) {
   std::vector<std::string> out;
-  std::string e = spec["entity"], y = spec["label"];
-  for (const auto& w : spec["windows"]) {
+  std::string e = spec.at("entity").get<std::string>(), y = spec.at("label").get<std::string>();
+  for (const auto& w : spec.at("windows")) {
     out.push_back(e + "_" + y + "_rate_" + w.get<std::string>());
     out.push_back(e + "_labelled_" + w.get<std::string>());
   }

@@ -85,7 +85,7 @@ void transform_columns(const json& t, std::vector<std::string>& cols) {
       for (const auto& c : op == "window" ? window_column_names(spec) : label_rate_column_names(spec)) add(c);
     }
     if (op == "time_parts")
-      for (const auto& p : as_strings(t["parts"])) add(t["time"].get<std::string>() + "_" + p);
+      for (const auto& p : as_strings(t.at("parts"))) add(t.at("time").get<std::string>() + "_" + p);
     if (op == "one_hot" && t.contains("columns"))  // its categories are known from the data only
       for (const auto& c : as_strings(t["columns"])) add(c + "=*");
     if (op == "drop" && t.contains("columns"))

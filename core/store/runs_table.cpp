@@ -161,6 +161,9 @@ QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
   if (!opt.pipeline.empty()) where += " AND r.pipeline = " + sql_text(opt.pipeline);
   if (!opt.status.empty()) where += " AND r.status = " + sql_text(opt.status);
   if (std::string b = since_bound(opt.since); !b.empty()) where += " AND r.started_at >= " + sql_text(b);
+  std::string archived_run = "EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.run_id AND t.key = 'archived')";
+  if (opt.archived == "hide") where += " AND NOT " + archived_run;
+  else if (opt.archived == "only") where += " AND " + archived_run;
   for (const auto& tag : opt.tags) {
     size_t eq = tag.find('=');
     where += " AND EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.run_id AND t.key = " + sql_text(tag.substr(0, eq)) +

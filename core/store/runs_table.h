@@ -17,6 +17,7 @@ struct RunsTableOptions {
   std::string sort;                  // COLUMN, COLUMN:asc or COLUMN:desc (default: newest first)
   std::string filter;                // "evaluate.auc > 0.78 and params.eta = 0.05 or status = failed"
   int limit = 20;                    // 0: all
+  std::string archived = "hide";     // hide (runs archive), only, or show
 };
 
 // Column names (as in the runs table): run_id, name, pipeline, status, started_at, duration_s,

@@ -292,12 +292,15 @@ CREATE TRIGGER model_objects_are_kept BEFORE DELETE ON model_objects
 CREATE TRIGGER models_are_kept BEFORE DELETE ON models
   BEGIN SELECT RAISE(ABORT, 'model versions are immutable; register a new version'); END;
 )sql",
-      // v6: names, tags and notes. A run's name is given when it starts (run --name); tags are
+      // v6: names, tags and notes, and started_at in epoch seconds. A run's name is given when it starts (run --name); tags are
       // an event log (setting or removing one adds an event: nothing recorded is replaced) and
       // run_tags shows the current ones; notes are appended, never edited.
       R"sql(
 ALTER TABLE runs ADD COLUMN name TEXT;
 CREATE INDEX runs_by_name ON runs(name) WHERE name IS NOT NULL;
+-- started_at as epoch seconds, for arithmetic: WHERE started_epoch >= unixepoch('now', '-7 days')
+-- (text comparison of the ISO text against datetime('now') is wrong: 'T' sorts after ' ').
+ALTER TABLE runs ADD COLUMN started_epoch REAL GENERATED ALWAYS AS ((julianday(started_at) - 2440587.5) * 86400.0) VIRTUAL;
 CREATE TABLE run_tag_events (
   event_id INTEGER PRIMARY KEY,
   run_id   INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
@@ -322,6 +325,18 @@ CREATE TABLE run_notes (
 ) STRICT;
 CREATE TRIGGER run_notes_are_kept BEFORE UPDATE ON run_notes
   BEGIN SELECT RAISE(ABORT, 'notes are history; add another note'); END;
+-- mlpipe runs delete leaves this much of a run: that it existed, and who deleted it when.
+CREATE TABLE run_deletions (
+  run_id     INTEGER PRIMARY KEY,
+  run_uid    TEXT,
+  pipeline   TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  deleted_at TEXT NOT NULL,
+  by         TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER run_deletions_are_kept BEFORE DELETE ON run_deletions
+  BEGIN SELECT RAISE(ABORT, 'the record of a deleted run is kept'); END;
 )sql",
   };
   return m;

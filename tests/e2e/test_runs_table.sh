@@ -70,6 +70,29 @@ expect_exit 0 "$MLPIPE" runs diff --rev HEAD~1 at-two --json
 expect_exit 2 "$MLPIPE" runs diff --rev no-such-branch at-two
 assert_contains "$ERR" "git does not know this revision"
 
+# runs delete: refused while others depend on a run; a run nobody depends on goes (records,
+# folder, cache entries), a tombstone stays, gc frees its objects; runs archive hides a run.
+expect_exit 2 "$MLPIPE" runs delete 1 --yes
+assert_contains "$ERR" "reused its steps"
+gated=$(sql $db "SELECT run_id FROM runs WHERE status = 'gate_failed'")
+uid=$(sql $db "SELECT run_uid FROM runs WHERE run_id = $gated")
+expect_exit 0 "$MLPIPE" runs delete $gated
+assert_contains "$OUT" "would delete run $gated"
+[ -d .mlpipe/runs/$uid ] || fail "a delete without --yes deleted"
+expect_exit 0 "$MLPIPE" runs delete $gated --yes
+assert_eq "$(sql $db "SELECT count(*) FROM runs WHERE run_id = $gated")" 0 "run deleted"
+assert_eq "$(sql $db "SELECT count(*) FROM metrics WHERE run_id = $gated")" 0 "its metrics deleted"
+assert_eq "$(sql $db "SELECT status || ' ' || by FROM run_deletions WHERE run_id = $gated")" "gate_failed $(id -un)" "tombstone"
+[ ! -e .mlpipe/runs/$uid ] || fail "its folder is still there"
+assert_eq "$(sql $db "PRAGMA foreign_key_check")" "" "foreign keys"
+expect_exit 0 "$MLPIPE" gc
+expect_exit 0 "$MLPIPE" runs archive depth-2
+expect_exit 0 "$MLPIPE" runs list --columns run_id --format csv
+grep -qx "$(sql $db "SELECT run_id FROM runs WHERE name = 'depth-2'")" "$OUT" && fail "an archived run is listed"
+expect_exit 0 "$MLPIPE" runs list --archived only --columns name --format csv
+assert_eq "$(tail -n +2 "$OUT")" depth-2 "archived only"
+expect_exit 0 "$MLPIPE" runs archive depth-2 --undo
+
 # Mistakes.
 expect_exit 2 "$MLPIPE" runs list --filter "evaluate.acu > 0.7"
 assert_contains "$ERR" "no column 'evaluate.acu' in these runs (did you mean 'evaluate.auc'?)"
