@@ -26,6 +26,7 @@ void add_models(CLI::App& app, int& exit_code);
 void add_report(CLI::App& app, int& exit_code);
 void add_store(CLI::App& app, int& exit_code);
 void add_gc(CLI::App& app, int& exit_code);
+void add_completion(CLI::App& app, int& exit_code);
 // A bundle folder, or NAME@VERSION / NAME@ALIAS from the registry (checked against it).
 std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& store_flag);
 void add_runs_compare(CLI::App& runs, int& exit_code);

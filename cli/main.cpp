@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_reproduce(app, exit_code);
   mlpipe::cli::add_store(app, exit_code);
   mlpipe::cli::add_gc(app, exit_code);
+  mlpipe::cli::add_completion(app, exit_code);  // last: its script lists the commands above
   mlpipe::cli::add_ddp_worker(app, exit_code);
   // Unknown commands and options get a suggestion, not CLI11's "The following argument was not expected".
   bool json = mlpipe::cli::wants_json(argc, argv);

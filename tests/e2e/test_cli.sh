@@ -5,9 +5,18 @@ for cmd in run validate graph runs query predict steps trainers "runs list" "run
   expect_exit 0 "$MLPIPE" $cmd --help
   assert_contains "$OUT" "Usage:"
 done
+# Shell completion from the command tree: subcommands and options complete.
+expect_exit 0 "$MLPIPE" completion bash
+complete_words() { bash -c 'eval "$(cat "$1")"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mlpipe; echo "${COMPREPLY[*]}"' _ "$OUT" "$@"; }
+assert_eq "$(complete_words mlpipe runs li)" list "runs li<TAB>"
+assert_eq "$(complete_words mlpipe run p.yaml --js)" --json "run --js<TAB>"
+assert_eq "$(complete_words mlpipe runs list --so)" --sort "runs list --so<TAB>"
+expect_exit 0 "$MLPIPE" completion zsh
+assert_contains "$OUT" "bashcompinit"
 # Every command's help ends with an example.
 for cmd in run validate graph query predict steps trainers metrics resume reproduce report gc "runs list" "runs show" \
-           "runs diff" "runs compare" "runs tag" "runs note" "models list" "models show" "models promote" "store info"; do
+           "runs diff" "runs compare" "runs tag" "runs note" "runs delete" "runs archive" "models list" "models show" \
+           "models promote" "store info" completion; do
   expect_exit 0 "$MLPIPE" $cmd --help
   grep -q "^Example" "$OUT" || fail "mlpipe $cmd --help has no example"
 done
