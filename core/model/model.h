@@ -44,6 +44,9 @@ struct TrainContext {
   // Row weights of the train and valid matrices (empty: every row counts 1).
   std::vector<float> train_weights, valid_weights;
   std::function<void(const std::vector<MetricPoint>&)> record_metrics;  // one call per iteration
+  // The trainer's current bound on the iterations it will run (early stopping: the best so far
+  // plus the patience), for the progress line's total and ETA; call before record_metrics.
+  std::function<void(double)> expect_iterations;
   std::function<void(const std::string&)> log;
   // Throws when the run was asked to stop (Ctrl-C, SIGTERM); trainers call it between steps.
   std::function<void()> check_stop;

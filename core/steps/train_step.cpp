@@ -1,6 +1,7 @@
 // train: fits a model with the named trainer on the train split, early-stopping on valid.
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "core/platform/launch_env.h"
 #include "core/steps/steps.h"
@@ -14,21 +15,36 @@ namespace mlpipe {
 namespace {
 
 // Records a trainer's metric points and reports its progress: the highest iteration among the
-// per-iteration points (per-batch points excluded) out of `total`, with the latest valid metric.
-std::function<void(const std::vector<MetricPoint>&)> recorder(StepContext& ctx, double total, std::string unit) {
-  return [&ctx, total, unit](const std::vector<MetricPoint>& pts) {
+// per-iteration points (per-batch points excluded) out of `total` (or the trainer's sooner bound,
+// early stopping: *expected), with the latest valid metric: of the first head when `head` names
+// it (a multi-task model's aim), else the last one (the metric XGBoost stops on).
+std::function<void(const std::vector<MetricPoint>&)> recorder(StepContext& ctx, double total, std::string unit, std::string head,
+                                                             std::shared_ptr<double> expected) {
+  return [&ctx, total, unit, head, expected](const std::vector<MetricPoint>& pts) {
     ctx.metrics(pts);
     double done = 0;
     const MetricPoint* shown = nullptr;
     for (const auto& p : pts) {
       if (!p.iteration || starts_with(p.key, "batch")) continue;
       done = std::max(done, double(*p.iteration));
-      if (!shown || (p.split == "valid" && shown->split != "valid") || p.split == shown->split) shown = &p;
+      bool of_head = head.empty() || starts_with(p.key, head + ".");
+      bool shown_of_head = shown && (head.empty() || starts_with(shown->key, head + "."));
+      if (!shown || (p.split == "valid" && shown->split != "valid") ||
+          (p.split == shown->split && (of_head || !shown_of_head) && (head.empty() || !shown_of_head)))
+        shown = &p;
     }
+    double bound = expected && *expected > 0 ? std::min(total, std::max(*expected, done)) : total;
     if (done > 0)
-      ctx.progress(done, total, unit,
+      ctx.progress(done, bound, unit,
                    shown ? (shown->split.empty() ? "" : shown->split + " ") + shown->key + " " + format_fixed(shown->value, 4) : "");
   };
+}
+
+// The first head's name of a sequence train step (its metrics are HEAD.KEY); "" for one head.
+std::string first_head(const json& cfg) {
+  if (!cfg.contains("heads") || !cfg["heads"].is_array() || cfg["heads"].size() < 2) return "";
+  const json& h = cfg["heads"][0];
+  return h.is_object() && h.contains("name") && h["name"].is_string() ? h["name"].get<std::string>() : "";
 }
 
 const Schema& common_train_keys() {
@@ -152,7 +168,9 @@ Flow run_train_sequences(StepContext& ctx, const Trainer& trainer) {
   tc.nthread = unsigned(get_int(ctx.cfg, "nthread", ctx.nthread));
   tc.checkpoint_dir = ctx.outdir / "checkpoints";
   tc.rendezvous_key = ctx.spec.name;
-  tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "epochs", 10)), "epoch");
+  auto expected = std::make_shared<double>(0);
+  tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "epochs", 10)), "epoch", first_head(ctx.cfg), expected);
+  tc.expect_iterations = [expected](double n) { *expected = n; };
   tc.log = [&](const std::string& line) { ctx.log(line); };
   tc.check_stop = [] { throw_if_interrupted(); };
   std::unique_ptr<Model> model = trainer.fit_sequences(ctx.cfg, s, train, valid, tc);
@@ -209,7 +227,9 @@ Flow run_train(StepContext& ctx) {
   tc.classes = f.classes.size();
   for (double w : weight_values(f, train_rows)) tc.train_weights.push_back(float(w));
   for (double w : weight_values(f, valid_rows)) tc.valid_weights.push_back(float(w));
-  tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "rounds", 100)), "iteration");
+  auto expected = std::make_shared<double>(0);
+  tc.record_metrics = recorder(ctx, double(get_int(ctx.cfg, "rounds", 100)), "iteration", "", expected);
+  tc.expect_iterations = [expected](double n) { *expected = n; };
   tc.log = [](const std::string&) {};
   tc.check_stop = [] { throw_if_interrupted(); };
   std::unique_ptr<Model> model = trainer.fit(ctx.cfg, xt, yt, valid_rows.empty() ? nullptr : &xv,

@@ -277,12 +277,17 @@ class XgbTrainer : public Trainer {
       const char* out = nullptr;
       MLPIPE_XGB(XGBoosterEvalOneIter(b.get(), i, sets.data(), names.data(), sets.size(), &out));
       std::vector<MetricPoint> pts = xgb::parse_eval_line(out, i + 1);
-      if (ctx.record_metrics) ctx.record_metrics(pts);
-      if (!xv) continue;
+      if (!xv) {
+        if (ctx.record_metrics) ctx.record_metrics(pts);
+        continue;
+      }
       const MetricPoint* last = nullptr;  // XGBoost's convention: stop on the last metric of valid
       for (const auto& p : pts)
         if (p.split == "valid") last = &p;
-      if (!last) continue;
+      if (!last) {
+        if (ctx.record_metrics) ctx.record_metrics(pts);
+        continue;
+      }
       stop_metric = last->key;
       bool better = std::isnan(best) ||
                     (xgb::metric_maximizes(last->key) ? last->value > best : last->value < best);
@@ -290,9 +295,11 @@ class XgbTrainer : public Trainer {
         best = last->value;
         best_round = i + 1;
         best_points = pts;
-      } else if (patience > 0 && i + 1 - best_round >= patience) {
-        break;
       }
+      // The progress line's bound: the rounds left if nothing improves any more.
+      if (patience > 0 && ctx.expect_iterations) ctx.expect_iterations(std::min(rounds, best_round + patience));
+      if (ctx.record_metrics) ctx.record_metrics(pts);
+      if (!better && patience > 0 && i + 1 - best_round >= patience) break;
     }
     json summary = {{"rounds_run", rounds_run}};
     summary.update(constraints);
