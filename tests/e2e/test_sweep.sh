@@ -18,8 +18,8 @@ grep -q "\"run_id\": 7" out/bundle/manifest.json || fail "the bundle is not the 
 # Every trial's values are recorded as its overrides, and compared side by side.
 expect_exit 0 "$MLPIPE" runs compare --children 7 --store $(dirname $db)
 grep -Eq '^config: train.params.max_depth +\* +2 +' "$OUT" || { cat "$OUT"; fail "compare over the children"; }
-expect_exit 0 "$MLPIPE" runs list --store $(dirname $db)
-grep -Eq '^1 .* 7 +$' "$OUT" || { cat "$OUT"; fail "runs list shows the parent"; }
+expect_exit 0 "$MLPIPE" runs list --store $(dirname $db) --columns run_id,parent_run --format csv
+grep -q '^1,7$' "$OUT" || { cat "$OUT"; fail "runs list shows the parent"; }
 # A second run of the same sweep reuses every trial's cached steps and chooses the same.
 expect_exit 0 "$MLPIPE" run pipeline.yaml
 assert_eq "$(sql $db "SELECT value FROM params WHERE run_id=14 AND step='' AND key='sweep.best_values'")" \
