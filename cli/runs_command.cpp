@@ -47,10 +47,7 @@ void add_runs(CLI::App& app, int& exit_code) {
     if (!lo->columns.empty()) lo->t.columns = split(lo->columns, ',');
     QueryResult r = runs_table(db, lo->t);
     std::string format = lo->json ? "json" : lo->format;
-    if (format == "table" || format == "markdown")  // people compare 4 decimals; csv and json keep every digit
-      for (auto& row : r.rows)
-        for (auto& c : row)
-          if (c.is_number_float() && format_double(c.get<double>()).size() > 8) c = format_fixed(c.get<double>(), 4);
+    if (format == "table" || format == "markdown") round_for_people(r);
     std::cout << format_result(r, format);
     exit_code = 0;
   });

@@ -17,6 +17,10 @@ struct MetricFilter {
 // Columns: step, split, key, iteration, value, recorded_at; in recording order per series.
 QueryResult list_metrics(Db& db, int64_t run, const MetricFilter& filter);
 
+// metric (STEP.SPLIT.KEY), a, b, change (b - a; null when one run lacks it): each series' final
+// value in both runs, timings (samples_per_s, *seconds) left out.
+QueryResult metrics_difference(Db& db, int64_t a, int64_t b);
+
 // One row per compared attribute, one column per run. Rows: the run itself (pipeline, status,
 // start, duration, git, config hash, seed), then config values (those that differ, or all with
 // `all_params`), then every final metric. Column "differs" is "*" where the runs disagree.

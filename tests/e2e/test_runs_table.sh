@@ -93,6 +93,13 @@ expect_exit 0 "$MLPIPE" runs list --archived only --columns name --format csv
 assert_eq "$(tail -n +2 "$OUT")" depth-2 "archived only"
 expect_exit 0 "$MLPIPE" runs archive depth-2 --undo
 
+# metrics diff: final metrics side by side; --exit-code beyond the tolerance.
+expect_exit 0 "$MLPIPE" metrics diff at-one at-one-again --exit-code
+expect_exit 1 "$MLPIPE" metrics diff at-one at-two --exit-code --json
+ch=$(sql :memory: "SELECT json_extract(value, '\$.change') FROM json_each(readfile('$OUT')) WHERE json_extract(value, '\$.metric') = 'evaluate.test.auc'")
+want=$(sql $db "SELECT (SELECT value FROM metrics WHERE run_id = (SELECT run_id FROM runs WHERE name = 'at-two') AND step = 'evaluate' AND key = 'auc') - (SELECT value FROM metrics WHERE run_id = (SELECT run_id FROM runs WHERE name = 'at-one') AND step = 'evaluate' AND key = 'auc')")
+assert_eq "$ch" "$want" "the change in auc"
+
 # Mistakes.
 expect_exit 2 "$MLPIPE" runs list --filter "evaluate.acu > 0.7"
 assert_contains "$ERR" "no column 'evaluate.acu' in these runs (did you mean 'evaluate.auc'?)"
