@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <new>
 
 #include "cli/commands.h"
 #include "cli/error_output.h"
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
     return fail(std::string(e.what()) + " (mlpipe --help, or mlpipe COMMAND --help)", int(mlpipe::ExitCode::kBadConfig), true);
   } catch (const mlpipe::Error& e) {
     return fail(e.what(), int(e.code()), false);
+  } catch (const std::bad_alloc&) {
+    return fail("out of memory (an input far larger than this machine's memory, or a runaway config)", int(mlpipe::ExitCode::kStepFailed), false);
   } catch (const std::exception& e) {
     return fail(e.what(), int(mlpipe::ExitCode::kStepFailed), false, "mlpipe: internal error: ");
   }

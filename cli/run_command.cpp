@@ -27,8 +27,8 @@ void add_run(CLI::App& app, int& exit_code) {
   add_store_option(cmd, o->store);
   // Before stores, --workdir named the folder of the cache and run outputs: that folder is the store now.
   cmd->add_option("--workdir", o->store, "Same as --store (kept for old scripts)")->group("");
-  cmd->add_option("-j,--jobs", o->jobs, "Independent steps run at once (default: number of cores)");
-  cmd->add_option("--threads", o->threads, "Threads per step (default: number of cores)");
+  cmd->add_option("-j,--jobs", o->jobs, "Independent steps run at once (default: number of cores)")->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--threads", o->threads, "Threads per step (default: number of cores)")->check(CLI::Range(1u, 1024u));
   cmd->add_flag("--json", o->json, "Print the outcome as JSON on stdout");
   cmd->add_option("--name", o->name, "A name for the run: other commands take it in place of the run number (the newest run of that name)");
   cmd->add_option("--tag", o->tags, "A tag KEY=VALUE (repeat for more): runs list --tag KEY=VALUE finds the run");

@@ -63,8 +63,17 @@ std::string format_at(const SourcePos& pos, const std::string& message) {
   out += ": " + message;
   if (pos.line > 0 && !pos.text.empty()) {
     std::string num = std::to_string(pos.line);
-    out += "\n  " + num + " | " + pos.text + "\n  " + std::string(num.size(), ' ') + " | " +
-           std::string(pos.col > 0 ? pos.col - 1 : 0, ' ') + "^";
+    // A long line is shown as the 100 characters around the column, marked "...".
+    std::string text = pos.text;
+    size_t caret = pos.col > 0 ? size_t(pos.col - 1) : 0;
+    if (text.size() > 120) {
+      size_t from = caret > 50 ? caret - 50 : 0;
+      std::string cut = text.substr(from, 100);
+      bool head = from > 0, tail = from + 100 < text.size();
+      text = (head ? "..." : "") + cut + (tail ? "..." : "");
+      caret = caret - from + (head ? 3 : 0);
+    }
+    out += "\n  " + num + " | " + text + "\n  " + std::string(num.size(), ' ') + " | " + std::string(caret, ' ') + "^";
   }
   return out;
 }

@@ -31,14 +31,29 @@ bool parse_whole_double(const std::string& s, double& out) {
   return r.ec == std::errc() && r.ptr == e;
 }
 
+// A pipeline of more values than this is a mistake or an attack (a YAML alias bomb: each alias
+// expands again when converted); refused before it uses the memory.
+constexpr size_t kMaxValues = 200000;
+constexpr int kMaxDepth = 200;
+
 struct Converter {
   SourceMap& map;
+  size_t values = 0;
+  int depth = 0;
 
   [[noreturn]] void fail(const YAML::Mark& m, const std::string& msg) {
     throw ConfigError(format_at(map.at(m.line, m.column), msg));
   }
 
   nlohmann::json convert(const YAML::Node& n, const std::string& path) {
+    if (++values > kMaxValues)
+      fail(n.Mark(), "the file expands to more than " + std::to_string(kMaxValues) + " values (aliases repeating aliases?); a pipeline is far smaller");
+    struct Deeper {
+      int& d;
+      explicit Deeper(int& x) : d(x) { ++d; }
+      ~Deeper() { --d; }
+    } deeper(depth);
+    if (depth > kMaxDepth) fail(n.Mark(), "values nested more than " + std::to_string(kMaxDepth) + " deep");
     switch (n.Type()) {
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined:

@@ -1,6 +1,7 @@
 // train: fits a model with the named trainer on the train split, early-stopping on valid.
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 #include <memory>
 
 #include "core/platform/launch_env.h"
@@ -105,8 +106,9 @@ void check_train(const StepSpec& spec, const ConfigChecker& check, const Pipelin
                      "unknown trainer '" + name + "'" + did_you_mean(name, trainer_registry().names()) +
                          "; known trainers: " + join(trainer_registry().names(), ", "));
   check.check_object(cfg, spec.path, train_schema_for(*t));
-  if (cfg.contains("nthread") && cfg["nthread"].get<long long>() < 1)
-    check.fail_value(child_path(spec.path, "nthread"), "nthread must be at least 1");
+  if (cfg.contains("nthread") && (cfg["nthread"].get<long long>() < 1 || cfg["nthread"].get<long long>() > 1024))
+    check.fail_value(child_path(spec.path, "nthread"), "nthread must be 1 to 1024 (this machine has " +
+                                                           std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " cores)");
   t->validate(cfg, spec.path, check);
   check_constraint_columns(spec, check, p);
 }

@@ -133,3 +133,14 @@ TEST_CASE("xgboost parameters are checked by XGBoost itself") {
   CHECK(error_of(base + "max_depth: 3, eta: 0.05x}\n") ==
         "p.yaml:6:33: step 't': XGBoost rejected eta: 0.05x: Some trailing characters could not be parsed: 'x'");
 }
+
+TEST_CASE("an error in a very long line shows the 100 characters around its column") {
+  SourcePos pos{"p.yaml", 3, 5001, std::string(5000, 'a') + "X" + std::string(5000, 'b')};
+  std::string msg = format_at(pos, "here");
+  CHECK(msg.size() < 400);
+  CHECK(msg.find("...") != std::string::npos);
+  // The caret stands under the X.
+  size_t text_at = msg.find("| ...") + 2, caret_at = msg.rfind('^');
+  size_t line_start = msg.rfind('\n', caret_at) + 1, text_line_start = msg.rfind('\n', text_at) + 1;
+  CHECK(msg[text_line_start + (caret_at - line_start)] == 'X');
+}
