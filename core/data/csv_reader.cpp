@@ -656,6 +656,7 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
     if (pos < 1 || pos > header_fields.size())
       throw StepError(label + ": header_names: the header has " + std::to_string(header_fields.size()) +
                       " columns, there is no column " + std::to_string(pos));
+  std::unordered_map<std::string, size_t> position;  // name -> its column
   for (size_t i = 0; i < header_fields.size(); ++i) {
     std::string n(trim(field_text(header_fields[i])));
     if (auto it = opt.header_names.find(i + 1); it != opt.header_names.end()) n = it->second;
@@ -666,10 +667,9 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
                       ": row_number}, then leave it out with drop: [row_number] or use it as id: row_number");
     if (size_t bad = invalid_utf8_at(n); bad != std::string_view::npos)
       throw StepError(label + ":1: column name " + std::to_string(i + 1) + " is not UTF-8 text; convert the file, e.g. iconv -f latin1 -t utf-8");
-    for (size_t j = 0; j < names.size(); ++j)
-      if (names[j] == n)
-        throw StepError(label + ":1: duplicate column name '" + n + "' (columns " +
-                        std::to_string(j + 1) + " and " + std::to_string(i + 1) + ")");
+    if (auto [it, added] = position.emplace(n, i); !added)  // a hash: a 200,000-column header is not quadratic
+      throw StepError(label + ":1: duplicate column name '" + n + "' (columns " +
+                      std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
     names.push_back(n);
   }
   for (const auto& [col, type] : opt.types)

@@ -40,9 +40,14 @@ std::vector<std::string> Table::names() const {
 }
 
 int Table::find(const std::string& name) const {
-  for (size_t i = 0; i < columns_.size(); ++i)
-    if (columns_[i].name == name) return static_cast<int>(i);
-  return -1;
+  auto it = index_.find(name);
+  return it == index_.end() ? -1 : static_cast<int>(it->second);
+}
+
+void Table::reindex() {
+  index_.clear();
+  index_.reserve(columns_.size());
+  for (size_t i = 0; i < columns_.size(); ++i) index_.emplace(columns_[i].name, i);
 }
 
 const Column& Table::at(const std::string& name, const std::string& context) const {
@@ -63,12 +68,16 @@ void Table::add(Column c) {
   if (c.size() != rows_)
     throw StepError("column '" + c.name + "' has " + std::to_string(c.size()) + " rows, table has " +
                     std::to_string(rows_));
+  index_.emplace(c.name, columns_.size());
   columns_.push_back(std::move(c));
 }
 
 void Table::remove(const std::string& name) {
   int i = find(name);
-  if (i >= 0) columns_.erase(columns_.begin() + i);
+  if (i < 0) return;
+  columns_.erase(columns_.begin() + i);
+  if (size_t(i) == columns_.size()) index_.erase(name);  // the last one: nothing moved
+  else reindex();
 }
 
 Table Table::take(const std::vector<uint32_t>& rows) const {
@@ -88,6 +97,7 @@ Table Table::take(const std::vector<uint32_t>& rows) const {
     }
     t.columns_.push_back(std::move(n));
   }
+  t.index_ = index_;
   return t;
 }
 

@@ -4,6 +4,7 @@
 // columns hold int32 codes (-1 = missing) into a dictionary of texts.
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace mlpipe {
@@ -40,6 +41,8 @@ class Table {
   const Column& at(const std::string& name, const std::string& context = "") const;
   Column& at(const std::string& name, const std::string& context = "");
   const Column& col(size_t i) const { return columns_[i]; }
+  // Mutable access to a column's values: never rename it through this (find() keeps an index
+  // by name; renaming is a remove and an add).
   Column& col(size_t i) { return columns_[i]; }
 
   // Appends a column; its size must equal rows() unless the table is empty.
@@ -49,7 +52,9 @@ class Table {
   Table take(const std::vector<uint32_t>& rows) const;
 
  private:
+  void reindex();
   std::vector<Column> columns_;
+  std::unordered_map<std::string, size_t> index_;  // name -> position (a 200,000-column header: no linear search)
   size_t rows_ = 0;
 };
 

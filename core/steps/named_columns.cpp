@@ -2,6 +2,7 @@
 // only) and what the steps on the way add or remove, so that a column named in the YAML that
 // is not there is reported at its position before anything runs.
 #include <set>
+#include <unordered_set>
 
 #include "core/data/csv_reader.h"
 #include "core/data/sources.h"
@@ -29,8 +30,9 @@ std::optional<std::vector<std::string>> columns_after(const Pipeline& p, const s
   if (!s || depth > 64) return std::nullopt;
   const json& cfg = s->config;
   std::vector<std::string> out;
+  std::unordered_set<std::string> seen;  // (a header of 200,000 columns: no quadratic search)
   auto add = [&](const std::string& c) {
-    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    if (seen.insert(c).second) out.push_back(c);
   };
   if (s->type == "ingest") {
     if (!cfg.contains("source")) return std::nullopt;  // the ingest step's own checks report it
@@ -54,7 +56,7 @@ std::optional<std::vector<std::string>> columns_after(const Pipeline& p, const s
     std::string right = get_string(cfg, "right", left == s->needs[0] ? s->needs[1] : s->needs[0]);
     auto l = columns_after(p, left, depth + 1), r = columns_after(p, right, depth + 1);
     if (!l || !r) return std::nullopt;
-    out = *l;
+    for (const auto& c : *l) add(c);
     std::string prefix = get_string(cfg, "prefix", "");
     std::vector<std::string> brought = cfg.contains("columns") ? as_strings(cfg["columns"]) : *r;
     for (const auto& c : brought) add(prefix + c);
@@ -98,11 +100,12 @@ void transform_columns(const json& t, std::vector<std::string>& cols) {
 
 std::optional<std::vector<std::string>> columns_into(const Pipeline& p, const StepSpec& spec) {
   std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
   for (const auto& n : spec.needs) {
     auto c = columns_after(p, n, 0);
     if (!c) return std::nullopt;
     for (const auto& x : *c)
-      if (std::find(out.begin(), out.end(), x) == out.end()) out.push_back(x);
+      if (seen.insert(x).second) out.push_back(x);
   }
   if (spec.needs.empty()) return std::nullopt;
   return out;
