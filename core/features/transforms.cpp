@@ -422,6 +422,19 @@ json fit_transforms(const json& specs, Table& t, const std::vector<uint32_t>& fi
   json fitted = json::array();
   for (const auto& spec : specs) {
     json f = fit_one(spec, t, fit_rows, protected_cols);
+    // A new column under the label's (id's, weight's) name would replace it: the model would
+    // learn from a transform of its inputs, silently.
+    std::vector<std::string> made;
+    std::string op = f.value("op", "");
+    if (op == "ratio") made.push_back(f["name"].get<std::string>());
+    if (op == "time_parts")
+      for (const auto& part : f["parts"]) made.push_back(f["time"].get<std::string>() + "_" + part.get<std::string>());
+    if (op == "window") made = window_column_names(f);
+    if (op == "label_rate") made = label_rate_column_names(f);
+    for (const auto& m : made)
+      if (std::find(protected_cols.begin(), protected_cols.end(), m) != protected_cols.end())
+        throw ConfigError("transform " + op + " would write a column named '" + m +
+                          "', which is the label, id or weight column: give the new column another name");
     apply_one(f, t);
     fitted.push_back(std::move(f));
   }

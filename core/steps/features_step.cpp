@@ -1,4 +1,6 @@
 // features: fits transforms on one split (fit_on) and applies them to all rows.
+#include <algorithm>
+
 #include "core/features/transforms.h"
 #include "core/steps/steps.h"
 #include "core/util/strings.h"
@@ -22,10 +24,37 @@ const Schema& features_schema() {
   return s;
 }
 
+// The label, id and weight columns the ingest steps upstream name: no transform may replace them.
+std::vector<std::string> role_columns(const StepSpec& spec, const Pipeline& p) {
+  std::vector<std::string> out;
+  for (const StepSpec* up : upstream_steps(p, spec.name)) {
+    if (up->type != "ingest") continue;
+    const json& c = up->config;
+    if (c.contains("label")) {
+      if (c["label"].is_string()) out.push_back(c["label"].get<std::string>());
+      else if (c["label"].is_object() && c["label"].contains("column") && c["label"]["column"].is_string())
+        out.push_back(c["label"]["column"].get<std::string>());
+    }
+    for (const char* k : {"id", "weight"})
+      if (c.contains(k) && c[k].is_string()) out.push_back(c[k].get<std::string>());
+  }
+  return out;
+}
+
 void check_features(const StepSpec& spec, const ConfigChecker& check, const Pipeline& p) {
   check.check_object(spec.config, spec.path, features_schema());
   std::string tp = child_path(spec.path, "transforms");
   check_transforms(spec.config["transforms"], tp, check);
+  // A transform that writes a column under the label's, id's or weight's name would replace it.
+  std::vector<std::string> roles = role_columns(spec, p);
+  for (size_t i = 0; i < spec.config["transforms"].size(); ++i) {
+    std::vector<std::string> made;
+    transform_columns(spec.config["transforms"][i], made);
+    for (const auto& m : made)
+      if (std::find(roles.begin(), roles.end(), m) != roles.end())
+        check.fail_value(child_path(tp, std::to_string(i)), "this transform writes a column named '" + m +
+                                                                "', the label, id or weight column, which it would replace: give it another name");
+  }
   // Every column a transform names, against the step's input plus what the transforms before it
   // made (all missing ones at once).
   std::optional<std::vector<std::string>> cols = columns_into(p, spec);
@@ -56,7 +85,9 @@ Flow run_features(StepContext& ctx) {
   const Frame& in = require_frame(ctx);
   std::vector<uint32_t> rows = fit_rows(ctx, in);
   auto out = std::make_shared<Frame>(in);
-  json fitted = fit_transforms(ctx.cfg["transforms"], out->table, rows, {in.label, in.id});
+  std::vector<std::string> kept = {in.label, in.id};  // never transformed nor replaced
+  if (!in.weight.empty()) kept.push_back(in.weight);
+  json fitted = fit_transforms(ctx.cfg["transforms"], out->table, rows, kept);
   auto pre = std::make_shared<json>(ctx.input.preprocess ? *ctx.input.preprocess : json::object());
   for (const auto& f : fitted) (*pre)["transforms"].push_back(f);
   std::filesystem::create_directories(ctx.outdir);
