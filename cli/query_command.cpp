@@ -8,6 +8,8 @@ namespace mlpipe::cli {
 void add_query(CLI::App& app, int& exit_code) {
   struct Opts {
     std::string sql, store, format = "table";
+    QueryLimits limits;
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   CLI::App* cmd = app.add_subcommand("query", "Run a read-only SQL query on the run store");
@@ -15,10 +17,13 @@ void add_query(CLI::App& app, int& exit_code) {
               "  mlpipe query \"SELECT * FROM run_summary\" --format csv   (tables: docs/run-store.md)");
   cmd->add_option("sql", o->sql, "One SELECT (or WITH ... SELECT) statement")->required();
   add_store_option(cmd, o->store);
-  cmd->add_option("--format", o->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("--format", o->format, "table, csv, json or markdown")->check(CLI::IsMember({"table", "csv", "json", "markdown"}));
+  cmd->add_flag("--json", o->json, "The same as --format json");
+  cmd->add_option("--timeout", o->limits.timeout_s, "Stop the query after this many seconds (default 30)")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-rows", o->limits.max_rows, "Refuse a result of more rows (default 1,000,000)")->check(CLI::PositiveNumber);
   cmd->callback([o, &exit_code] {
-    QueryResult r = query_database(existing_store(o->store).db(), o->sql);
-    std::cout << (o->format == "csv" ? format_csv(r) : o->format == "json" ? format_json(r) : format_table(r));
+    QueryResult r = query_database(existing_store(o->store).db(), o->sql, o->limits);
+    std::cout << format_result(r, o->json ? "json" : o->format);
     exit_code = 0;
   });
 }

@@ -191,6 +191,13 @@ Pipeline parse_pipeline(const std::string& text, const std::string& label, const
   Interpolator{doc, p.map}.walk(doc, "");
   p.resolved = doc;
   p.name = doc["pipeline"].get<std::string>();
+  {  // The name becomes a folder name (models/<pipeline>): letters, digits, '.', '_', '-' only.
+    bool ok = !p.name.empty() && p.name.size() <= 100 && std::isalnum(static_cast<unsigned char>(p.name[0]));
+    for (char c : p.name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+    if (!ok)
+      top.fail_value("pipeline", "a pipeline name is 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit (it names "
+                                 "folders); got '" + p.name + "'");
+  }
   if (doc.contains("seed") && !doc["seed"].is_null()) p.seed = doc["seed"].get<long long>();
   if (doc.contains("params") && doc["params"].is_object()) p.params = doc["params"];
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/data/csv_writer.h"
 #include "core/util/error.h"
@@ -13,11 +14,14 @@ namespace {
 
 // Authorizer: reads and functions only. Everything else (writes, ATTACH, PRAGMA, schema
 // changes, transactions) is denied before it runs.
-int readonly_authorizer(void*, int action, const char* a, const char*, const char*, const char*) {
+int readonly_authorizer(void*, int action, const char* a, const char* b, const char*, const char*) {
   switch (action) {
+    case SQLITE_FUNCTION:
+      // fts3_tokenizer hands out (and with two arguments, takes) a pointer to native code.
+      if (b && (sqlite3_stricmp(b, "fts3_tokenizer") == 0 || sqlite3_stricmp(b, "load_extension") == 0)) return SQLITE_DENY;
+      return SQLITE_OK;
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     case SQLITE_PRAGMA:
@@ -37,7 +41,15 @@ std::string cell_text(const nlohmann::json& v) {
 
 }  // namespace
 
-QueryResult run_readonly_query(Db& db, const std::string& sql) {
+namespace {
+// Stops a statement that runs past its deadline (a recursive CTE without end, a cross join of
+// every metric with every other).
+int past_deadline(void* deadline) {
+  return std::chrono::steady_clock::now() > *static_cast<std::chrono::steady_clock::time_point*>(deadline) ? 1 : 0;
+}
+}  // namespace
+
+QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits) {
   std::string_view rest = trim(sql);
   while (!rest.empty() && (rest.back() == ';' || rest.back() == '\n' || rest.back() == ' '))
     rest.remove_suffix(1);
@@ -66,10 +78,20 @@ QueryResult run_readonly_query(Db& db, const std::string& sql) {
   QueryResult r;
   int n = sqlite3_column_count(raw);
   for (int i = 0; i < n; ++i) r.columns.push_back(sqlite3_column_name(raw, i));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(limits.timeout_s * 1000));
+  sqlite3_progress_handler(db.get(), 10000, past_deadline, &deadline);
+  struct Unset {
+    sqlite3* d;
+    ~Unset() { sqlite3_progress_handler(d, 0, nullptr, nullptr); }
+  } unset{db.get()};
   for (;;) {
     rc = sqlite3_step(raw);
     if (rc == SQLITE_DONE) break;
+    if ((rc & 0xff) == SQLITE_INTERRUPT)
+      throw ConfigError("query: stopped after " + format_double(limits.timeout_s) + " s (--timeout SECONDS allows more)");
     if (rc != SQLITE_ROW) throw ConfigError(std::string("query: ") + sqlite3_errmsg(db.get()));
+    if (r.rows.size() >= limits.max_rows)
+      throw ConfigError("query: more than " + std::to_string(limits.max_rows) + " rows; add a LIMIT, or --max-rows N");
     std::vector<nlohmann::json> row;
     for (int i = 0; i < n; ++i) {
       switch (sqlite3_column_type(raw, i)) {
@@ -85,10 +107,10 @@ QueryResult run_readonly_query(Db& db, const std::string& sql) {
   return r;
 }
 
-QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql) {
+QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits) {
   Db db = Db::open(db_path, /*read_only=*/true);
   db.exec("PRAGMA query_only=1");
-  return run_readonly_query(db, sql);
+  return run_readonly_query(db, sql, limits);
 }
 
 std::string format_table(const QueryResult& r) {

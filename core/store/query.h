@@ -14,12 +14,19 @@ struct QueryResult {
   std::vector<std::vector<nlohmann::json>> rows;  // null, integer, real or string
 };
 
+// A statement runs at most timeout_s and returns at most max_rows rows (ConfigError beyond).
+struct QueryLimits {
+  double timeout_s = 30;
+  size_t max_rows = 1000000;
+};
+
 // Runs one SQL statement on `db`. Refuses (ConfigError) any statement that could write,
-// ATTACH another file, or change a setting, and more than one statement.
-QueryResult run_readonly_query(Db& db, const std::string& sql);
+// ATTACH another file, or change a setting, functions that reach native code (fts3_tokenizer),
+// and more than one statement.
+QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits = {});
 
 // Opens the database read-only and runs the query.
-QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql);
+QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits = {});
 
 std::string format_table(const QueryResult& r);
 std::string format_csv(const QueryResult& r);

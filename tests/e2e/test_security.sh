@@ -36,4 +36,16 @@ for stmt in "DELETE FROM runs" "ATTACH DATABASE 'x.db' AS x" "PRAGMA journal_mod
 done
 [ ! -e x.db ] && [ ! -e copy.db ] || fail "query created a file"
 assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM runs")" 3 "runs intact"
+# A pipeline name names folders: nothing but letters, digits, . _ -.
+sed 's/^pipeline: tiny-loans/pipeline: ..\/..\/evil/' pipeline.yaml >evil.yaml
+expect_exit 2 "$MLPIPE" validate evil.yaml
+assert_contains "$ERR" "a pipeline name is 1 to 100 letters, digits"
+# query: no native-code functions, a deadline, a row limit.
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --store qs
+expect_exit 2 "$MLPIPE" query "SELECT fts3_tokenizer('simple')" --store qs
+assert_contains "$ERR" "not authorized to use function: fts3_tokenizer"
+expect_exit 2 "$MLPIPE" query "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" --store qs --timeout 1
+assert_contains "$ERR" "query: stopped after 1 s"
+expect_exit 2 "$MLPIPE" query "SELECT * FROM metrics" --store qs --max-rows 5
+assert_contains "$ERR" "query: more than 5 rows"
 echo ok
