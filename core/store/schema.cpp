@@ -337,6 +337,17 @@ CREATE TABLE run_deletions (
 ) STRICT;
 CREATE TRIGGER run_deletions_are_kept BEFORE DELETE ON run_deletions
   BEGIN SELECT RAISE(ABORT, 'the record of a deleted run is kept'); END;
+-- latest_metrics with a window function: the correlated subquery before it was quadratic in a
+-- series' length (2 min 43 s for one run of 20,000 rounds, now 0.06 s); WHERE run_id = ? is
+-- still pushed down to the metrics_by_run index.
+DROP VIEW latest_metrics;
+CREATE VIEW latest_metrics AS
+  SELECT l.run_id, r.pipeline, l.step, l.split, l.key, l.iteration, l.value, l.recorded_at
+  FROM (SELECT run_id, step, split, key, iteration, value, recorded_at,
+               row_number() OVER (PARTITION BY run_id, step, key, split
+                                  ORDER BY iteration IS NULL DESC, iteration DESC, rowid DESC) AS n
+        FROM metrics) l JOIN runs r USING (run_id)
+  WHERE l.n = 1;
 )sql",
   };
   return m;
