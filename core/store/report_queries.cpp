@@ -86,23 +86,21 @@ std::vector<PredictionsFile> evaluation_predictions(Db& db, int64_t run) {
   return out;
 }
 
-std::vector<Importance> gain_importances(Db& db, int64_t run) {
-  Stmt s = db.prepare("SELECT step, substr(key, 17), value FROM latest_metrics WHERE run_id = ?"
-                      " AND key LIKE 'importance.gain.%' ORDER BY step, value DESC");
-  s.bind(1, run);
+namespace {
+// Final values of the keys PREFIX.<name>, per step, largest first.
+std::vector<Importance> importances(Db& db, int64_t run, const std::string& prefix) {
+  Stmt s = db.prepare("SELECT step, substr(key, length(?2) + 1), value FROM latest_metrics WHERE run_id = ?1"
+                      " AND substr(key, 1, length(?2)) = ?2 ORDER BY step, value DESC");
+  s.bind(1, run).bind(2, prefix);
   std::vector<Importance> out;
   while (s.step()) out.push_back({s.text(0), s.text(1), s.real(2)});
   return out;
 }
+}  // namespace
 
-std::vector<Importance> contribution_importances(Db& db, int64_t run) {
-  Stmt s = db.prepare("SELECT step, substr(key, 25), value FROM latest_metrics WHERE run_id = ?"
-                      " AND key LIKE 'importance.contribution.%' ORDER BY step, value DESC");
-  s.bind(1, run);
-  std::vector<Importance> out;
-  while (s.step()) out.push_back({s.text(0), s.text(1), s.real(2)});
-  return out;
-}
+std::vector<Importance> gain_importances(Db& db, int64_t run) { return importances(db, run, "importance.gain."); }
+
+std::vector<Importance> contribution_importances(Db& db, int64_t run) { return importances(db, run, "importance.contribution."); }
 
 std::vector<SegmentMetric> segment_metrics(Db& db, int64_t run) {
   // From the table itself, in recording order (the groups' display order); these are final values.
