@@ -48,7 +48,8 @@ QueryResult evaluation_metrics(Db& db, int64_t run) {
   return query_for_run(
       db,
       "SELECT m.step, coalesce(m.split, '') AS split, m.key AS metric, m.value FROM latest_metrics m JOIN steps st"
-      " ON st.run_id = m.run_id AND st.step = m.step WHERE m.run_id = ? AND st.type IN ('evaluate', 'calibrate')"
+      " ON st.run_id = m.run_id AND st.step = m.step WHERE m.run_id = ?"
+      " AND (st.type IN ('evaluate', 'calibrate') OR (st.type = 'train' AND m.split = 'valid'))"
       " AND m.iteration IS NULL AND m.key NOT GLOB '*=*' AND m.key NOT GLOB 'importance.*' AND m.key NOT GLOB 'confusion.*'"
       " AND m.key NOT GLOB 'gate.*' AND m.key NOT GLOB 'champion*' AND m.key NOT GLOB '*_difference.*'"
       " AND m.key NOT GLOB 'adverse_impact_ratio.*' ORDER BY st.started_at, m.step, m.key",

@@ -20,8 +20,8 @@ RunFacts run_facts(Db& db, int64_t run);
 
 // step, path, rows, cols, bytes, content_hash: every file the run read.
 QueryResult run_inputs(Db& db, int64_t run);
-// step, split, metric, value: final metrics of the run's evaluate and calibrate steps (not the
-// per-segment, importance, confusion or gate entries).
+// step, split, metric, value: final metrics of the run's evaluate and calibrate steps, and its
+// train steps' on valid (not the per-segment, importance, confusion or gate entries).
 QueryResult evaluation_metrics(Db& db, int64_t run);
 // at, action, model, version, alias, previous, by, run, note: the registry events of every model
 // name this run registered, oldest first.

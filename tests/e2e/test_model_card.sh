@@ -16,7 +16,7 @@ expect_exit 0 "$MLPIPE" models promote loans 1 --alias approved --note "reviewed
 expect_exit 0 "$MLPIPE" report 2 --card -o card.md
 assert_contains "$ERR" "wrote card.md"
 for part in "# Model card: tiny-loans, run 2" "## Intended use" "Not for small-business loans." "## Data lineage" \
-            "## Performance" "By region (evaluate (test)):" "## Fairness" "| region |" "## Calibration" "uncalibrated.brier" \
+            "## Performance" "| train | valid | auc |" "By region (evaluate (test)):" "## Fairness" "| region |" "## Calibration" "uncalibrated.brier" \
             "## Stability" "Drift step drift:" "## Reason codes: global importance" "## Limitations" \
             "Trained on 600 synthetic loans of one region mix." "## Registry and approvals"; do
   assert_contains card.md "$part"
