@@ -37,8 +37,7 @@ void add_store_option(CLI::App* cmd, std::string& store);
 // folder. It must exist (a store of the layout before stores is upgraded first); else ConfigError.
 StoreLayout existing_store(const std::string& flag);
 std::string version_text();
-// Floats with more than 8 characters to 4 decimals, for the table and markdown formats (csv and
-// json keep every digit).
+// Floats as format_for_people, for the table and markdown formats (csv and json keep every digit).
 void round_for_people(QueryResult& r);
 // A query result as text: table, csv, json or markdown.
 std::string format_result(const QueryResult& r, const std::string& format);

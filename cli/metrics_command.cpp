@@ -13,7 +13,7 @@ namespace mlpipe::cli {
 void round_for_people(QueryResult& r) {
   for (auto& row : r.rows)
     for (auto& c : row)
-      if (c.is_number_float() && format_double(c.get<double>()).size() > 8) c = format_fixed(c.get<double>(), 4);
+      if (c.is_number_float()) c = format_for_people(c.get<double>());
 }
 
 std::string format_result(const QueryResult& r, const std::string& format) {

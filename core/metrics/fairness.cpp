@@ -42,24 +42,31 @@ std::vector<std::string> display_order(std::vector<std::string> labels) {
   return labels;
 }
 
-FairnessSummary fairness_by_group(const std::vector<std::string>& group, const std::vector<double>& y,
-                                  const std::vector<double>& score, double threshold, bool favorable_high,
-                                  const std::vector<std::string>& order) {
-  FairnessSummary out;
+std::vector<std::pair<std::string, std::vector<size_t>>> groups_in_order(const std::vector<std::string>& group,
+                                                                         const std::vector<std::string>& order) {
   std::map<std::string, std::vector<size_t>> by_label;
   for (size_t i = 0; i < group.size(); ++i) by_label[group[i]].push_back(i);
   std::vector<std::string> labels;
   for (const auto& o : order)
-    if (by_label.count(o)) labels.push_back(o);
+    if (by_label.count(o) && std::find(labels.begin(), labels.end(), o) == labels.end()) labels.push_back(o);
   std::vector<std::string> rest;
   for (const auto& entry : by_label)
     if (std::find(labels.begin(), labels.end(), entry.first) == labels.end()) rest.push_back(entry.first);
   for (const auto& l : display_order(rest)) labels.push_back(l);
+  std::vector<std::pair<std::string, std::vector<size_t>>> out;
+  for (const auto& l : labels) out.emplace_back(l, std::move(by_label[l]));
+  return out;
+}
+
+FairnessSummary fairness_by_group(const std::vector<std::string>& group, const std::vector<double>& y,
+                                  const std::vector<double>& score, double threshold, bool favorable_high,
+                                  const std::vector<std::string>& order) {
+  FairnessSummary out;
   std::vector<std::vector<size_t>> members;
-  out.groups.resize(labels.size());
-  for (size_t g = 0; g < labels.size(); ++g) {
-    out.groups[g].group = labels[g];
-    members.push_back(by_label[labels[g]]);
+  for (auto& [label, at] : groups_in_order(group, order)) {
+    out.groups.emplace_back();
+    out.groups.back().group = label;
+    members.push_back(std::move(at));
   }
   double lo_rate = INFINITY, hi_rate = -INFINITY;
   std::vector<double> tprs, fprs, eces;

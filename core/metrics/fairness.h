@@ -3,6 +3,7 @@
 // measures model-risk reviews ask for: the adverse impact ratio (the four-fifths rule), the
 // spread of true and false positive rates (equalized odds) and of calibration. Pure functions.
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlpipe {
@@ -36,5 +37,10 @@ FairnessSummary fairness_by_group(const std::vector<std::string>& group, const s
 
 // The segments' labels sorted for display: numbers by value, then text, "missing" last.
 std::vector<std::string> display_order(std::vector<std::string> labels);
+
+// Each distinct label of `group` with the positions holding it: labels in `order` first, then
+// the others in display_order. fairness_by_group's groups come in this order.
+std::vector<std::pair<std::string, std::vector<size_t>>> groups_in_order(const std::vector<std::string>& group,
+                                                                         const std::vector<std::string>& order = {});
 
 }  // namespace mlpipe

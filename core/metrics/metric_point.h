@@ -14,4 +14,14 @@ struct MetricPoint {
   double value = 0;
 };
 
+// Timings (throughput, seconds) measure the machine, not the model: reproduce and the diffs
+// never compare them. `key` may carry a suffix after '@' or a space ("... (last iteration)").
+inline bool is_timing_metric(const std::string& key) {
+  std::string name = key.substr(0, key.find_first_of("@ "));
+  auto ends = [&](const std::string& tail) {
+    return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return ends("_per_s") || ends("_seconds");
+}
+
 }  // namespace mlpipe

@@ -16,6 +16,18 @@
 
 namespace mlpipe {
 
+namespace {
+// The id column's text of every row, when the bundle has an id and the data holds it.
+std::vector<std::string> ids_of(const LoadedBundle& b, const Frame& f) {
+  std::vector<std::string> out;
+  std::string id = b.manifest.value("id", "");
+  if (id.empty() || f.table.find(id) < 0) return out;
+  const Column& c = f.table.at(id);
+  for (size_t r = 0; r < f.table.rows(); ++r) out.push_back(c.text(r));
+  return out;
+}
+}  // namespace
+
 std::vector<double> score_csv(const LoadedBundle& b, const std::filesystem::path& data, size_t* unseen,
                               std::vector<std::string>* ids) {
   std::vector<std::string> inputs = b.manifest.value("features", std::vector<std::string>{});
@@ -42,12 +54,7 @@ std::vector<double> score_prepared(const LoadedBundle& b, Table table, std::vect
     FeatureMatrix x = build_matrix(f, features, rows);
     scores = b.model->predict(x);
   }
-  if (ids) {
-    std::string id = b.manifest.value("id", "");
-    ids->clear();
-    if (!id.empty() && f.table.find(id) >= 0)
-      for (size_t r = 0; r < rows.size(); ++r) ids->push_back(f.table.at(id).text(r));
-  }
+  if (ids) *ids = ids_of(b, f);
   return scores;
 }
 
@@ -140,9 +147,7 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
       std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
       e = explain_rows(*b.model, x, reason_columns(transforms, features), k ? &predicted : nullptr);
     }
-    std::string id = b.manifest.value("id", "");
-    if (!id.empty() && f.table.find(id) >= 0)
-      for (size_t r = 0; r < rows.size(); ++r) ids.push_back(f.table.at(id).text(r));
+    ids = ids_of(b, f);
   } else {
     scores = score_csv(b, data, &unseen, &ids);
   }

@@ -1,8 +1,5 @@
 #include "core/report/html_parts.h"
 
-#include <cmath>
-#include <cstdio>
-
 #include "core/report/svg_chart.h"
 #include "core/util/strings.h"
 
@@ -34,15 +31,7 @@ const char* report_style() { return kStyle; }
 std::string cell_text(const json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {  // 4 decimals for people; short values as they are
-    double d = v.get<double>();
-    std::string t = format_double(d);
-    if (t.size() <= 8) return t;
-    if (std::fabs(d) >= 1e-3 || d == 0) return format_fixed(d, 4);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3e", d);
-    return buf;
-  }
+  if (v.is_number_float()) return format_for_people(v.get<double>());
   return v.dump();
 }
 

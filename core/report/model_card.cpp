@@ -38,13 +38,13 @@ CardBlock list(std::vector<std::string> items) {
   return b;
 }
 
-// Floats to 4 decimals (a reviewer compares values, not 16 digits); counts as integers.
+// Floats as format_for_people (a reviewer compares values, not 16 digits); counts as integers.
 QueryResult rounded(QueryResult t) {
   for (auto& row : t.rows)
     for (auto& c : row)
       if (c.is_number_float()) {
         double v = c.get<double>();
-        c = v > 1 && v < 1e15 && v == std::floor(v) ? json(int64_t(v)) : json(format_fixed(v, 4));
+        c = v > 1 && v < 1e15 && v == std::floor(v) ? json(int64_t(v)) : json(format_for_people(v));
       }
   return t;
 }

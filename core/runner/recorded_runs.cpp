@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/metrics/metric_point.h"
 #include "core/platform/environment.h"
 #include "core/runner/plan.h"
 #include "core/store/recorded_queries.h"
@@ -39,13 +40,6 @@ RecordedRun prepare(const StoreLayout& layout, const std::string& ref, RunOption
   opt.overrides = r.overrides;
   opt.store = layout.root();
   return r;
-}
-
-// Timings (throughput, seconds) are measurements of the machine, not results: never compared.
-bool is_timing(const std::string& key) {
-  auto at = key.rfind('@');
-  std::string name = key.substr(0, at);
-  return ends_with(name, "_per_s") || ends_with(name, "_seconds");
 }
 
 }  // namespace
@@ -94,7 +88,7 @@ ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, 
   }
   auto ma = metric_values(db, r.id), mb = metric_values(db, rep.rerun.run_id);
   for (const auto& [key, va] : ma) {
-    if (is_timing(key)) {
+    if (is_timing_metric(key)) {
       ++rep.timings_skipped;
       continue;
     }
@@ -106,7 +100,7 @@ ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, 
       rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", va}, {"rerun", it->second}});
   }
   for (const auto& [key, vb] : mb)
-    if (!ma.count(key) && !is_timing(key))
+    if (!ma.count(key) && !is_timing_metric(key))
       rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", nullptr}, {"rerun", vb}});
   return rep;
 }

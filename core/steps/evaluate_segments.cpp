@@ -188,16 +188,15 @@ json record_segments(StepContext& ctx, const Frame& scored, const SegmentScores&
     std::vector<std::string> order;
     std::vector<std::string> group = groups_of(spec, raw.get(), scored, *s.rows, order);
     bool is_fair = std::find(fair.begin(), fair.end(), spec.column) != fair.end();
+    // Binary models: the fairness outcome of each group, in groups_in_order's order.
     FairnessSummary fs;
     if (s.binary) fs = fairness_by_group(group, *s.y, *s.score, s.threshold, favorable_high, order);
-    else {  // the groups' order only
-      std::vector<double> zeros(group.size(), 0.0);
-      fs = fairness_by_group(group, zeros, zeros, 0.5, false, order);
-    }
-    for (const GroupOutcome& g : fs.groups) {
-      std::vector<size_t> at;
-      for (size_t i = 0; i < group.size(); ++i)
-        if (group[i] == g.group) at.push_back(i);
+    std::vector<std::pair<std::string, std::vector<size_t>>> groups = groups_in_order(group, order);
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      const std::vector<size_t>& at = groups[gi].second;
+      GroupOutcome g = s.binary ? fs.groups[gi] : GroupOutcome{};
+      g.group = groups[gi].first;
+      g.rows = at.size();
       std::string suffix = "." + spec.column + "=" + g.group;
       std::vector<std::string> row = {spec.column, g.group, std::to_string(g.rows)};
       record(ctx, out, "rows" + suffix, double(g.rows), on);

@@ -210,6 +210,14 @@ Flow run_evaluate(StepContext& ctx) {
     throw StepError(std::string("on: ") + on + " needs a split step before this one");
   std::vector<uint32_t> rows;
   std::vector<double> y, score;
+  // A calibrated model scores once: its base model's scores (kept, uncalibrated) calibrated.
+  const CalibratedModel* calibrated = as_calibrated(*tm.model);
+  std::vector<double> uncalibrated;
+  auto scored = [&](std::vector<double> base) {
+    if (!calibrated) return base;
+    uncalibrated = std::move(base);
+    return calibrated->calibrator().apply(uncalibrated);
+  };
   if (tm.sequence) {  // samples of the sequences step; each names the table row of its event
     if (!ctx.input.sequences) throw ConfigError("step '" + ctx.spec.name + "': the sequence model needs the sequences step upstream");
     const SequenceSet& s = *ctx.input.sequences;
@@ -219,7 +227,7 @@ Flow run_evaluate(StepContext& ctx) {
       rows.push_back(uint32_t(s.rows[i]));
       y.push_back(s.targets[0][i]);
     }
-    score = tm.model->predict_sequences(s, samples);
+    score = scored(calibrated ? calibrated->base().predict_sequences(s, samples) : tm.model->predict_sequences(s, samples));
     record_contribution_importance(ctx, tm, f, samples, on);
   } else {
     rows = f.rows_of(split_from_name(on));
@@ -228,7 +236,7 @@ Flow run_evaluate(StepContext& ctx) {
     std::vector<float> yf = label_values(f, rows);
     if (tm.task == Task::kBinary) check_binary_labels(f, rows, yf, on);
     y.assign(yf.begin(), yf.end());
-    score = tm.model->predict(x);
+    score = scored(calibrated ? calibrated->base().predict(x) : tm.model->predict(x));
     record_contribution_importance(ctx, tm, f, rows, on);
   }
 
@@ -278,10 +286,7 @@ Flow run_evaluate(StepContext& ctx) {
   }
   ctx.metric("rows", double(rows.size()), on);
   // A calibrated model: Brier and ECE before and after, and the uncalibrated scores beside.
-  std::vector<double> uncalibrated;
-  if (const CalibratedModel* cm = as_calibrated(*tm.model)) {
-    uncalibrated = tm.sequence ? cm->base().predict_sequences(*ctx.input.sequences, ctx.input.sequences->samples_of(uint8_t(split_from_name(on))))
-                               : cm->base().predict(build_matrix(f, tm.features, rows));
+  if (const CalibratedModel* cm = calibrated) {
     for (const char* m : {"brier", "ece"}) {
       if (!ev->metrics.contains(m)) {
         ev->metrics[m] = metric_of(m, score);

@@ -28,10 +28,9 @@ std::function<void(const std::vector<MetricPoint>&)> recorder(StepContext& ctx, 
     for (const auto& p : pts) {
       if (!p.iteration || starts_with(p.key, "batch")) continue;
       done = std::max(done, double(*p.iteration));
-      bool of_head = head.empty() || starts_with(p.key, head + ".");
-      bool shown_of_head = shown && (head.empty() || starts_with(shown->key, head + "."));
-      if (!shown || (p.split == "valid" && shown->split != "valid") ||
-          (p.split == shown->split && (of_head || !shown_of_head) && (head.empty() || !shown_of_head)))
+      // Within a split: the last point, or with a head named, points until one of that head.
+      bool shown_of_head = shown && !head.empty() && starts_with(shown->key, head + ".");
+      if (!shown || (p.split == "valid" && shown->split != "valid") || (p.split == shown->split && !shown_of_head))
         shown = &p;
     }
     double bound = expected && *expected > 0 ? std::min(total, std::max(*expected, done)) : total;

@@ -1,5 +1,7 @@
 #include "core/store/run_compare.h"
 
+#include "core/metrics/metric_point.h"
+
 #include <map>
 
 #include "core/store/sqlite.h"
@@ -105,7 +107,7 @@ QueryResult metrics_difference(Db& db, int64_t a, int64_t b) {
   const char* sql =
       "WITH f AS (SELECT run_id, step || '.' || coalesce(split || '.', '') || key AS metric, value FROM (SELECT run_id, step, split,"
       " key, value, row_number() OVER (PARTITION BY run_id, step, split, key ORDER BY iteration IS NULL DESC, iteration DESC,"
-      " rowid DESC) AS n FROM metrics WHERE run_id IN (?1, ?2) AND key NOT GLOB '*samples_per_s*' AND key NOT GLOB '*seconds*')"
+      " rowid DESC) AS n FROM metrics WHERE run_id IN (?1, ?2))"
       " WHERE n = 1), m AS (SELECT DISTINCT metric FROM f)"
       " SELECT m.metric, fa.value AS a, fb.value AS b, fb.value - fa.value AS change FROM m"
       " LEFT JOIN f fa ON fa.metric = m.metric AND fa.run_id = ?1 LEFT JOIN f fb ON fb.metric = m.metric AND fb.run_id = ?2"
@@ -115,6 +117,7 @@ QueryResult metrics_difference(Db& db, int64_t a, int64_t b) {
   QueryResult r;
   r.columns = {"metric", "a", "b", "change"};
   while (s.step()) {
+    if (is_timing_metric(s.text(0))) continue;
     std::vector<nlohmann::json> row = {s.text(0)};
     for (int i = 1; i < 4; ++i) row.push_back(s.is_null(i) ? nlohmann::json() : nlohmann::json(s.real(i)));
     r.rows.push_back(row);

@@ -18,7 +18,7 @@ struct MetricFilter {
 QueryResult list_metrics(Db& db, int64_t run, const MetricFilter& filter);
 
 // metric (STEP.SPLIT.KEY), a, b, change (b - a; null when one run lacks it): each series' final
-// value in both runs, timings (samples_per_s, *seconds) left out.
+// value in both runs, timings (is_timing_metric) left out.
 QueryResult metrics_difference(Db& db, int64_t a, int64_t b);
 
 // One row per compared attribute, one column per run. Rows: the run itself (pipeline, status,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/metrics/metric_point.h"
 #include "core/util/strings.h"
 
 using nlohmann::json;
@@ -73,20 +74,13 @@ json diff_runs(Db& db, int64_t a, int64_t b) {
           {"artifacts", diff(collect(db, artifacts, a), collect(db, artifacts, b))}};
 }
 
-// Metrics that measure the machine rather than the model: never a difference that matters.
-bool is_timing(const std::string& key) {
-  for (const char* t : {"samples_per_s", "seconds", "duration", "_time", "throughput"})
-    if (key.find(t) != std::string::npos) return true;
-  return false;
-}
-
 DiffVerdict diff_verdict(const json& d, double tolerance) {
   DiffVerdict v;
   for (const char* section : {"config", "inputs", "artifacts"})
     for (const auto& r : d[section]) v.differences.push_back(std::string(section) + ": " + r["key"].get<std::string>());
   for (const auto& r : d["metrics"]) {
     std::string key = r["key"];
-    if (is_timing(key)) continue;
+    if (is_timing_metric(key)) continue;
     if (r["a"].is_number() && r["b"].is_number() && std::fabs(r["a"].get<double>() - r["b"].get<double>()) <= tolerance) continue;
     v.differences.push_back("metrics: " + key);
   }

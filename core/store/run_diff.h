@@ -13,7 +13,7 @@ namespace mlpipe {
 // each entry {"key", "a", "b"} (null where one side has no value).
 nlohmann::json diff_runs(Db& db, int64_t a, int64_t b);
 // What `runs diff --exit-code` counts: config, input and artifact differences, and metrics
-// (timings such as samples_per_s left out) that differ by more than `tolerance` (absolute).
+// (timings, is_timing_metric, left out) that differ by more than `tolerance` (absolute).
 struct DiffVerdict {
   std::vector<std::string> differences;
   bool same() const { return differences.empty(); }

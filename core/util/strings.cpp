@@ -109,6 +109,15 @@ std::string format_fixed(double v, int digits) {
   return buf;
 }
 
+std::string format_for_people(double v) {
+  std::string t = format_double(v);
+  if (t.size() <= 8) return t;
+  if (std::fabs(v) >= 1e-3 || v == 0) return format_fixed(v, 4);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3e", v);
+  return buf;
+}
+
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::string shell_quote(std::string_view s) {

@@ -26,6 +26,9 @@ bool glob_match(std::string_view pattern, std::string_view text);
 std::string format_double(double v);
 // Fixed-point with `digits` decimals, for human-facing output.
 std::string format_fixed(double v, int digits);
+// A number for people (tables, reports): as format_double when that is at most 8 characters,
+// else 4 decimals, or 3 significant digits in e-notation below 0.001.
+std::string format_for_people(double v);
 // Quotes a string for messages: 'abc'.
 std::string quoted(std::string_view s);
 // A word for a shell command line: as it is when it is safe, else in single quotes.
