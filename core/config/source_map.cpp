@@ -66,6 +66,8 @@ std::string format_at(const SourcePos& pos, const std::string& message) {
     // A long line is shown as the 100 characters around the column, marked "...".
     std::string text = pos.text;
     size_t caret = pos.col > 0 ? size_t(pos.col - 1) : 0;
+    // yaml-cpp's marks can point past our line (lone '\r' breaks, end of input): clamp.
+    if (caret > text.size()) caret = text.size();
     if (text.size() > 120) {
       size_t from = caret > 50 ? caret - 50 : 0;
       std::string cut = text.substr(from, 100);

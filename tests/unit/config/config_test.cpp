@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "core/config/yaml_to_json.h"
 #include "core/config/pipeline.h"
 #include "core/runner/plan.h"
 #include "core/util/error.h"
@@ -143,4 +144,18 @@ TEST_CASE("an error in a very long line shows the 100 characters around its colu
   size_t text_at = msg.find("| ...") + 2, caret_at = msg.rfind('^');
   size_t line_start = msg.rfind('\n', caret_at) + 1, text_line_start = msg.rfind('\n', text_at) + 1;
   CHECK(msg[text_line_start + (caret_at - line_start)] == 'X');
+}
+
+TEST_CASE("a column past the end of a long line is clamped (fuzz finding: substr out of range)") {
+  SourcePos pos{"p.yaml", 1, 900, std::string(130, 'a')};
+  std::string msg = format_at(pos, "here");
+  CHECK(msg.find("p.yaml:1:900: here") == 0);
+  CHECK(msg.find('^') != std::string::npos);
+}
+
+TEST_CASE("a YAML syntax error on a line yaml-cpp counts differently never throws out_of_range") {
+  // Lone '\r' breaks: yaml-cpp sees many lines, the source map sees one long one.
+  std::string text = "steps:\r  a: [" + std::string(200, 'x') + "\r  b: {\r" + std::string(300, ' ') + "]";
+  SourceMap map("p.yaml", text);
+  CHECK_THROWS_AS(parse_yaml(text, map), ConfigError);
 }
