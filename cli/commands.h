@@ -29,6 +29,9 @@ void add_gc(CLI::App& app, int& exit_code);
 void add_completion(CLI::App& app, int& exit_code);
 // A bundle folder, or NAME@VERSION / NAME@ALIAS from the registry (checked against it).
 std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& store_flag);
+// `--verify`: the folder's manifest.json must have a SHA-256 the store recorded (an export of one
+// of its runs, or a registered version); returns who wrote it. Throws ConfigError otherwise.
+std::string verify_bundle_folder(const std::filesystem::path& dir, const std::string& store_flag);
 void add_runs_compare(CLI::App& runs, int& exit_code);
 
 // Adds --store DIR to a command, and the retired --db (an error that says what replaced it).

@@ -6,6 +6,7 @@
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
 #include "core/util/error.h"
+#include "core/util/sha256.h"
 
 namespace mlpipe::cli {
 
@@ -17,6 +18,20 @@ std::filesystem::path resolve_model_ref(const std::string& ref, const std::strin
   std::optional<ModelVersion> m = find_model(db, name, version);
   if (!m) throw ConfigError("model '" + name + "' has no version with alias '" + version + "'");
   return verified_bundle_path(*m);
+}
+
+std::string verify_bundle_folder(const std::filesystem::path& dir, const std::string& store_flag) {
+  std::filesystem::path manifest = dir / "manifest.json";
+  if (!std::filesystem::is_regular_file(manifest))
+    throw ConfigError(dir.string() + ": not a model bundle (no manifest.json); pass the folder an export step wrote");
+  StoreLayout store = existing_store(store_flag);
+  std::string sha = sha256_file(manifest);
+  Db db = open_store_readonly(store.db());
+  std::optional<std::string> by = recorded_bundle(db, sha);
+  if (!by)
+    throw ConfigError(manifest.string() + ": SHA-256 " + sha + " was never recorded by the store " + store.root().string() +
+                      ": this bundle was changed after its export, or another store's run wrote it (pass that --store)");
+  return *by;
 }
 
 void add_models(CLI::App& app, int& exit_code) {

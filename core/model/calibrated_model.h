@@ -17,6 +17,7 @@ class CalibratedModel : public Model {
 
   std::string trainer() const override { return base_->trainer(); }
   Task task() const override { return base_->task(); }
+  size_t feature_count() const override { return base_->feature_count(); }
   std::vector<double> predict(const FeatureMatrix& x) const override { return cal_.apply(base_->predict(x)); }
   std::vector<double> predict_sequences(const SequenceSet& d, const std::vector<uint32_t>& s) const override {
     return cal_.apply(base_->predict_sequences(d, s));

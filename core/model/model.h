@@ -61,6 +61,9 @@ class Model {
   virtual std::vector<double> predict(const FeatureMatrix& x) const = 0;
   // How many class probabilities predict gives per row: 0 for one score (binary, regression).
   virtual size_t classes() const { return 0; }
+  // How many input columns the model was trained on (a bundle's feature list must have as many);
+  // 0 when the model cannot tell.
+  virtual size_t feature_count() const { return 0; }
   // Writes the model to `file` atomically (write, then rename).
   virtual void save(const std::filesystem::path& file) const = 0;
   virtual std::string file_name() const = 0;  // e.g. "model.json"

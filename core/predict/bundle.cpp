@@ -13,6 +13,7 @@
 #include "core/util/crash_point.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/sha256.h"
 #include "core/util/strings.h"
 
 namespace fs = std::filesystem;
@@ -60,9 +61,9 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
     manifest["model_config"] = c.model->config();
     manifest["model_file"] = model_file;
     for (const std::string& name : files)
-      manifest["files"][name] = {{"sha", hash_file(staged / name)},
+      manifest["files"][name] = {{"sha", sha256_file(staged / name)},
                                  {"bytes", fs::file_size(staged / name)}};
-    manifest["files_hash_algorithm"] = "xxh3-128";
+    manifest["files_hash_algorithm"] = kSha256Name;
     write_file_atomic(staged / "manifest.json", manifest.dump(2) + "\n");
     crash_point("bundle");  // complete, not yet in place
     replace_directory(staged, dir);
@@ -74,8 +75,68 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
   }
 }
 
+namespace {
+
+// A name in the manifest is a file of the bundle's own folder: no path, no "..", no hidden tricks.
+void check_plain_name(const fs::path& mpath, const std::string& key, const std::string& name) {
+  bool plain = !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+               name.find('\\') == std::string::npos && name.find('\0') == std::string::npos;
+  if (!plain)
+    throw ConfigError(mpath.string() + ": " + key + " '" + name +
+                      "' is not a file name inside the bundle; refusing a bundle that points outside its folder");
+}
+
+// Hashes a listed file the way the manifest says it was hashed.
+std::string hash_with(const std::string& algorithm, const fs::path& p) {
+  return algorithm == kSha256Name ? sha256_file(p) : hash_file(p);
+}
+
+// Every file the bundle holds is listed, each is a plain file of the folder (not a link that could
+// point anywhere), and each has the hash the manifest gives.
+void check_bundle_files(const fs::path& dir, const fs::path& mpath, const json& m) {
+  if (!m.contains("files") || !m["files"].is_object() || m["files"].empty())
+    throw ConfigError(mpath.string() + ": no `files` list; a bundle's manifest lists every file with its hash");
+  // Bundles written before mlpipe used SHA-256 name XXH3; anything else is refused.
+  std::string algorithm = m.value("files_hash_algorithm", "xxh3-128");
+  if (algorithm != kSha256Name && algorithm != "xxh3-128")
+    throw ConfigError(mpath.string() + ": files_hash_algorithm '" + algorithm + "' is not one mlpipe writes (sha256)");
+  if (!m.contains("model_file") || !m["model_file"].is_string())
+    throw ConfigError(mpath.string() + ": no `model_file`; a bundle names its model file");
+  std::string model_file = m["model_file"].get<std::string>();
+  check_plain_name(mpath, "model_file", model_file);
+  for (const std::string& needed : {model_file, std::string("preprocess.json")})
+    if (!m["files"].contains(needed))
+      throw ConfigError(mpath.string() + ": " + needed + " is not listed in `files`, so its hash cannot be checked; "
+                        "the manifest was edited, refusing the bundle");
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name != "manifest.json" && !m["files"].contains(name))
+      throw ConfigError(dir.string() + ": " + name + " is in the bundle but not listed in its manifest; "
+                        "the manifest was edited or a file was added, refusing the bundle");
+  }
+  for (const auto& [name, info] : m["files"].items()) {
+    check_plain_name(mpath, "files", name);
+    fs::path p = dir / name;
+    if (fs::is_symlink(fs::symlink_status(p, ec)))
+      throw ConfigError(p.string() + ": a symbolic link; a bundle holds its own files, refusing it");
+    if (!fs::is_regular_file(p)) throw ConfigError(dir.string() + ": bundle file " + name + " is missing");
+    if (!info.is_object() || !info.contains("sha") || !info["sha"].is_string())
+      throw ConfigError(mpath.string() + ": files." + name + " has no `sha` hash");
+    std::string expected = info["sha"].get<std::string>(), h = hash_with(algorithm, p);
+    if (h != expected)
+      throw ConfigError(p.string() + ": content hash " + h + " does not match the manifest (" + expected +
+                        "); the bundle was modified or corrupted, refusing to use it");
+  }
+}
+
+}  // namespace
+
 LoadedBundle load_bundle(const fs::path& dir) {
   fs::path mpath = dir / "manifest.json";
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(mpath, ec)))
+    throw ConfigError(mpath.string() + ": a symbolic link; a bundle holds its own files, refusing it");
   if (!fs::is_regular_file(mpath))
     throw ConfigError(dir.string() + ": not a model bundle (no manifest.json); pass the folder an export step wrote");
   LoadedBundle b;
@@ -84,21 +145,27 @@ LoadedBundle load_bundle(const fs::path& dir) {
   } catch (const json::exception& e) {
     throw ConfigError(mpath.string() + ": unreadable manifest: " + e.what());
   }
-  if (b.manifest.value("format", "") != kBundleFormat)
-    throw ConfigError(mpath.string() + ": unknown bundle format '" + b.manifest.value("format", "") +
-                      "' (expected " + kBundleFormat + ")");
-  for (const auto& [name, info] : b.manifest["files"].items()) {
-    fs::path p = dir / name;
-    if (!fs::is_regular_file(p)) throw ConfigError(dir.string() + ": bundle file " + name + " is missing");
-    std::string h = hash_file(p);
-    if (h != info["sha"].get<std::string>())
-      throw ConfigError(p.string() + ": content hash " + h + " does not match the manifest (" +
-                        info["sha"].get<std::string>() +
-                        "); the bundle was modified or corrupted, refusing to use it");
+  if (!b.manifest.is_object() || b.manifest.value("format", "") != kBundleFormat)
+    throw ConfigError(mpath.string() + ": unknown bundle format '" +
+                      (b.manifest.is_object() ? b.manifest.value("format", "") : std::string()) + "' (expected " +
+                      kBundleFormat + ")");
+  check_bundle_files(dir, mpath, b.manifest);
+  try {
+    b.preprocess = json::parse(read_file(dir / "preprocess.json"));
+  } catch (const json::exception& e) {
+    throw ConfigError((dir / "preprocess.json").string() + ": unreadable: " + e.what());
   }
-  b.preprocess = json::parse(read_file(dir / "preprocess.json"));
+  if (!b.manifest.contains("trainer") || !b.manifest["trainer"].is_string())
+    throw ConfigError(mpath.string() + ": no `trainer`");
   const Trainer& t = trainer_registry().get(b.manifest["trainer"].get<std::string>());
   b.model = load_model(t, dir / b.manifest["model_file"].get<std::string>(), b.manifest.value("model_config", json::object()));
+  // A shortened or reordered-and-cut feature list would feed the model the wrong columns.
+  if (b.manifest.contains("features") && !b.manifest["features"].is_array())
+    throw ConfigError(mpath.string() + ": `features` is not a list");
+  size_t listed = b.manifest.contains("features") ? b.manifest["features"].size() : 0, takes = b.model->feature_count();
+  if (takes > 0 && listed != takes)
+    throw ConfigError(mpath.string() + ": lists " + std::to_string(listed) + " features but the model takes " +
+                      std::to_string(takes) + "; the manifest was edited, refusing the bundle");
   return b;
 }
 

@@ -12,6 +12,7 @@
 #include "core/util/clock.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/sha256.h"
 #include "core/util/strings.h"
 
 namespace fs = std::filesystem;
@@ -176,12 +177,17 @@ Flow run_export(StepContext& ctx) {
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
   if (ctx.input.frame) c.extra_files["reference.json"] = reference_profile(ctx, tm);
   json manifest = write_bundle(dir, c);
+  // The cache checks outside files with XXH3 (the manifest's SHA-256 is for audits).
   for (const auto& [name, info] : manifest["files"].items()) {
     ctx.artifact(name, dir / name);
-    ctx.outside_outputs[(dir / name).string()] = info["sha"];
+    ctx.outside_outputs[(dir / name).string()] = hash_file(dir / name);
   }
   ctx.artifact("manifest.json", dir / "manifest.json");
   ctx.outside_outputs[(dir / "manifest.json").string()] = hash_file(dir / "manifest.json");
+  if (ctx.store()) {
+    std::string sha = sha256_file(dir / "manifest.json");
+    ctx.store()->locked([&](Db& db) { record_bundle_manifest(db, sha, ctx.run_id, ctx.spec.name, fs::absolute(dir).string()); });
+  }
   std::string summary = "bundle written to " + dir.string();
   if (ctx.cfg.contains("register") && ctx.store())
     summary += ctx.reproducing ? look_up_bundle(ctx, dir) : register_bundle(ctx, dir);

@@ -9,6 +9,7 @@
 #include "core/util/clock.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/sha256.h"
 #include "core/util/strings.h"
 
 namespace fs = std::filesystem;
@@ -28,6 +29,7 @@ ModelVersion read_version(Stmt& s) {
   m.path = s.text(4);
   m.content_hash = s.text(5);
   m.manifest_hash = s.text(6);
+  m.manifest_sha256 = s.is_null(11) ? "" : s.text(11);
   m.metrics = json::parse(s.text(7));
   m.evaluated_on = s.is_null(8) ? "" : s.text(8);
   m.created_at = s.text(9);
@@ -37,7 +39,7 @@ ModelVersion read_version(Stmt& s) {
 
 const char* kVersionColumns =
     "SELECT name, version, run_id, step, path, content_hash, manifest_hash, metrics, evaluated_on,"
-    " created_at, created_by FROM models";
+    " created_at, created_by, manifest_sha256 FROM models";
 
 std::optional<ModelVersion> version_where(Db& db, const std::string& where, const std::string& name,
                                           std::optional<int64_t> version = std::nullopt) {
@@ -74,10 +76,12 @@ void write_view(const ModelVersion& m, const fs::path& view) {
   replace_directory(staged.path(), view);
 }
 
-// The model's identity: its files' hashes, without the manifest (which names the run and time).
-std::string bundle_content_hash(const json& manifest) {
+// The model's identity: its files' XXH3 hashes, without the manifest (which names the run and
+// time). XXH3 whatever the manifest uses, so a model registered before bundles listed SHA-256
+// is still recognised as the same model.
+std::string bundle_content_hash(const fs::path& dir, const json& manifest) {
   std::string ids;
-  for (const auto& [file, info] : manifest.at("files").items()) ids += file + ":" + info.at("sha").get<std::string>() + "\n";
+  for (const auto& [file, info] : manifest.at("files").items()) ids += file + ":" + hash_file(dir / file) + "\n";
   return hash_bytes(ids);
 }
 
@@ -128,7 +132,7 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
                             const std::string& by) {
   check_model_name(name, "register");
   json manifest = json::parse(read_file(bundle_dir / "manifest.json"));
-  std::string content = bundle_content_hash(manifest);
+  std::string content = bundle_content_hash(bundle_dir, manifest);
   {
     Stmt s = db.prepare(std::string(kVersionColumns) + " WHERE name = ? AND content_hash = ? ORDER BY version DESC LIMIT 1");
     s.bind(1, name).bind(2, content);
@@ -148,6 +152,7 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
   m.content_hash = content;
   for (const auto& [file, object] : m.objects)
     if (file == "manifest.json") m.manifest_hash = object;
+  m.manifest_sha256 = sha256_file(bundle_dir / "manifest.json");
   m.metrics = metrics.is_null() ? json::object() : metrics;
   m.evaluated_on = evaluated_on;
   m.created_at = now_iso();
@@ -163,11 +168,11 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
   fs::path view = registry_root(db) / name / ("v" + std::to_string(m.version));
   m.path = view.string();
   db.prepare("INSERT INTO models(name, version, run_id, step, path, content_hash, manifest_hash, metrics,"
-             " evaluated_on, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+             " evaluated_on, created_at, created_by, manifest_sha256) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind(1, name).bind(2, m.version).bind(3, run_id).bind(4, step).bind(5, layout_of(db).record_path(view))
       .bind(6, m.content_hash).bind(7, m.manifest_hash).bind(8, m.metrics.dump())
       .bind(9, evaluated_on.empty() ? std::optional<std::string>() : std::optional<std::string>(evaluated_on))
-      .bind(10, m.created_at).bind(11, by)
+      .bind(10, m.created_at).bind(11, by).bind(12, m.manifest_sha256)
       .run();
   Stmt ins = db.prepare("INSERT INTO model_objects(name, version, file, object, bytes) VALUES (?,?,?,?,?)");
   for (const auto& [file, object] : m.objects)
@@ -182,7 +187,7 @@ Registration register_model(Db& db, const std::string& name, const fs::path& bun
 std::optional<ModelVersion> find_same_model(Db& db, const std::string& name, const fs::path& bundle_dir) {
   json manifest = json::parse(read_file(bundle_dir / "manifest.json"));
   Stmt s = db.prepare(std::string(kVersionColumns) + " WHERE name = ? AND content_hash = ? ORDER BY version DESC LIMIT 1");
-  s.bind(1, name).bind(2, bundle_content_hash(manifest));
+  s.bind(1, name).bind(2, bundle_content_hash(bundle_dir, manifest));
   if (!s.step()) return std::nullopt;
   return completed(db, read_version(s));
 }
@@ -252,6 +257,10 @@ fs::path verified_bundle_path(const ModelVersion& m) {
       intact = fs::is_regular_file(view / file) && hash_file(view / file) == object;
     }
     if (!intact) write_view(m, view);  // from the version's objects, each checked against its hash
+    // The manifest is the one the registry recorded (its SHA-256 too, since mlpipe recorded it).
+    if (!m.manifest_sha256.empty() && sha256_file(view / "manifest.json") != m.manifest_sha256)
+      throw ConfigError((view / "manifest.json").string() + ": SHA-256 does not match the one the registry recorded for " +
+                        who + " (" + m.manifest_sha256 + "); refusing to use it");
     return view;
   }
   fs::path p = m.path;
@@ -266,6 +275,23 @@ fs::path verified_bundle_path(const ModelVersion& m) {
                                  : "one " + m.name + " recorded (" + m.manifest_hash +
                                        "); a later export replaced or changed it (register models to keep them)"));
   return p;
+}
+
+void record_bundle_manifest(Db& db, const std::string& sha, int64_t run_id, const std::string& step,
+                            const std::string& path) {
+  db.prepare("INSERT OR IGNORE INTO bundle_manifests(sha256, run_id, step, path, recorded_at) VALUES (?,?,?,?,?)")
+      .bind(1, sha).bind(2, run_id).bind(3, step).bind(4, path).bind(5, now_iso())
+      .run();
+}
+
+std::optional<std::string> recorded_bundle(Db& db, const std::string& sha) {
+  Stmt v = db.prepare("SELECT name, version FROM models WHERE manifest_sha256 = ? ORDER BY name, version LIMIT 1");
+  v.bind(1, sha);
+  if (v.step()) return v.text(0) + " v" + std::to_string(v.int64(1));
+  Stmt e = db.prepare("SELECT run_id, step FROM bundle_manifests WHERE sha256 = ? ORDER BY run_id LIMIT 1");
+  e.bind(1, sha);
+  if (e.step()) return "run " + std::to_string(e.int64(0)) + "'s step " + e.text(1);
+  return std::nullopt;
 }
 
 QueryResult list_models(Db& db) {

@@ -21,6 +21,7 @@ struct ModelVersion {
   int64_t version = 0;
   int64_t run_id = 0;
   std::string step, path, content_hash, manifest_hash, evaluated_on, created_at, created_by;
+  std::string manifest_sha256;  // empty: registered before mlpipe recorded it
   nlohmann::json metrics = nlohmann::json::object();
   std::vector<std::pair<std::string, std::string>> objects;  // registered: bundle file -> object hash
   std::filesystem::path store_root;                          // registered: the store that holds them
@@ -60,6 +61,13 @@ std::optional<ModelVersion> find_model(Db& db, const std::string& name, const st
 // (rebuilt from the version's objects when missing or changed; each object's hash checked); for
 // a run's export (version 0), the recorded folder when its manifest still has the recorded hash.
 std::filesystem::path verified_bundle_path(const ModelVersion& m);
+
+// Records that a run's export step wrote a bundle whose manifest.json has this SHA-256.
+void record_bundle_manifest(Db& db, const std::string& manifest_sha256, int64_t run_id, const std::string& step,
+                            const std::string& path);
+// Who in this store wrote or registered a bundle with this manifest ("run 12's step export",
+// "credit v3"); nullopt when the store never recorded it (`predict DIR --verify`).
+std::optional<std::string> recorded_bundle(Db& db, const std::string& manifest_sha256);
 
 // `mlpipe models list`: one row per model (latest version, aliases, versions count).
 QueryResult list_models(Db& db);

@@ -349,6 +349,23 @@ CREATE VIEW latest_metrics AS
         FROM metrics) l JOIN runs r USING (run_id)
   WHERE l.n = 1;
 )sql",
+      // v7: audit hashes of model bundles. Every export records its manifest's SHA-256, and a
+      // registered version keeps its own: `predict NAME@ALIAS` and `predict DIR --verify` refuse a
+      // manifest this store never recorded (the manifest lists each file's SHA-256, so an edited
+      // model with its hash updated in the manifest no longer passes).
+      R"sql(
+ALTER TABLE models ADD COLUMN manifest_sha256 TEXT;  -- NULL: registered before mlpipe recorded it
+CREATE TABLE bundle_manifests (
+  sha256      TEXT NOT NULL,       -- of the bundle's manifest.json
+  run_id      INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  step        TEXT NOT NULL,       -- the export step that wrote it
+  path        TEXT NOT NULL,       -- where it wrote it
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (sha256, run_id, step)
+) STRICT;
+CREATE TRIGGER bundle_manifests_are_kept BEFORE UPDATE ON bundle_manifests
+  BEGIN SELECT RAISE(ABORT, 'recorded bundle hashes are history'); END;
+)sql",
   };
   return m;
 }

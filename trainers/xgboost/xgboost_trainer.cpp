@@ -113,6 +113,12 @@ class XgbModel : public Model {
   Task task() const override { return task_; }
   std::string file_name() const override { return "model.json"; }
   json summary() const override { return summary_; }
+  size_t feature_count() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    bst_ulong n = 0;
+    MLPIPE_XGB(XGBoosterGetNumFeature(booster_.get(), &n));
+    return size_t(n);
+  }
 
   std::vector<double> predict(const FeatureMatrix& x) const override { return run_predict(x, 0, 1); }
   // Type 1 is the margin; type 2 is exact TreeSHAP (one value per feature, then the bias).
