@@ -3,7 +3,14 @@
 #include <string>
 #include <string_view>
 
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
 #include "core/data/csv_reader.h"
+#include "core/predict/bundle.h"
+#include "core/util/sha256.h"
+#include "trainers/builtin.h"
 #include "core/runner/plan.h"
 #include "core/util/error.h"
 
@@ -26,6 +33,36 @@ void read_csv_bytes(const uint8_t* data, size_t size) {
       parse_csv(text, "fuzz.csv", opt);
     } catch (const Error&) {
     }
+  }
+}
+
+namespace {
+// A folder holding fuzz/bundle/'s files once per process (the fuzzer writes only manifest.json).
+const std::filesystem::path& bundle_dir() {
+  static const std::filesystem::path dir = [] {
+    register_builtin_trainers();
+    std::filesystem::path d = std::filesystem::temp_directory_path() / ("mlpipe-fuzz-bundle-" + std::to_string(getpid()));
+    std::filesystem::create_directories(d);
+    for (const char* f : {"model.json", "preprocess.json", "reference.json"})
+      std::filesystem::copy_file(std::filesystem::path(MLPIPE_SOURCE_DIR) / "fuzz" / "bundle" / f, d / f,
+                                 std::filesystem::copy_options::overwrite_existing);
+    return d;
+  }();
+  return dir;
+}
+}  // namespace
+
+void load_manifest(const uint8_t* data, size_t size) {
+  const std::filesystem::path& dir = bundle_dir();
+  std::string text(reinterpret_cast<const char*>(data), size);
+  for (const char* f : {"model.json", "preprocess.json", "reference.json"}) {
+    std::string mark = std::string("@SHA:") + f + "@", sha = sha256_file(dir / f);
+    for (size_t at; (at = text.find(mark)) != std::string::npos;) text.replace(at, mark.size(), sha);
+  }
+  std::ofstream(dir / "manifest.json", std::ios::binary | std::ios::trunc) << text;
+  try {
+    load_bundle(dir);
+  } catch (const Error&) {
   }
 }
 

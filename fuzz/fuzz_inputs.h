@@ -11,5 +11,8 @@ namespace mlpipe::fuzz {
 void load_config(const uint8_t* data, size_t size);
 // A CSV/TSV file: header, delimiters, quotes, types, missing values, one and several threads.
 void read_csv_bytes(const uint8_t* data, size_t size);
+// A bundle's manifest.json beside a real model and its preprocessing (fuzz/bundle/): file lists,
+// names, hashes (@SHA:NAME@ stands for the file's SHA-256), field types, the model behind them.
+void load_manifest(const uint8_t* data, size_t size);
 
 }  // namespace mlpipe::fuzz

@@ -11,19 +11,22 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMLPIPE_FUZZ=ON -DMLPIPE_WITH_TORCH=OFF -DMLPIPE_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_config fuzz_csv
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_config fuzz_csv fuzz_manifest
 
 corpus=build-fuzz/corpus
-rm -rf "$corpus" && mkdir -p "$corpus/config" "$corpus/csv" fuzz/findings
+rm -rf "$corpus" && mkdir -p "$corpus/config" "$corpus/csv" "$corpus/manifest" fuzz/findings
 i=0
 for f in configs/*.yaml examples/*/*.yaml tests/data/*/*.yaml fuzz/regressions/config/*; do
   [ -f "$f" ] && cp "$f" "$corpus/config/seed$((i++))"
+done
+for f in fuzz/bundle/manifest.template.json fuzz/regressions/manifest/*; do
+  [ -f "$f" ] && cp "$f" "$corpus/manifest/seed$((i++))"
 done
 for f in tests/data/*/*.csv fuzz/regressions/csv/* examples/*/data/*.csv; do
   [ -f "$f" ] && head -c 8192 "$f" >"$corpus/csv/seed$((i++))"
 done
 status=0
-for target in config csv; do
+for target in config csv manifest; do
   echo "fuzz: $target for ${seconds}s"
   # The fuzzer's own exit status decides (a pipe into grep, under pipefail and `|| true`, hid it).
   set +e

@@ -130,6 +130,30 @@ void check_bundle_files(const fs::path& dir, const fs::path& mpath, const json& 
   }
 }
 
+// The fields predict and drift read have the types they expect (else a clear refusal, not an
+// internal error deep in scoring).
+void check_manifest_fields(const fs::path& mpath, const json& m) {
+  auto bad = [&](const std::string& key, const std::string& want) {
+    throw ConfigError(mpath.string() + ": `" + key + "` should be " + want + "; the manifest was edited, refusing the bundle");
+  };
+  for (const char* key : {"trainer", "task", "label", "id", "model_file"})
+    if (m.contains(key) && !m[key].is_string() && !(m[key].is_null() && std::string(key) != "trainer")) bad(key, "text");
+  if (!m.contains("trainer")) bad("trainer", "the trainer's name");
+  for (const char* key : {"features", "classes"})
+    if (m.contains(key)) {
+      if (!m[key].is_array()) bad(key, "a list of names");
+      for (const auto& v : m[key])
+        if (!v.is_string()) bad(key, "a list of names");
+    }
+  if (m.contains("sequence") && !m["sequence"].is_boolean()) bad("sequence", "true or false");
+  if (m.contains("model_config") && !m["model_config"].is_object()) bad("model_config", "an object");
+  if (m.contains("reason_codes")) {
+    if (!m["reason_codes"].is_object()) bad("reason_codes", "a map of column to text");
+    for (const auto& [k, v] : m["reason_codes"].items())
+      if (!v.is_string()) bad("reason_codes." + k, "text");
+  }
+}
+
 }  // namespace
 
 LoadedBundle load_bundle(const fs::path& dir) {
@@ -149,19 +173,16 @@ LoadedBundle load_bundle(const fs::path& dir) {
     throw ConfigError(mpath.string() + ": unknown bundle format '" +
                       (b.manifest.is_object() ? b.manifest.value("format", "") : std::string()) + "' (expected " +
                       kBundleFormat + ")");
+  check_manifest_fields(mpath, b.manifest);
   check_bundle_files(dir, mpath, b.manifest);
   try {
     b.preprocess = json::parse(read_file(dir / "preprocess.json"));
   } catch (const json::exception& e) {
     throw ConfigError((dir / "preprocess.json").string() + ": unreadable: " + e.what());
   }
-  if (!b.manifest.contains("trainer") || !b.manifest["trainer"].is_string())
-    throw ConfigError(mpath.string() + ": no `trainer`");
   const Trainer& t = trainer_registry().get(b.manifest["trainer"].get<std::string>());
   b.model = load_model(t, dir / b.manifest["model_file"].get<std::string>(), b.manifest.value("model_config", json::object()));
-  // A shortened or reordered-and-cut feature list would feed the model the wrong columns.
-  if (b.manifest.contains("features") && !b.manifest["features"].is_array())
-    throw ConfigError(mpath.string() + ": `features` is not a list");
+  // A shortened feature list would feed the model the wrong columns.
   size_t listed = b.manifest.contains("features") ? b.manifest["features"].size() : 0, takes = b.model->feature_count();
   if (takes > 0 && listed != takes)
     throw ConfigError(mpath.string() + ": lists " + std::to_string(listed) + " features but the model takes " +
