@@ -171,22 +171,24 @@ std::map<std::string, std::string> resumable_steps(RunStore& store, int64_t run)
 
 }  // namespace
 
-json RunOutcome::to_json() const {
-  json steps_json = json::array();
+// Keys in the order a person reads them (and docs/machine-output.md lists them), not re-sorted.
+nlohmann::ordered_json RunOutcome::to_json() const {
+  using oj = nlohmann::ordered_json;
+  oj steps_json = oj::array();
   for (const auto& s : steps) {
-    json j = {{"name", s.name}, {"type", s.type}, {"status", s.status}, {"duration_s", s.duration_s}};
-    if (!s.error.empty()) j["error"] = s.error;
+    oj j = {{"name", s.name}, {"type", s.type}, {"status", s.status}, {"duration_s", s.duration_s}};
     if (!s.summary.empty()) j["summary"] = s.summary;
     if (!s.reason.empty()) j["reason"] = s.reason;
     if (s.reused_from) j["reused_from_run"] = s.reused_from;
+    if (!s.error.empty()) j["error"] = s.error;
     steps_json.push_back(j);
   }
-  json j = {{"run_id", run_id},       {"pipeline", pipeline}, {"status", status},
-            {"exit_code", exit_code}, {"duration_s", duration_s}, {"store", store.string()},
-            {"db", db.string()}, {"steps", steps_json}, {"metrics", metrics}};
-  if (!error.empty()) j["error"] = json::parse(error_object(error, exit_code).dump());
-  if (!sweep.is_null()) j["sweep"] = sweep;
-  if (!backtest.is_null()) j["backtest"] = backtest;
+  oj j = {{"run_id", run_id},       {"pipeline", pipeline}, {"status", status},
+          {"exit_code", exit_code}, {"duration_s", duration_s}, {"store", store.string()},
+          {"db", db.string()}, {"steps", steps_json}, {"metrics", oj::parse(metrics.dump())}};
+  if (!error.empty()) j["error"] = error_object(error, exit_code);
+  if (!sweep.is_null()) j["sweep"] = oj::parse(sweep.dump());
+  if (!backtest.is_null()) j["backtest"] = oj::parse(backtest.dump());
   return j;
 }
 

@@ -61,7 +61,7 @@ struct RunOutcome {
   nlohmann::json sweep;  // a sweep's trials and choice; null without one
   nlohmann::json backtest;  // a backtest's folds and their summary; null without one
 
-  nlohmann::json to_json() const;
+  nlohmann::ordered_json to_json() const;
 };
 
 struct Plan;

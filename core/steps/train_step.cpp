@@ -6,6 +6,7 @@
 
 #include "core/platform/launch_env.h"
 #include "core/steps/steps.h"
+#include "core/steps/train_progress.h"
 #include "core/util/error.h"
 #include "core/util/interrupt.h"
 #include "core/util/strings.h"
@@ -15,27 +16,17 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
-// Records a trainer's metric points and reports its progress: the highest iteration among the
-// per-iteration points (per-batch points excluded) out of `total` (or the trainer's sooner bound,
-// early stopping: *expected), with the latest valid metric: of the first head when `head` names
-// it (a multi-task model's aim), else the last one (the metric XGBoost stops on).
+// Records a trainer's metric points and reports its progress (core/steps/train_progress.h):
+// iterations done out of `total` or the trainer's sooner bound (*expected), with the latest valid
+// metric of the first head when `head` names it, else the last one (the metric XGBoost stops on).
 std::function<void(const std::vector<MetricPoint>&)> recorder(StepContext& ctx, double total, std::string unit, std::string head,
                                                              std::shared_ptr<double> expected) {
   return [&ctx, total, unit, head, expected](const std::vector<MetricPoint>& pts) {
     ctx.metrics(pts);
-    double done = 0;
-    const MetricPoint* shown = nullptr;
-    for (const auto& p : pts) {
-      if (!p.iteration || starts_with(p.key, "batch")) continue;
-      done = std::max(done, double(*p.iteration));
-      // Within a split: the last point, or with a head named, points until one of that head.
-      bool shown_of_head = shown && !head.empty() && starts_with(shown->key, head + ".");
-      if (!shown || (p.split == "valid" && shown->split != "valid") || (p.split == shown->split && !shown_of_head))
-        shown = &p;
-    }
-    double bound = expected && *expected > 0 ? std::min(total, std::max(*expected, done)) : total;
+    double done = progress_done(pts);
+    const MetricPoint* shown = progress_point(pts, head);
     if (done > 0)
-      ctx.progress(done, bound, unit,
+      ctx.progress(done, progress_bound(total, expected ? *expected : 0, done), unit,
                    shown ? (shown->split.empty() ? "" : shown->split + " ") + shown->key + " " + format_fixed(shown->value, 4) : "");
   };
 }

@@ -407,6 +407,9 @@ class TorchSequenceTrainer : public Trainer {
         best_epoch = epoch + 1;
         snapshot();
       }
+      // The progress line's total: early stopping ends by best epoch + patience at the latest.
+      if (patience > 0 && !valid.empty() && ctx.expect_iterations)
+        ctx.expect_iterations(double(std::min(epochs, best_epoch + patience)));
       if (!ctx.checkpoint_dir.empty() && ctx.rank == 0) {
         fs::create_directories(ctx.checkpoint_dir);
         torch::serialize::OutputArchive out, best_out;
