@@ -221,17 +221,13 @@ std::set<std::string> columns_needed(const json& pre, const std::vector<std::str
   return out;
 }
 
-PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre, const std::vector<std::string>* inputs) {
-  const fs::path& csv = files.front();  // errors name the first file
+CsvOptions prediction_csv_options(const json& pre) {
   const json& ing = pre["ingest"];
   CsvOptions opt;
   opt.na_values = ing["na_values"].get<std::vector<std::string>>();
   // The names training gave to unnamed header columns (files to score have the same layout).
   if (ing.contains("header_names"))
     for (const auto& [pos, name] : ing["header_names"].items()) opt.header_names[std::stoul(pos)] = name.get<std::string>();
-  std::string label = ing.value("label", "");
-  std::map<std::string, const json*> schema;
-  for (const auto& c : ing["columns"]) schema[c["name"].get<std::string>()] = &c;
   // Read everything as text-free numbers first, except columns known to be categorical.
   for (const auto& c : ing["columns"]) {
     std::string name = c["name"].get<std::string>();
@@ -245,7 +241,16 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
     }
   }
   opt.types_must_exist = false;
-  Table raw = read_tables(files, opt);
+  return opt;
+}
+
+PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre, const std::vector<std::string>* inputs) {
+  return prepare_table(read_tables(files, prediction_csv_options(pre)), pre, inputs, files.front().string());
+}
+
+PreparedData prepare_table(Table raw, const json& pre, const std::vector<std::string>* inputs, const std::string& source) {
+  const json& ing = pre["ingest"];
+  std::string label = ing.value("label", "");
   std::optional<std::set<std::string>> needed;
   if (inputs) needed = columns_needed(pre, *inputs);
 
@@ -263,9 +268,9 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
     Column col = std::move(raw.col(size_t(i)));
     // A label coded as text or another number is mapped to 0/1 as in training.
     if (name == label && ing.contains("label_positive") && !ing["label_positive"].is_null())
-      binarize_label(col, ing["label_positive"], csv.string(), /*require_positive=*/false);
+      binarize_label(col, ing["label_positive"], source, /*require_positive=*/false);
     if (name == label && ing.contains("label_classes"))  // other values: missing (the label is no input)
-      encode_classes(col, ing["label_classes"], csv.string(), nullptr, /*strict=*/false);
+      encode_classes(col, ing["label_classes"], source, nullptr, /*strict=*/false);
     if (c["type"] == "categorical") {
       // Map this file's codes onto the training dictionary; unseen categories become missing.
       std::vector<std::string> train_dict = c["categories"].get<std::vector<std::string>>();
@@ -282,12 +287,12 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
       }
       col.dict = train_dict;
     } else if (c["type"] == "numeric" && col.type != ColumnType::kNumeric) {
-      throw StepError(csv.string() + ": column '" + name + "' was numeric in training but holds text here");
+      throw StepError(source + ": column '" + name + "' was numeric in training but holds text here");
     }
     t.add(std::move(col));
   }
   if (!missing.empty())
-    throw StepError(csv.string() + ": missing columns the model needs: " + join(missing, ", "));
+    throw StepError(source + ": missing columns the model needs: " + join(missing, ", "));
   apply_transforms(pre["transforms"], t);
   return out;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/data/csv_reader.h"
 #include "core/data/table.h"
 #include "core/model/model.h"
 
@@ -48,6 +49,12 @@ PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nloh
 // The same for several files read as one table (an ingest step's list or glob of sources).
 PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& files, const nlohmann::json& preprocess,
                                     const std::vector<std::string>* inputs = nullptr);
+// The CSV reader's options that read data as the bundle's ingest step read its training data.
+CsvOptions prediction_csv_options(const nlohmann::json& preprocess);
+// The part of prepare_for_prediction after reading: `raw` read with prediction_csv_options (from
+// a file, or from rows `mlpipe serve` received); `source` names it in errors.
+PreparedData prepare_table(Table raw, const nlohmann::json& preprocess, const std::vector<std::string>* inputs,
+                           const std::string& source);
 // The training columns a model needs in a file to score: its features that were read as such,
 // and every column the fitted transforms and sequences read (the label too, for label_rate).
 std::set<std::string> columns_needed(const nlohmann::json& preprocess, const std::vector<std::string>& inputs);

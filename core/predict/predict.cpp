@@ -100,34 +100,37 @@ void add_explanation_fields(std::vector<std::string>& row, const Explanation& e,
 
 }  // namespace
 
-PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
-                            const std::filesystem::path& out, const PredictOptions& opt) {
-  LoadedBundle b = load_bundle(bundle);
-  bool explaining = opt.explain > 0 || opt.explain_all;
-  size_t unseen = 0;
-  std::vector<std::string> ids;
-  std::vector<double> scores;
-  Explanation e;
+void check_explainable(const LoadedBundle& b, const PredictOptions& opt) {
+  if ((opt.explain > 0 || opt.explain_all) && !b.manifest.value("sequence", false) && !b.model->explains())
+    throw ConfigError("--explain: the " + b.model->trainer() + " model gives no per-feature contributions");
+}
+
+PreparedData prepare_for_bundle(const LoadedBundle& b, const std::vector<std::filesystem::path>& files) {
+  std::vector<std::string> inputs = b.manifest.value("features", std::vector<std::string>{});
+  return prepare_for_prediction(files, b.preprocess, &inputs);
+}
+
+Scored score_rows(const LoadedBundle& b, PreparedData prepared, const PredictOptions& opt) {
+  check_explainable(b, opt);
+  Scored out;
+  out.unseen_categories = prepared.unseen_categories;
   std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
   size_t k = classes.size();
-  if (explaining) {
+  if (opt.explain > 0 || opt.explain_all) {
     bool sequence = b.manifest.value("sequence", false);
-    if (!sequence && !b.model->explains())
-      throw ConfigError("--explain: the " + b.model->trainer() + " model gives no per-feature contributions");
     std::vector<std::string> features = b.manifest["features"].get<std::vector<std::string>>();
-    PreparedData prepared = prepare_for_prediction(data, b.preprocess, &features);
-    unseen = prepared.unseen_categories;
     Frame f;
     f.table = std::move(prepared.table);
     std::vector<uint32_t> rows = f.rows_of(Split::kTrain);  // no split: every row
     nlohmann::json transforms = b.preprocess.value("transforms", nlohmann::json::array());
+    Explanation& e = out.explanation;
     if (sequence) {  // integrated gradients over each event's window; rows without one stay empty
       SequenceSet s = build_sequences(f, b.preprocess.at("sequences"), /*need_targets=*/false);
       std::vector<uint32_t> samples(s.n);
       for (size_t i = 0; i < s.n; ++i) samples[i] = uint32_t(i);
       std::vector<double> by_sample = b.model->predict_sequences(s, samples);
       Explanation es = explain_sequence_samples(*b.model, s, samples, reason_columns(transforms, sequence_inputs(s)));
-      scores.assign(rows.size(), std::nan(""));
+      out.scores.assign(rows.size(), std::nan(""));
       e.columns = es.columns;
       e.rows = rows.size();
       e.values.assign(e.rows * e.columns.size(), 0.0);
@@ -135,7 +138,7 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
       e.margin.assign(e.rows, std::nan(""));
       for (size_t i = 0; i < s.n; ++i) {
         size_t r = size_t(s.rows[i]);
-        scores[r] = by_sample[i];
+        out.scores[r] = by_sample[i];
         std::copy(es.values.begin() + long(i * es.columns.size()), es.values.begin() + long((i + 1) * es.columns.size()),
                   e.values.begin() + long(r * e.columns.size()));
         e.bias[r] = es.bias[i];
@@ -143,36 +146,47 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
       }
     } else {
       FeatureMatrix x = build_matrix(f, features, rows);
-      scores = b.model->predict(x);
-      std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
+      out.scores = b.model->predict(x);
+      std::vector<size_t> predicted = k ? predicted_classes(out.scores, k) : std::vector<size_t>{};
       e = explain_rows(*b.model, x, reason_columns(transforms, features), k ? &predicted : nullptr);
     }
-    ids = ids_of(b, f);
+    out.ids = ids_of(b, f);
   } else {
-    scores = score_csv(b, data, &unseen, &ids);
+    out.scores = score_prepared(b, std::move(prepared.table), &out.ids);
   }
+  out.rows = k ? out.scores.size() / k : out.scores.size();
+  if (k) out.predicted = predicted_classes(out.scores, k);
+  return out;
+}
+
+PredictSummary predict_file(const std::filesystem::path& bundle, const std::filesystem::path& data,
+                            const std::filesystem::path& out, const PredictOptions& opt) {
+  LoadedBundle b = load_bundle(bundle);
+  check_explainable(b, opt);
+  Scored sc = score_rows(b, prepare_for_bundle(b, {data}), opt);
+  bool explaining = opt.explain > 0 || opt.explain_all;
+  std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
+  size_t k = classes.size();
   std::string id = b.manifest.value("id", "");
   const nlohmann::json* texts = b.manifest.contains("reason_codes") ? &b.manifest["reason_codes"] : nullptr;
-  std::vector<std::string> header = {ids.empty() ? "row" : id};
+  std::vector<std::string> header = {sc.ids.empty() ? "row" : id};
   if (k) {  // a multi-class model: the most probable class, then each class's probability
     header.push_back("class");
     for (const auto& c : classes) header.push_back("score_" + c);
   } else {
     header.push_back("score");
   }
-  if (explaining) add_explanation_header(header, e, opt, texts != nullptr);
+  if (explaining) add_explanation_header(header, sc.explanation, opt, texts != nullptr);
   CsvWriter w(header);
-  size_t n = k ? scores.size() / k : scores.size();
-  std::vector<size_t> predicted = k ? predicted_classes(scores, k) : std::vector<size_t>{};
-  for (size_t r = 0; r < n; ++r) {
-    std::vector<std::string> row = {ids.empty() ? std::to_string(r + 1) : ids[r]};
+  for (size_t r = 0; r < sc.rows; ++r) {
+    std::vector<std::string> row = {sc.ids.empty() ? std::to_string(r + 1) : sc.ids[r]};
     if (k) {
-      row.push_back(classes[predicted[r]]);
-      for (size_t c = 0; c < k; ++c) row.push_back(format_double(scores[r * k + c]));
+      row.push_back(classes[sc.predicted[r]]);
+      for (size_t c = 0; c < k; ++c) row.push_back(format_double(sc.scores[r * k + c]));
     } else {
-      row.push_back(format_double(scores[r]));
+      row.push_back(format_double(sc.scores[r]));
     }
-    if (explaining) add_explanation_fields(row, e, r, opt, texts);
+    if (explaining) add_explanation_fields(row, sc.explanation, r, opt, texts);
     w.row(row);
   }
   if (out.empty()) {
@@ -180,7 +194,7 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
   } else {
     write_output(out, w.text());
   }
-  return {n, unseen};
+  return {sc.rows, sc.unseen_categories};
 }
 
 }  // namespace mlpipe

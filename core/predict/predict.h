@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/predict/bundle.h"
+#include "core/predict/explain.h"
 
 namespace mlpipe {
 
@@ -25,6 +26,20 @@ struct PredictOptions {
   size_t explain = 0;        // the K top reasons per row (reason_i, contribution_i); 0: none
   bool explain_all = false;  // every reason column's contribution, the bias and the margin
 };
+
+// The scores of prepared rows, as predict and serve give them (one code path for both).
+struct Scored {
+  std::vector<std::string> ids;  // the id column's text, when the bundle has one and the data holds it
+  std::vector<double> scores;    // per row; a multi-class model: classes per row, row-major
+  std::vector<size_t> predicted; // a multi-class model: the most probable class of each row
+  Explanation explanation;       // with explain or explain_all
+  size_t rows = 0, unseen_categories = 0;
+};
+// Throws ConfigError when reasons are asked of a model that gives none.
+void check_explainable(const LoadedBundle& b, const PredictOptions& opt);
+// Reads files to score as the bundle's training data was read, needing only the model's columns.
+PreparedData prepare_for_bundle(const LoadedBundle& b, const std::vector<std::filesystem::path>& files);
+Scored score_rows(const LoadedBundle& b, PreparedData prepared, const PredictOptions& opt);
 
 // Writes "<id>,score" (or "row,score" without an id) to `out`, or to stdout when `out` is empty;
 // with reasons when asked (a tree model's exact contributions, see explain.h).

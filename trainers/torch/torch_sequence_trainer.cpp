@@ -78,7 +78,8 @@ class TorchSeqModel : public Model {
   Task task() const override { return heads_[0].loss == "bce" ? Task::kBinary : Task::kRegression; }
   std::string file_name() const override { return "model.pt"; }
   json summary() const override { return summary_; }
-  size_t feature_count() const override { return size_t(cfg_.features); }
+  // Numeric inputs, then categoricals: the bundle lists both (numeric_names, categorical_names).
+  size_t feature_count() const override { return size_t(cfg_.features) + cfg_.vocab_sizes.size(); }
   // Inference threads are part of the model: thread counts change how BLAS splits sums.
   json config() const override {
     return {{"net", cfg_.to_json()}, {"heads", heads_json(heads_)}, {"threads", nthread_}};
