@@ -27,6 +27,7 @@ void add_report(CLI::App& app, int& exit_code);
 void add_store(CLI::App& app, int& exit_code);
 void add_gc(CLI::App& app, int& exit_code);
 void add_completion(CLI::App& app, int& exit_code);
+void add_serve(CLI::App& app, int& exit_code);
 // A bundle folder, or NAME@VERSION / NAME@ALIAS from the registry (checked against it).
 std::filesystem::path resolve_model_ref(const std::string& ref, const std::string& store_flag);
 // `--verify`: the folder's manifest.json must have a SHA-256 the store recorded (an export of one

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   mlpipe::cli::add_metrics(app, exit_code);
   mlpipe::cli::add_report(app, exit_code);
   mlpipe::cli::add_predict(app, exit_code);
+  mlpipe::cli::add_serve(app, exit_code);
   mlpipe::cli::add_models(app, exit_code);
   mlpipe::cli::add_steps(app, exit_code);
   mlpipe::cli::add_resume(app, exit_code);

@@ -1,0 +1,263 @@
+// `mlpipe serve`: the HTTP front of core/serve/ScoringService on Debian's cpp-httplib. The only
+// translation unit that includes httplib.h.
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+#include "cli/commands.h"
+#include "core/serve/request_error.h"
+#include "core/serve/scoring_service.h"
+#include "core/serve/serve_metrics.h"
+#include "core/store/model_registry.h"
+#include "core/store/run_store.h"
+#include "core/store/run_views.h"
+#include "core/util/error.h"
+#include "core/util/sha256.h"
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace mlpipe::cli {
+
+namespace {
+
+struct ServeOpts {
+  std::string model, host = "127.0.0.1", store;
+  int port = 8080;
+  unsigned threads = 0;
+  double reload_every = 2.0;
+};
+
+// NAME@ALIAS, NAME@VERSION or a bundle folder, resolved (and checked) now.
+ServedModel resolve_served(const std::string& ref, const std::string& store_flag) {
+  ServedModel m;
+  auto at = ref.find('@');
+  if (std::filesystem::exists(ref) || at == std::string::npos) {
+    m.dir = ref;
+    return m;
+  }
+  m.name = ref.substr(0, at);
+  std::string which = ref.substr(at + 1);
+  Db db = open_store_readonly(existing_store(store_flag).db());
+  std::optional<ModelVersion> v = find_model(db, m.name, which);
+  if (!v) throw ConfigError("model '" + m.name + "' has no version with alias '" + which + "'");
+  m.version = v->version;
+  bool fixed = !which.empty() && (std::isdigit(static_cast<unsigned char>(which[0])) ||
+                                  (which[0] == 'v' && which.size() > 1 && std::isdigit(static_cast<unsigned char>(which[1]))));
+  if (!fixed) m.alias = which;  // an alias (or "latest") can move: watched
+  m.dir = verified_bundle_path(*v);
+  return m;
+}
+
+void send_json(httplib::Response& res, int status, const ordered_json& body) {
+  res.status = status;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& kind, const std::string& message) {
+  send_json(res, status, ordered_json{{"error", {{"kind", kind}, {"message", message}}}});
+}
+
+// Follows an alias: every `every` seconds, the version it points to; a new one is loaded (and
+// checked) beside the current one, then swapped in. A refused one leaves the current one serving.
+class AliasWatcher {
+ public:
+  AliasWatcher(ScoringService& service, ServeMetrics& metrics, std::string store_flag, double every)
+      : service_(service), metrics_(metrics), store_flag_(std::move(store_flag)), every_(every) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~AliasWatcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::duration<double>(every_), [this] { return stop_; })) {
+      lock.unlock();
+      check();
+      lock.lock();
+    }
+  }
+  void check() {
+    ServedModel now = service_.served();
+    try {
+      Db db = open_store_readonly(existing_store(store_flag_).db());
+      std::optional<ModelVersion> v = find_model(db, now.name, now.alias);
+      if (!v || v->version == now.version) return;
+      ServedModel next = now;
+      next.version = v->version;
+      next.dir = verified_bundle_path(*v);
+      service_.set_bundle(next);
+      metrics_.set_model(next.name, next.version, sha256_file(next.dir / "manifest.json"));
+      std::cerr << "mlpipe: " << now.name << "@" << now.alias << " moved to v" << next.version << " (was v"
+                << now.version << "); serving it\n";
+    } catch (const std::exception& e) {
+      if (failed_version_ != now.version) std::cerr << "mlpipe: " << now.name << "@" << now.alias << ": " << e.what()
+                                                    << "; still serving v" << now.version << "\n";
+      failed_version_ = now.version;
+      metrics_.count_reload_failure();
+    }
+  }
+
+  ScoringService& service_;
+  ServeMetrics& metrics_;
+  std::string store_flag_;
+  double every_;
+  int64_t failed_version_ = -1;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int serve(const ServeOpts& o) {
+  // SIGINT/SIGTERM stop the server gracefully (requests in flight finish): blocked in every
+  // thread (so first, before XGBoost or OpenMP start any), taken by one that waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ServedModel first = resolve_served(o.model, o.store);
+  ScoringService service(first);
+  ServeMetrics metrics;
+  metrics.set_model(first.name.empty() ? first.dir.filename().string() : first.name, first.version,
+                    sha256_file(first.dir / "manifest.json"));
+
+  httplib::Server svr;
+  unsigned threads = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_payload_max_length(64u << 20);
+  svr.set_read_timeout(10, 0);
+  svr.set_write_timeout(10, 0);
+
+  auto timed = [&metrics](const std::string& route, auto handler) {
+    return [&metrics, route, handler](const httplib::Request& req, httplib::Response& res) {
+      auto t0 = std::chrono::steady_clock::now();
+      size_t rows = handler(req, res);
+      metrics.observe(route, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
+    };
+  };
+  // The body is read here, not by httplib: it parses (and caps at 8 KiB) bodies sent as
+  // x-www-form-urlencoded, which is what `curl -d` says JSON is.
+  svr.Post("/v1/score", [&service, &metrics](const httplib::Request& req, httplib::Response& res,
+                                             const httplib::ContentReader& read) {
+    auto t0 = std::chrono::steady_clock::now();
+    size_t rows = 0;
+    std::string text;
+    read([&text](const char* data, size_t n) {
+      text.append(data, n);
+      return true;
+    });
+    json body;
+    try {
+      body = json::parse(text);
+      ordered_json out = service.score(body);
+      rows = out["results"].size();
+      send_json(res, 200, out);
+    } catch (const json::exception& e) {  // syntax, or a number out of range (1e400)
+      send_error(res, 400, "request", std::string("the body is not JSON mlpipe can read: ") + e.what());
+    } catch (const RequestError& e) {
+      send_error(res, 400, "request", e.what());
+    } catch (const Error& e) {  // rows the bundle cannot score: missing columns, text in a number
+      send_error(res, 400, "data", e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 500, "internal", e.what());
+    }
+    metrics.observe("/v1/score", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
+  });
+  svr.Get("/v1/model", timed("/v1/model", [&service](const httplib::Request&, httplib::Response& res) -> size_t {
+    send_json(res, 200, service.describe());
+    return 0;
+  }));
+  svr.Get("/healthz", timed("/healthz", [](const httplib::Request&, httplib::Response& res) -> size_t {
+    send_json(res, 200, ordered_json{{"status", "ok"}});
+    return 0;
+  }));
+  svr.Get("/readyz", timed("/readyz", [&service](const httplib::Request&, httplib::Response& res) -> size_t {
+    ServedModel m = service.served();
+    send_json(res, 200, ordered_json{{"status", "ready"}, {"name", m.name}, {"version", m.version}});
+    return 0;
+  }));
+  svr.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.text(), "text/plain; version=0.0.4");
+  });
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a handler's own error answer
+    if (res.status == 404)
+      send_error(res, 404, "not_found", req.method + " " + req.path +
+                                            ": no such route; routes: POST /v1/score, GET /v1/model, /healthz, /readyz, /metrics");
+    else if (res.status == 413)
+      send_error(res, 413, "request", "the body is over 64 MiB; send fewer rows per request");
+    else
+      send_error(res, res.status, "request", "HTTP " + std::to_string(res.status));
+  });
+
+  int port = o.port;
+  if (port == 0) {
+    port = svr.bind_to_any_port(o.host);
+    if (port < 0) throw ConfigError("serve: cannot listen on " + o.host + " (any port)");
+  } else if (!svr.bind_to_port(o.host, port)) {
+    throw ConfigError("serve: cannot listen on " + o.host + ":" + std::to_string(port) +
+                      " (in use, or not an address of this machine); choose another --port, or --port 0 for any free one");
+  }
+
+  std::atomic<int> got_signal{0};
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    got_signal = sig;
+    svr.stop();
+  });
+  std::unique_ptr<AliasWatcher> watcher;
+  if (!first.alias.empty()) watcher = std::make_unique<AliasWatcher>(service, metrics, o.store, o.reload_every);
+
+  std::string what = first.name.empty() ? first.dir.string()
+                                        : first.name + " v" + std::to_string(first.version) +
+                                              (first.alias.empty() ? "" : " (" + first.name + "@" + first.alias + ", followed)");
+  // The first stdout line says where: scripts (and the tests) read the port from it.
+  std::cout << "mlpipe: serving " << what << " on http://" << o.host << ":" << port << " with " << threads
+            << " threads" << std::endl;
+  svr.listen_after_bind();
+  watcher.reset();
+  if (!got_signal) {  // stopped for another reason: wake the signal thread
+    pthread_kill(signals.native_handle(), SIGTERM);
+  }
+  signals.join();
+  std::cerr << "mlpipe: serve stopped" << (got_signal ? std::string(" by ") + (got_signal == SIGINT ? "SIGINT" : "SIGTERM") : "")
+            << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<ServeOpts>();
+  CLI::App* cmd = app.add_subcommand("serve", "Answer scoring requests over HTTP with a bundle or a registered model (NAME@champion)");
+  cmd->footer(
+      "Routes: POST /v1/score {\"rows\": [{...}], \"explain\": 3}, GET /v1/model, /healthz, /readyz, /metrics\n"
+      "Examples:\n  mlpipe serve credit-default@champion --port 8080   (follows the alias as it moves)\n"
+      "  curl -s localhost:8080/v1/score -d '{\"row\": {\"LIMIT_BAL\": 20000, \"PAY_0\": 2}, \"explain\": 3}'");
+  cmd->add_option("model", o->model, "Bundle folder, or NAME@ALIAS / NAME@VERSION from the registry")->required();
+  cmd->add_option("--host", o->host, "Address to listen on (default 127.0.0.1: this machine only)");
+  cmd->add_option("--port", o->port, "Port (default 8080; 0: any free port, printed on the first line)")->check(CLI::Range(0, 65535));
+  cmd->add_option("--threads", o->threads, "Request threads (default: the cores, at least 2)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--reload-every", o->reload_every, "With NAME@ALIAS: seconds between checks of where the alias points (default 2)")
+      ->check(CLI::Range(0.05, 3600.0));
+  add_store_option(cmd, o->store);
+  cmd->callback([o, &exit_code] { exit_code = serve(*o); });
+}
+
+}  // namespace mlpipe::cli

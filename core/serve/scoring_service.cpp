@@ -1,0 +1,176 @@
+#include "core/serve/scoring_service.h"
+
+#include <cmath>
+#include <set>
+
+#include "core/predict/predict.h"
+#include "core/serve/request_error.h"
+#include "core/serve/request_rows.h"
+#include "core/util/sha256.h"
+#include "core/util/strings.h"
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace mlpipe {
+
+namespace {
+
+constexpr size_t kMaxRows = 10000;  // per request; a bigger batch belongs to `mlpipe predict`
+
+ordered_json number_or_null(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(); }
+
+PredictOptions explain_option(const json& req) {
+  PredictOptions opt;
+  if (!req.contains("explain") || req["explain"].is_null()) return opt;
+  const json& e = req["explain"];
+  if (e.is_string() && e.get<std::string>() == "all") {
+    opt.explain_all = true;
+  } else if (e.is_number_integer() && e.get<int64_t>() >= 1 && e.get<int64_t>() <= 1000) {
+    opt.explain = size_t(e.get<int64_t>());
+  } else {
+    throw RequestError("`explain` takes a count of reasons (1 to 1000) or \"all\", got " + e.dump());
+  }
+  return opt;
+}
+
+// The rows of a request: {"rows": [...]} or {"row": {...}}.
+json request_rows(const json& req) {
+  if (!req.is_object())
+    throw RequestError("the body should be a JSON object: {\"rows\": [{...}, ...]} or {\"row\": {...}}");
+  static const std::vector<std::string> known = {"rows", "row", "explain"};
+  for (const auto& [k, v] : req.items())
+    if (std::find(known.begin(), known.end(), k) == known.end())
+      throw RequestError("unknown key '" + k + "'" + did_you_mean(k, known) + "; a request has rows (or row) and explain");
+  if (req.contains("rows") && req.contains("row")) throw RequestError("give `rows` or `row`, not both");
+  if (req.contains("row")) return json::array({req["row"]});
+  if (!req.contains("rows")) throw RequestError("no `rows`: send {\"rows\": [{...}, ...]} or {\"row\": {...}}");
+  if (req["rows"].is_array() && req["rows"].size() > kMaxRows)
+    throw RequestError("at most " + std::to_string(kMaxRows) + " rows per request (got " +
+                       std::to_string(req["rows"].size()) + "); score files with `mlpipe predict`");
+  return req["rows"];
+}
+
+}  // namespace
+
+ordered_json model_identity(const ServedModel& m, const json& manifest, const std::string& sha) {
+  ordered_json id;
+  id["name"] = m.name.empty() ? manifest.value("pipeline", "") : m.name;
+  id["version"] = m.version ? ordered_json(m.version) : ordered_json();
+  if (!m.alias.empty()) id["alias"] = m.alias;
+  id["run_id"] = manifest.value("run_id", json());
+  id["manifest_sha256"] = sha;
+  return id;
+}
+
+ScoringService::ScoringService(const ServedModel& model) : loaded_(load(model)) {}
+
+std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedModel& model) {
+  auto l = std::make_shared<Loaded>();
+  l->model = model;
+  l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
+  l->bundle = load_bundle(model.dir);
+  l->csv = prediction_csv_options(l->bundle.preprocess);
+  return l;
+}
+
+void ScoringService::set_bundle(const ServedModel& model) {
+  std::shared_ptr<const Loaded> next = load(model);  // outside the lock: requests go on meanwhile
+  std::lock_guard<std::mutex> lock(mu_);
+  loaded_ = std::move(next);
+}
+
+std::shared_ptr<const ScoringService::Loaded> ScoringService::current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return loaded_;
+}
+
+ServedModel ScoringService::served() const { return current()->model; }
+
+ordered_json ScoringService::score(const json& req) const {
+  std::shared_ptr<const Loaded> l = current();  // this request's bundle, whatever happens meanwhile
+  const LoadedBundle& b = l->bundle;
+  json rows = request_rows(req);
+  PredictOptions opt = explain_option(req);
+  ordered_json out;
+  out["model"] = model_identity(l->model, b.manifest, l->manifest_sha256);
+  out["results"] = ordered_json::array();
+  if (rows.is_array() && rows.empty()) return out;
+  std::vector<std::string> inputs = b.manifest.value("features", std::vector<std::string>{});
+  PreparedData prepared = prepare_table(read_request_rows(rows, l->csv), b.preprocess, &inputs, "request");
+  Scored sc = score_rows(b, std::move(prepared), opt);
+  std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
+  size_t k = classes.size();
+  const json* texts = b.manifest.contains("reason_codes") ? &b.manifest["reason_codes"] : nullptr;
+  const Explanation& e = sc.explanation;
+  for (size_t r = 0; r < sc.rows; ++r) {
+    ordered_json one;
+    if (!sc.ids.empty()) one["id"] = sc.ids[r];
+    if (k) {
+      one["class"] = classes[sc.predicted[r]];
+      ordered_json by_class;
+      for (size_t c = 0; c < k; ++c) by_class[classes[c]] = number_or_null(sc.scores[r * k + c]);
+      one["scores"] = by_class;
+    } else {
+      one["score"] = number_or_null(sc.scores[r]);
+    }
+    bool explained = (opt.explain || opt.explain_all) && r < e.margin.size() && !std::isnan(e.margin[r]);
+    if (explained && opt.explain_all) {
+      ordered_json c;
+      for (size_t j = 0; j < e.columns.size(); ++j) c[e.columns[j]] = e.values[r * e.columns.size() + j];
+      one["contributions"] = c;
+      one["bias"] = e.bias[r];
+      one["margin"] = e.margin[r];
+    } else if (explained) {
+      ordered_json reasons = ordered_json::array();
+      for (const Reason& why : top_reasons(e, r, opt.explain)) {
+        ordered_json x = {{"column", why.column}};
+        if (texts) x["text"] = texts->value(why.column, why.column);
+        x["contribution"] = why.contribution;
+        reasons.push_back(x);
+      }
+      one["reasons"] = reasons;
+    }
+    out["results"].push_back(one);
+  }
+  if (sc.unseen_categories) out["unseen_categories"] = sc.unseen_categories;
+  return out;
+}
+
+ordered_json ScoringService::describe() const {
+  std::shared_ptr<const Loaded> l = current();
+  const json& m = l->bundle.manifest;
+  const json& ing = l->bundle.preprocess.at("ingest");
+  ordered_json out = model_identity(l->model, m, l->manifest_sha256);
+  out["pipeline"] = m.value("pipeline", "");
+  out["trainer"] = m.value("trainer", "");
+  out["task"] = m.value("task", "");
+  out["created_at"] = m.value("created_at", "");
+  out["mlpipe_version"] = m.value("mlpipe_version", "");
+  std::vector<std::string> features = m.value("features", std::vector<std::string>{});
+  out["features"] = features;
+  // What a request sends: the training columns the model reads, with the type they were read as.
+  std::set<std::string> needed = columns_needed(l->bundle.preprocess, features);
+  ordered_json columns = ordered_json::array();
+  for (const auto& c : ing.at("columns")) {
+    std::string name = c.at("name").get<std::string>();
+    if (!needed.count(name)) continue;
+    ordered_json col = {{"name", name}, {"type", c.value("type", "numeric")}};
+    if (c.contains("categories")) col["categories"] = c["categories"].size();
+    columns.push_back(col);
+  }
+  out["columns"] = columns;
+  out["label"] = m.value("label", "");
+  out["id"] = m.value("id", "");
+  if (m.contains("classes")) out["classes"] = m["classes"];
+  out["sequence"] = m.value("sequence", false);
+  out["explains"] = m.value("sequence", false) || l->bundle.model->explains();
+  if (m.contains("evaluation")) out["evaluation"] = ordered_json::parse(m["evaluation"].dump());
+  ordered_json files;
+  for (const auto& [name, info] : m.at("files").items()) files[name] = info.value("sha", "");
+  out["files"] = files;
+  out["files_hash_algorithm"] = m.value("files_hash_algorithm", "xxh3-128");
+  return out;
+}
+
+}  // namespace mlpipe

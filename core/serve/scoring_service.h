@@ -1,0 +1,60 @@
+#pragma once
+// What `mlpipe serve` answers, without the HTTP: a loaded bundle scoring JSON requests through
+// predict's own code path (prepare_table, score_rows), its description, and the swap to a newer
+// bundle when an alias moves. Thread-safe: requests run concurrently; set_bundle swaps the model
+// atomically, and a request in flight finishes on the bundle it started with.
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/predict/bundle.h"
+
+namespace mlpipe {
+
+// Where a served bundle came from: a folder, or a registered version (NAME@ALIAS).
+struct ServedModel {
+  std::filesystem::path dir;
+  std::string name;     // "" for a folder
+  int64_t version = 0;  // 0 for a folder
+  std::string alias;    // the alias it was reached by ("" for a folder or a fixed version)
+};
+
+class ScoringService {
+ public:
+  // Loads and checks the bundle (load_bundle); throws ConfigError when it is refused.
+  explicit ScoringService(const ServedModel& model);
+
+  // Loads another bundle and makes it the one new requests use. Throws (and keeps the current
+  // one) when the new bundle is refused.
+  void set_bundle(const ServedModel& model);
+  ServedModel served() const;
+
+  // POST /v1/score: {"rows": [{...}, ...]} or {"row": {...}}, optional "explain": K or "all".
+  // Returns {"model": {...}, "results": [...]} (see docs/serving.md). Throws RequestError for a
+  // malformed request, StepError or ConfigError for rows the bundle cannot score (both are the
+  // client's: 400).
+  nlohmann::ordered_json score(const nlohmann::json& request) const;
+
+  // GET /v1/model: name, version, trainer, task, features with their types, metrics, hashes.
+  nlohmann::ordered_json describe() const;
+
+ private:
+  struct Loaded {
+    ServedModel model;
+    LoadedBundle bundle;
+    CsvOptions csv;               // how the training data was read
+    std::string manifest_sha256;  // of manifest.json as loaded
+  };
+  static std::shared_ptr<const Loaded> load(const ServedModel& model);
+  std::shared_ptr<const Loaded> current() const;
+
+  mutable std::mutex mu_;  // guards loaded_ (the pointer, not the bundle)
+  std::shared_ptr<const Loaded> loaded_;
+};
+
+// A request's model identity as responses give it.
+nlohmann::ordered_json model_identity(const ServedModel& m, const nlohmann::json& manifest, const std::string& sha);
+
+}  // namespace mlpipe
