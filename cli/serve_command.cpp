@@ -140,6 +140,8 @@ int serve(const ServeOpts& o) {
   unsigned threads = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_payload_max_length(64u << 20);
+  svr.set_tcp_nodelay(true);  // else Nagle + delayed ACK hold every response ~40 ms
+  svr.set_keep_alive_max_count(100000);  // httplib closes a connection after 5 requests by default
   svr.set_read_timeout(10, 0);
   svr.set_write_timeout(10, 0);
 

@@ -546,9 +546,10 @@ Chunks chunk_bounds(std::string_view data, size_t begin, size_t n, const TextSou
   std::vector<size_t> raw(n + 1);
   for (size_t k = 0; k <= n; ++k) raw[k] = begin + size * k / n;
   std::vector<size_t> quotes(n, 0), lines(n, 0), tail_lines(n + 1, 0);
-  std::vector<std::thread> pool;
-  for (size_t k = 0; k < n; ++k)
-    pool.emplace_back([&, k] { count_bytes(data.data() + raw[k], data.data() + raw[k + 1], quotes[k], lines[k], source); });
+  auto count = [&](size_t k) { count_bytes(data.data() + raw[k], data.data() + raw[k + 1], quotes[k], lines[k], source); };
+  std::vector<std::thread> pool;  // chunk 0 on this thread: one chunk (a small input) starts none
+  for (size_t k = 1; k < n; ++k) pool.emplace_back(count, k);
+  count(0);
   for (auto& t : pool) t.join();
   Chunks out;
   out.bounds = {begin};
@@ -755,17 +756,19 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
   // One pass over the file for the columns not marked kSkip.
   size_t rows = 0;
   auto pass = [&](const std::vector<Mode>& m) {
-    {  // the number columns at full size, allocated (and zeroed) by all threads at once
+    {  // the number columns at full size, allocated (and zeroed) by all threads at once; small
+       // inputs (a served request) inline: a thread start costs more than their zeroing
+      size_t workers = first_row[nchunks] < (1u << 16) ? 1 : std::min<size_t>(hw, ncols);
+      auto allocate = [&](size_t w) {
+        for (size_t c = w; c < ncols; c += workers)
+          if (in_num(m[c])) {
+            advise_huge(num[c], first_row[nchunks]);
+            num[c].resize(first_row[nchunks]);
+          }
+      };
       std::vector<std::thread> pool;
-      size_t workers = std::min<size_t>(hw, ncols);
-      for (size_t w = 0; w < workers; ++w)
-        pool.emplace_back([&, w] {
-          for (size_t c = w; c < ncols; c += workers)
-            if (in_num(m[c])) {
-              advise_huge(num[c], first_row[nchunks]);
-              num[c].resize(first_row[nchunks]);
-            }
-        });
+      for (size_t w = 1; w < workers; ++w) pool.emplace_back(allocate, w);
+      allocate(0);
       for (auto& t : pool) t.join();
     }
     std::vector<ChunkOut> outs = run(m);

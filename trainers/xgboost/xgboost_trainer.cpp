@@ -151,7 +151,8 @@ class XgbModel : public Model {
   std::vector<double> run_predict(const FeatureMatrix& x, int type, size_t per_value) const {
     if (x.rows == 0) return {};
     std::lock_guard<std::mutex> lock(mu_);
-    xgb::DMatrix d(x, std::max(1u, std::thread::hardware_concurrency()));
+    // A few rows (a served request) on one thread: starting threads costs more than the copy.
+    xgb::DMatrix d(x, x.rows < 4096 ? 1u : std::max(1u, std::thread::hardware_concurrency()));
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* result = nullptr;
