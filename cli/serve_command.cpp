@@ -166,11 +166,15 @@ int serve(const ServeOpts& o) {
     json body;
     try {
       body = json::parse(text);
+    } catch (const json::exception& e) {  // syntax, or a number out of range (1e400)
+      send_error(res, 400, "request", std::string("the body is not JSON mlpipe can read: ") + e.what());
+      metrics.observe("/v1/score", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 0);
+      return;
+    }
+    try {
       ordered_json out = service.score(body);
       rows = out["results"].size();
       send_json(res, 200, out);
-    } catch (const json::exception& e) {  // syntax, or a number out of range (1e400)
-      send_error(res, 400, "request", std::string("the body is not JSON mlpipe can read: ") + e.what());
     } catch (const RequestError& e) {
       send_error(res, 400, "request", e.what());
     } catch (const Error& e) {  // rows the bundle cannot score: missing columns, text in a number

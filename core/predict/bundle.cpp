@@ -136,8 +136,9 @@ void check_manifest_fields(const fs::path& mpath, const json& m) {
   auto bad = [&](const std::string& key, const std::string& want) {
     throw ConfigError(mpath.string() + ": `" + key + "` should be " + want + "; the manifest was edited, refusing the bundle");
   };
-  for (const char* key : {"trainer", "task", "label", "id", "model_file"})
-    if (m.contains(key) && !m[key].is_string() && !(m[key].is_null() && std::string(key) != "trainer")) bad(key, "text");
+  for (const char* key : {"format", "files_hash_algorithm", "trainer", "task", "label", "id", "model_file", "pipeline",
+                          "created_at", "mlpipe_version", "trainer_version"})
+    if (m.contains(key) && !m[key].is_string()) bad(key, "text");
   if (!m.contains("trainer")) bad("trainer", "the trainer's name");
   for (const char* key : {"features", "classes"})
     if (m.contains(key)) {
@@ -147,6 +148,7 @@ void check_manifest_fields(const fs::path& mpath, const json& m) {
     }
   if (m.contains("sequence") && !m["sequence"].is_boolean()) bad("sequence", "true or false");
   if (m.contains("model_config") && !m["model_config"].is_object()) bad("model_config", "an object");
+  if (m.contains("evaluation") && !m["evaluation"].is_object()) bad("evaluation", "an object");
   if (m.contains("reason_codes")) {
     if (!m["reason_codes"].is_object()) bad("reason_codes", "a map of column to text");
     for (const auto& [k, v] : m["reason_codes"].items())
@@ -169,11 +171,11 @@ LoadedBundle load_bundle(const fs::path& dir) {
   } catch (const json::exception& e) {
     throw ConfigError(mpath.string() + ": unreadable manifest: " + e.what());
   }
-  if (!b.manifest.is_object() || b.manifest.value("format", "") != kBundleFormat)
-    throw ConfigError(mpath.string() + ": unknown bundle format '" +
-                      (b.manifest.is_object() ? b.manifest.value("format", "") : std::string()) + "' (expected " +
-                      kBundleFormat + ")");
+  if (!b.manifest.is_object()) throw ConfigError(mpath.string() + ": not a JSON object; expected an mlpipe bundle manifest");
   check_manifest_fields(mpath, b.manifest);
+  if (b.manifest.value("format", "") != kBundleFormat)
+    throw ConfigError(mpath.string() + ": unknown bundle format '" + b.manifest.value("format", "") + "' (expected " +
+                      kBundleFormat + ")");
   check_bundle_files(dir, mpath, b.manifest);
   try {
     b.preprocess = json::parse(read_file(dir / "preprocess.json"));

@@ -163,7 +163,13 @@ PredictSummary predict_file(const std::filesystem::path& bundle, const std::file
                             const std::filesystem::path& out, const PredictOptions& opt) {
   LoadedBundle b = load_bundle(bundle);
   check_explainable(b, opt);
-  Scored sc = score_rows(b, prepare_for_bundle(b, {data}), opt);
+  Scored sc;
+  try {
+    sc = score_rows(b, prepare_for_bundle(b, {data}), opt);
+  } catch (const nlohmann::json::exception& e) {  // hashes can be forged without the store (--verify)
+    throw ConfigError(bundle.string() + ": preprocess.json or manifest.json is not as mlpipe writes it (" + e.what() +
+                      "); refusing the bundle");
+  }
   bool explaining = opt.explain > 0 || opt.explain_all;
   std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
   size_t k = classes.size();
