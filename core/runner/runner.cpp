@@ -555,7 +555,18 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
     std::lock_guard<std::mutex> lock(mu);
     report(i);
   };
-  run_schedule(table, dag.order(), jobs, hooks);
+  try {
+    run_schedule(table, dag.order(), jobs, hooks);
+  } catch (const std::exception& e) {
+    // The store could not record a step (a full disk): the run ends failed if that can still be
+    // written; if not, the next command finds its process gone and marks it interrupted, and
+    // `resume` continues it once there is space.
+    try {
+      store.finish_run(run, "failed", int(ExitCode::kStepFailed), e.what(), seconds_since(t0));
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
 
   // The run's exit code: a config problem found mid-run (2) over a failure (1) over a gate (3).
   bool any_config = false, any_failed = false, any_gate = false, any_interrupted = interrupt_requested();

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <chrono>
 #include <thread>
 
@@ -9,8 +10,20 @@
 
 namespace mlpipe {
 namespace {
+// SQLite's message, or for a full disk one that says which disk and what to do.
+std::string store_message(sqlite3* db, const std::string& msg) {
+  if (!db) return msg;
+  int code = sqlite3_errcode(db) & 0xff;
+  if (code == SQLITE_FULL || (code == SQLITE_IOERR && sqlite3_system_errno(db) == ENOSPC)) {
+    const char* file = sqlite3_db_filename(db, "main");
+    return "no space left on the device holding " + std::string(file && *file ? file : "the store") + " (SQLite: " + msg +
+           "); free space, then `mlpipe resume` the run";
+  }
+  return msg;
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw StepError("run store: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+  throw StepError("run store: " + what + ": " + (db ? store_message(db, sqlite3_errmsg(db)) : "out of memory"));
 }
 }  // namespace
 
@@ -46,7 +59,7 @@ bool Stmt::step() {
   int rc = sqlite3_step(st_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  std::string msg = sqlite3_errmsg(db_);
+  std::string msg = store_message(db_, sqlite3_errmsg(db_));
   sqlite3_reset(st_);
   throw StepError("run store: " + msg);
 }
@@ -114,7 +127,7 @@ Db::~Db() { sqlite3_close_v2(db_); }
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(db_);
+    std::string msg = store_message(db_, err ? err : sqlite3_errmsg(db_));
     sqlite3_free(err);
     throw StepError("run store: " + msg + " (in: " + sql.substr(0, 60) + ")");
   }
