@@ -119,3 +119,29 @@ TEST_CASE("step statuses have the store's names") {
   CHECK(succeeded(StepStatus::kReused));
   CHECK(!succeeded(StepStatus::kSkipped));
 }
+
+TEST_CASE("a hook that throws (a store write on a full disk) stops new steps, joins the running ones, then rethrows") {
+  Fake f;
+  SchedulerHooks h = f.hooks();
+  auto finished = h.finished;
+  h.finished = [&](size_t i, StepStatus s) {
+    finished(i, s);
+    if (i == 0) throw std::runtime_error("no space left");  // recording a's end fails
+  };
+  // a and e start together (jobs 2); a's record throws while e still runs.
+  CHECK_THROWS_WITH(run_schedule(diamond(), kOrder, 2, h), "no space left");
+  CHECK(pos(f.started, 1) == f.started.size());  // b, c, d never started
+  CHECK(f.now == 0);                             // nothing left running: every thread joined
+}
+
+TEST_CASE("a step that throws instead of returning a status ends the schedule with its exception") {
+  Fake f;
+  SchedulerHooks h = f.hooks();
+  auto run = h.run;
+  h.run = [&](size_t i) -> StepStatus {
+    if (i == 2) throw std::runtime_error("step c blew up");
+    return run(i);
+  };
+  CHECK_THROWS_WITH(run_schedule(diamond(), kOrder, 3, h), "step c blew up");
+  CHECK(pos(f.started, 3) == f.started.size());
+}
