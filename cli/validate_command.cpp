@@ -26,8 +26,13 @@ void add_validate(CLI::App& app, int& exit_code) {
     if (o->json) {
       std::cout << plan.pipeline.resolved.dump(2) << "\n";
     } else {
-      std::vector<std::string> order;
-      for (size_t i : plan.dag.order()) order.push_back(plan.dag.name(i));
+      std::vector<std::string> order;  // the first 30, then how many more
+      for (size_t i : plan.dag.order()) {
+        if (order.size() == 30) break;
+        order.push_back(plan.dag.name(i));
+      }
+      if (plan.dag.order().size() > order.size())
+        order.push_back("... (" + std::to_string(plan.dag.order().size() - order.size()) + " more)");
       std::cout << o->pipeline << ": ok: pipeline '" << plan.pipeline.name << "', "
                 << plan.pipeline.steps.size() << " steps: " << join(order, " -> ") << "\n";
     }

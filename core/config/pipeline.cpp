@@ -203,6 +203,12 @@ Pipeline parse_pipeline(const std::string& text, const std::string& label, const
 
   const json& steps = doc["steps"];
   if (steps.empty()) top.fail_key("steps", "the pipeline has no steps");
+  // Every step is a store row, a folder and a thread's worth of bookkeeping: 100,000 of them
+  // used 11 GB before anything ran. No real pipeline comes near this.
+  constexpr size_t kMaxSteps = 10000;
+  if (steps.size() > kMaxSteps)
+    top.fail_key("steps", "the pipeline has " + std::to_string(steps.size()) + " steps; at most " +
+                              std::to_string(kMaxSteps) + " (split it into several pipelines)");
   for (const auto& [name, cfg] : steps.items()) {
     StepSpec s;
     s.name = name;

@@ -10,6 +10,9 @@ sed 's/no_entity.csv/huge_line.csv/; s/label: fraud/label: y/; /sequences:/d' se
 { printf 'a,b,y\n1,'; head -c 67108864 /dev/zero | tr '\0' 'x'; printf '\n'; } >long_text.csv
 sed 's/no_entity.csv/long_text.csv/; s/label: fraud/label: y/; /sequences:/d' sequence_event_without_entity.yaml |
   sed '1,2c\# expect-exit: 1\n# expect-error: long_text.csv:2: expected 3 fields (as in the header), found 2' >long_text.yaml
+# 10,001 steps (over the limit), generated: 430 KB is too big for git.
+{ printf '# expect-exit: 2\n# expect-error: the pipeline has 10001 steps; at most 10000\npipeline: many\nsteps:\n'
+  seq 0 10000 | awk '{ printf "  s%d: {type: ingest, source: no_entity.csv}\n", $1 }'; } >too_many_steps.yaml
 
 n=0
 for yaml in *.yaml; do
