@@ -385,6 +385,12 @@ void check_transforms(const json& specs, const std::string& path, const ConfigCh
     for (const char* q : {"lower_quantile", "upper_quantile"})
       if (s.contains(q) && (s[q].get<double>() < 0 || s[q].get<double>() > 1))
         inner.fail_value(child_path(p, q), std::string(q) + " must be between 0 and 1");
+    // Each category is a dense column as long as the data: 200,000 of them ran out of memory.
+    if (op == "one_hot" && s.contains("max_categories") &&
+        (s["max_categories"].get<long long>() < 1 || s["max_categories"].get<long long>() > 10000))
+      inner.fail_value(child_path(p, "max_categories"),
+                       "max_categories must be between 1 and 10000 (each category becomes a column as long as the data); "
+                       "a column with more levels keeps its most frequent ones and the rest read as none");
     if (op == "fill_missing" && s.value("strategy", "") == "constant" && !s.contains("value"))
       inner.fail_key(p, "strategy constant needs `value:`");
     if (op == "time_parts") {
