@@ -2,8 +2,15 @@
 
 #include <sqlite3.h>
 
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
+#include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "core/util/error.h"
@@ -20,6 +27,28 @@ std::string store_message(sqlite3* db, const std::string& msg) {
            "); free space, then `mlpipe resume` the run";
   }
   return msg;
+}
+
+// Whether nothing can be created in `dir`: a read-only file system, or no write permission.
+bool read_only_folder(const std::filesystem::path& dir) {
+  struct statvfs fs;
+  if (::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY)) return true;
+  return ::access(dir.c_str(), W_OK) != 0 && errno != ENOENT;
+}
+
+// A path as a file: URI (percent-encoding what URIs reserve).
+std::string uri_path(const std::string& p) {
+  std::string out;
+  for (unsigned char c : p) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += char(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
 }
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -90,7 +119,25 @@ Db Db::open(const std::filesystem::path& path, bool read_only) {
   flags |= SQLITE_OPEN_FULLMUTEX;
   if (read_only && !std::filesystem::exists(path))
     throw ConfigError(path.string() + ": no run database here (run a pipeline first, or pass --db)");
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  std::filesystem::path folder = path.parent_path().empty() ? "." : path.parent_path();
+  if (!read_only && read_only_folder(folder))
+    throw ConfigError(folder.string() + " is read-only (a read-only file system or no write permission): this command "
+                      "writes to the store; copy the store somewhere writable (readers such as runs, metrics, query and "
+                      "report work on it as it is)");
+  // A store on read-only media (an archived audit copy) cannot take the shared-memory file WAL
+  // readers need: it is opened immutable instead (SQLite then reads the database file alone).
+  std::string name = path.string();
+  if (read_only && read_only_folder(folder)) {
+    name = "file:" + uri_path(std::filesystem::absolute(path).string()) + "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+    static std::once_flag said;  // once per process, however many connections
+    std::call_once(said, [&] {
+      std::cerr << "mlpipe: note: " << path.parent_path().string()
+                << " is read-only: reading its store.db as an immutable copy (nothing is written; a run"
+                   " left running there is not checked)\n";
+    });
+  }
+  if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     throw StepError("run store: cannot open " + path.string() + ": " + msg);
