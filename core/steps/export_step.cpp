@@ -154,6 +154,16 @@ Flow run_export(StepContext& ctx) {
   const TrainedModel& tm = *ctx.input.model;
   fs::path dir = ctx.cfg.contains("dir") ? ctx.resolve(ctx.cfg["dir"].get<std::string>())
                                          : ctx.workdir / "models" / ctx.pipeline.name;
+  // A relative dir has no ../ (validate checks), but a symbolic link on its way could still
+  // lead anywhere: what it resolves to must be inside the pipeline's folder too.
+  if (ctx.cfg.contains("dir") && fs::path(ctx.cfg["dir"].get<std::string>()).is_relative()) {
+    fs::path base = fs::weakly_canonical(ctx.pipeline.base_dir), real = fs::weakly_canonical(dir);
+    auto [b, r] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
+    if (b != base.end())
+      throw ConfigError(ctx.pipeline.file.string() + ": steps." + ctx.spec.name + ".dir: '" +
+                        ctx.cfg["dir"].get<std::string>() + "' leads out of the pipeline's folder through a symbolic link (to " +
+                        real.string() + "); refusing to write there (use an absolute dir: to mean it)");
+  }
   const Trainer& trainer = trainer_registry().get(tm.trainer);
   BundleContents c;
   c.model = tm.model.get();

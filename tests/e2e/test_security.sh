@@ -17,6 +17,13 @@ expect_exit 0 "$MLPIPE" run pipeline.yaml --set steps.export.dir=models/a
 expect_exit 0 "$MLPIPE" run pipeline.yaml --set steps.export.dir=models/a --set params.depth=2
 grep -q '"run_id": 3' models/a/manifest.json || fail "the bundle was not replaced"
 
+# A symbolic link inside the folder cannot lead the export out of it (no ../ needed).
+outside="$WORK.outside" && mkdir -p "$outside" && ln -s "$outside" linked
+expect_exit 2 "$MLPIPE" run pipeline.yaml -q --set steps.export.dir=linked/bundle
+assert_contains "$ERR" "'linked/bundle' leads out of the pipeline's folder through a symbolic link"
+[ -z "$(ls -A "$outside")" ] || fail "the export wrote through the link"
+rmdir "$outside"
+
 # Step names become folder names: no separators or dots.
 sed 's/^  features:/  ..\/up:/; s/needs: features/needs: ..\/up/' pipeline.yaml >evil.yaml
 expect_exit 2 "$MLPIPE" validate evil.yaml
@@ -35,7 +42,7 @@ for stmt in "DELETE FROM runs" "ATTACH DATABASE 'x.db' AS x" "PRAGMA journal_mod
   expect_exit 2 "$MLPIPE" query "$stmt" --store .mlpipe
 done
 [ ! -e x.db ] && [ ! -e copy.db ] || fail "query created a file"
-assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM runs")" 3 "runs intact"
+assert_eq "$(sql .mlpipe/store.db "SELECT count(*) FROM runs")" 4 "runs intact (3 ok, the refused link)"
 # A pipeline name names folders: nothing but letters, digits, . _ -.
 sed 's/^pipeline: tiny-loans/pipeline: ..\/..\/evil/' pipeline.yaml >evil.yaml
 expect_exit 2 "$MLPIPE" validate evil.yaml
