@@ -1,6 +1,10 @@
 #include "core/predict/bundle.h"
 
 #include <optional>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <map>
 
@@ -41,8 +45,29 @@ void check_replaceable(const fs::path& dir) {
 
 }  // namespace
 
+namespace {
+// Staging folders a killed export left beside `dir` (.tmp-NAME-PID-N, temp_sibling's names) whose
+// process is gone: removed, so kills do not pile up copies of models next to the bundle.
+void remove_dead_staging(const fs::path& dir) {
+  fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+  std::string prefix = ".tmp-" + dir.filename().string() + "-";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    std::string rest = name.substr(prefix.size());
+    size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789") != dash) continue;
+    pid_t pid = pid_t(std::stol(rest.substr(0, dash)));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    fs::remove_all(e.path(), ec);
+  }
+}
+}  // namespace
+
 json write_bundle(const fs::path& dir, const BundleContents& c) {
   check_replaceable(dir);
+  remove_dead_staging(dir);
   fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   fs::create_directories(parent);
   fs::path staged = temp_sibling(dir);

@@ -26,6 +26,8 @@ check_after_kill() {  # check_after_kill DIR LABEL
   assert_eq "$(sql $db "SELECT status FROM runs WHERE run_id = 1")" ok "$what: resumed"
   assert_eq "$(sha256sum <"$d/out/bundle/model.json")" "$ref_model" "$what: same model as uninterrupted"
   assert_eq "$(sql $db "PRAGMA integrity_check")" ok "$what: integrity after resume"
+  # A staging folder the kill left beside the bundle is gone once the export ran again.
+  [ -z "$(ls -A "$d/out" | grep '^\.tmp-bundle-' || true)" ] || fail "$what: staging left beside the bundle: $(ls -A "$d/out")"
 }
 
 points="ingest round@1 round@150 metrics@1 metrics@3 metrics@6 write@1 write@3 write@6 cache@1 cache@4 bundle replace@1"
