@@ -1,5 +1,7 @@
 #include "core/store/query.h"
 
+#include "core/store/run_views.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -108,8 +110,9 @@ QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits
 }
 
 QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits) {
-  Db db = Db::open(db_path, /*read_only=*/true);
-  db.exec("PRAGMA query_only=1");
+  // As every reader: runs whose process died are marked interrupted first (else `query` showed
+  // them running until a writing command opened the store).
+  Db db = open_store_readonly(db_path);
   return run_readonly_query(db, sql, limits);
 }
 

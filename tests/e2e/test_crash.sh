@@ -42,6 +42,13 @@ for point in $points; do
   check_after_kill "$d" "$point"
 done
 
+# `query` is a reader too: a killed run shows interrupted there at once (not running until a
+# writing command opened the store).
+mkdir q && cp pipeline.yaml loans.csv q/
+MLPIPE_CRASH_AT=round@1 "$MLPIPE" run q/pipeline.yaml -q >/dev/null 2>&1 || true
+expect_exit 0 "$MLPIPE" query "SELECT status FROM runs WHERE run_id = 1" --store q/.mlpipe --format csv
+assert_contains "$OUT" "interrupted"
+
 # The export folder already holds a good bundle, and the crash hits while it is replaced.
 d=crash-swap
 mkdir $d && cp pipeline.yaml loans.csv $d/
