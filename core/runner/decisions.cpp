@@ -53,6 +53,9 @@ std::vector<Decision> decide(const Plan& plan, const RunOptions& opt, RunStore& 
       }
     parts.versions["mlpipe"] = MLPIPE_VERSION;
     if (type.runtime) parts.runtime = type.runtime(s, threads[i]);
+    // Where an export writes is part of what it computes: without `dir:` the folder is named
+    // after the pipeline, and a renamed pipeline reused the old run's bundle under the old name.
+    if (s.type == "export" && !s.config.contains("dir")) parts.runtime["bundle_dir"] = "models/" + p.name;
     if (type.store_state)
       if (json st = type.store_state(s, p, store); !st.is_null()) parts.runtime["registry"] = st;
     d[i].parts = parts.to_json();

@@ -90,4 +90,11 @@ expect_exit 2 "$MLPIPE" run pipeline.yaml --only evaluate --set params.rounds=7
 assert_contains "$ERR" "--only evaluate: upstream step 'train' has no up-to-date cached result (rounds changed 40 -> 7); run the pipeline without --only first"
 expect_exit 2 "$MLPIPE" run pipeline.yaml --from trian
 assert_contains "$ERR" "--from trian: no step named 'trian' (did you mean 'train'?)"
+# Without `dir:` the bundle folder is named after the pipeline: a renamed pipeline exports
+# again under its new name (the cached export was reused, and no bundle appeared there).
+mkdir renamed && sed '/dir: out\/bundle/d' pipeline.yaml >renamed/pipeline.yaml && cp loans.csv renamed/
+expect_exit 0 "$MLPIPE" run renamed/pipeline.yaml -q --store rs
+sed -i 's/^pipeline: tiny-loans/pipeline: tiny-renamed/' renamed/pipeline.yaml
+expect_exit 0 "$MLPIPE" run renamed/pipeline.yaml -q --store rs
+[ -f rs/models/tiny-renamed/manifest.json ] || fail "no bundle under the new pipeline name"
 echo ok
