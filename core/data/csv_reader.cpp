@@ -921,6 +921,9 @@ std::optional<std::vector<std::string>> header_of(const std::filesystem::path& p
 
 namespace {
 std::optional<std::vector<std::string>> read_header(const std::filesystem::path& path, const CsvOptions& opt) {
+  // Not a file (a folder, /dev/zero, a pipe): the caller says so; reading it could never end.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return std::nullopt;
   if (compression_of(path)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw StepError(path.string() + ": cannot open");

@@ -209,7 +209,13 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
   if (files.empty()) check.fail_value(child_path(spec.path, "source"), "source: name at least one file");
   for (const auto& f : files) {
     std::error_code ec;
-    if (!fs::is_regular_file(f.path, ec)) check.fail_value(child_path(spec.path, "source"), "no such file: " + f.path.string());
+    if (!fs::is_regular_file(f.path, ec))
+      check.fail_value(child_path(spec.path, "source"),
+                       !fs::exists(f.path, ec)     ? "no such file: " + f.path.string()
+                       : fs::is_directory(f.path, ec) ? f.path.string() + " is a folder; name the files in it (a glob: " +
+                                                            (fs::path(f.path) / "*.csv").string() + ")"
+                                                      : f.path.string() + " is not a regular file (a device or a pipe); "
+                                                                          "ingest reads files");
   }
   check_where(spec, check);
   // Every file's header (first lines only) against the first's.

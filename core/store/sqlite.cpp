@@ -26,6 +26,12 @@ std::string store_message(sqlite3* db, const std::string& msg) {
     return "no space left on the device holding " + std::string(file && *file ? file : "the store") + " (SQLite: " + msg +
            "); free space, then `mlpipe resume` the run";
   }
+  const char* file = sqlite3_db_filename(db, "main");
+  std::string where = file && *file ? file : "the store's database";
+  if (code == SQLITE_NOTADB)
+    return where + " is not an SQLite database (" + msg + "); it is not an mlpipe store: move it away or pass another --store";
+  if (code == SQLITE_CORRUPT)
+    return where + " is damaged (" + msg + "; truncated or overwritten); restore it from a copy, or pass another --store";
   return msg;
 }
 

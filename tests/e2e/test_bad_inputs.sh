@@ -34,4 +34,12 @@ for yaml in *.yaml; do
   n=$((n + 1))
 done
 [ "$n" -ge 18 ] || fail "only $n cases"
+# A store.db that is not a database, or a truncated one: the message names the file.
+mkdir -p notdb && echo "just some text" >notdb/store.db
+expect_exit 1 "$MLPIPE" runs list --store notdb
+assert_contains "$ERR" "notdb/store.db is not an SQLite database"
+expect_exit 0 "$MLPIPE" run ../pipeline.yaml -q --store whole
+mkdir -p cut && head -c $(($(stat -c %s whole/store.db) / 2)) whole/store.db >cut/store.db
+expect_exit 1 "$MLPIPE" runs list --store cut
+assert_contains "$ERR" "cut/store.db is damaged"
 echo "ok ($n cases)"
