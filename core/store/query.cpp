@@ -51,7 +51,7 @@ int past_deadline(void* deadline) {
 }
 }  // namespace
 
-QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits) {
+QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits, const QueryRowSink& each_row) {
   std::string_view rest = trim(sql);
   while (!rest.empty() && (rest.back() == ';' || rest.back() == '\n' || rest.back() == ' '))
     rest.remove_suffix(1);
@@ -86,13 +86,14 @@ QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits
     sqlite3* d;
     ~Unset() { sqlite3_progress_handler(d, 0, nullptr, nullptr); }
   } unset{db.get()};
+  size_t count = 0;
   for (;;) {
     rc = sqlite3_step(raw);
     if (rc == SQLITE_DONE) break;
     if ((rc & 0xff) == SQLITE_INTERRUPT)
       throw ConfigError("query: stopped after " + format_double(limits.timeout_s) + " s (--timeout SECONDS allows more)");
     if (rc != SQLITE_ROW) throw ConfigError(std::string("query: ") + sqlite3_errmsg(db.get()));
-    if (r.rows.size() >= limits.max_rows)
+    if (++count > limits.max_rows)
       throw ConfigError("query: more than " + std::to_string(limits.max_rows) + " rows; add a LIMIT, or --max-rows N");
     std::vector<nlohmann::json> row;
     for (int i = 0; i < n; ++i) {
@@ -104,7 +105,8 @@ QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits
         default: row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(raw, i)))); break;
       }
     }
-    r.rows.push_back(std::move(row));
+    if (each_row) each_row(r.columns, row);
+    else r.rows.push_back(std::move(row));
   }
   return r;
 }
@@ -178,33 +180,68 @@ std::string format_csv(const QueryResult& r) {
   return w.text();
 }
 
-std::string format_json(const QueryResult& r) {
-  // Keys in column order; text that holds a JSON object or array (overrides, metrics, parts)
-  // as that value, not as an escaped string.
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-  for (const auto& row : r.rows) {
-    nlohmann::ordered_json o = nlohmann::ordered_json::object();
-    for (size_t c = 0; c < row.size(); ++c) {
-      const nlohmann::json& v = row[c];
-      if (v.is_string()) {
-        const std::string& t = v.get_ref<const std::string&>();
-        if (!t.empty() && (t[0] == '{' || t[0] == '[')) {
-          nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(t, nullptr, false);
-          if (!parsed.is_discarded()) {
-            o[r.columns[c]] = parsed;
-            continue;
-          }
+namespace {
+// A row as a JSON object: keys in column order; text that holds a JSON object or array
+// (overrides, metrics, parts) as that value, not as an escaped string.
+nlohmann::ordered_json row_object(const std::vector<std::string>& columns, const std::vector<nlohmann::json>& row) {
+  nlohmann::ordered_json o = nlohmann::ordered_json::object();
+  for (size_t c = 0; c < row.size(); ++c) {
+    const nlohmann::json& v = row[c];
+    if (v.is_string()) {
+      const std::string& t = v.get_ref<const std::string&>();
+      if (!t.empty() && (t[0] == '{' || t[0] == '[')) {
+        nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(t, nullptr, false);
+        if (!parsed.is_discarded()) {
+          o[columns[c]] = parsed;
+          continue;
         }
       }
-      if (v.is_null()) o[r.columns[c]] = nullptr;
-      else if (v.is_number_integer()) o[r.columns[c]] = v.get<int64_t>();
-      else if (v.is_number()) o[r.columns[c]] = v.get<double>();
-      else if (v.is_string()) o[r.columns[c]] = v.get<std::string>();
-      else o[r.columns[c]] = nlohmann::ordered_json::parse(v.dump());
     }
-    arr.push_back(o);
+    if (v.is_null()) o[columns[c]] = nullptr;
+    else if (v.is_number_integer()) o[columns[c]] = v.get<int64_t>();
+    else if (v.is_number()) o[columns[c]] = v.get<double>();
+    else if (v.is_string()) o[columns[c]] = v.get<std::string>();
+    else o[columns[c]] = nlohmann::ordered_json::parse(v.dump());
   }
+  return o;
+}
+
+// One element of a dump(2) array: its lines indented by two more spaces.
+std::string indented(const nlohmann::ordered_json& o) {
+  std::string text = o.dump(2), out = "  ";
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += "  ";
+  }
+  return out;
+}
+}  // namespace
+
+std::string format_json(const QueryResult& r) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const auto& row : r.rows) arr.push_back(row_object(r.columns, row));
   return arr.dump(2) + "\n";
+}
+
+void stream_query(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits,
+                  const std::string& format, std::ostream& out) {
+  Db db = open_store_readonly(db_path);
+  size_t n = 0;
+  std::vector<std::string> cells;
+  QueryRowSink sink = [&](const std::vector<std::string>& columns, const std::vector<nlohmann::json>& row) {
+    if (format == "csv") {
+      cells.clear();
+      for (const auto& v : row) cells.push_back(cell_text(v));
+      if (n == 0) out << CsvWriter(columns).text();
+      out << CsvWriter(cells).text();  // a writer's first line is quoted as every row: the row itself
+    } else {
+      out << (n == 0 ? "[\n" : ",\n") << indented(row_object(columns, row));
+    }
+    ++n;
+  };
+  QueryResult r = run_readonly_query(db, sql, limits, sink);
+  if (format == "csv" && n == 0) out << CsvWriter(r.columns).text();
+  if (format != "csv") out << (n == 0 ? "[]\n" : "\n]\n");
 }
 
 }  // namespace mlpipe

@@ -1,6 +1,8 @@
 #pragma once
 // Read-only SQL over the run store, and the result formatted as a table, CSV or JSON.
 #include <filesystem>
+#include <functional>
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,8 +24,16 @@ struct QueryLimits {
 
 // Runs one SQL statement on `db`. Refuses (ConfigError) any statement that could write,
 // ATTACH another file, or change a setting, functions that reach native code (fts3_tokenizer),
-// and more than one statement.
-QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits = {});
+// and more than one statement. With `each_row`, rows go to it as they come (the result keeps
+// the columns only; max_rows still applies).
+using QueryRowSink = std::function<void(const std::vector<std::string>& columns, const std::vector<nlohmann::json>& row)>;
+QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits = {},
+                               const QueryRowSink& each_row = nullptr);
+
+// The query's result written to `out` as it comes, in constant memory: "csv" or "json" (the
+// same text as format_csv / format_json of the whole result).
+void stream_query(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits,
+                  const std::string& format, std::ostream& out);
 
 // Opens the database read-only and runs the query.
 QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits = {});

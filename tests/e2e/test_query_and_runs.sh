@@ -37,4 +37,12 @@ assert_contains "$ERR" "/nowhere: no mlpipe store here (no store.db)"
 [ ! -e nowhere ] || fail "a reader created a store where it looked"
 expect_exit 2 "$MLPIPE" runs list --db .mlpipe/store.db
 assert_contains "$ERR" "--db is retired"
+# csv and json stream: 2,000,000 rows (over table's default of 1,000,000) come out whole.
+big="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2000000) SELECT x FROM c"
+expect_exit 0 "$MLPIPE" query "$big" --format csv --timeout 120
+assert_eq "$(wc -l <"$OUT")" 2000001 "streamed csv rows"
+expect_exit 2 "$MLPIPE" query "$big" --timeout 120
+assert_contains "$ERR" "query: more than 1000000 rows"
+expect_exit 2 "$MLPIPE" query "$big" --format json --max-rows 10
+assert_contains "$ERR" "query: more than 10 rows"
 echo ok
