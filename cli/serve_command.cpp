@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -152,38 +153,42 @@ int serve(const ServeOpts& o) {
       metrics.observe(route, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
     };
   };
-  // The body is read here, not by httplib: it parses (and caps at 8 KiB) bodies sent as
+  // Bodies are read here, not by httplib: it parses (and caps at 8 KiB) bodies sent as
   // x-www-form-urlencoded, which is what `curl -d` says JSON is.
-  svr.Post("/v1/score", [&service, &metrics](const httplib::Request& req, httplib::Response& res,
-                                             const httplib::ContentReader& read) {
-    auto t0 = std::chrono::steady_clock::now();
-    size_t rows = 0;
-    std::string text;
-    read([&text](const char* data, size_t n) {
-      text.append(data, n);
-      return true;
+  auto json_post = [&svr, &metrics](const std::string& route, std::function<ordered_json(const json&)> answer) {
+    svr.Post(route, [&metrics, route, answer](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& read) {
+      auto t0 = std::chrono::steady_clock::now();
+      size_t rows = 0;
+      std::string text;
+      read([&text](const char* data, size_t n) {
+        text.append(data, n);
+        return true;
+      });
+      json body;
+      bool parsed = false;
+      try {
+        body = json::parse(text);
+        parsed = true;
+      } catch (const json::exception& e) {  // syntax, or a number out of range (1e400)
+        send_error(res, 400, "request", std::string("the body is not JSON mlpipe can read: ") + e.what());
+      }
+      if (parsed) try {
+          ordered_json out = answer(body);
+          if (out.contains("results")) rows = out["results"].size();
+          send_json(res, 200, out);
+        } catch (const RequestError& e) {
+          send_error(res, 400, "request", e.what());
+        } catch (const Error& e) {  // rows the bundle cannot score: missing columns, text in a number
+          send_error(res, 400, "data", e.what());
+        } catch (const std::exception& e) {
+          send_error(res, 500, "internal", e.what());
+        }
+      metrics.observe(route, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
     });
-    json body;
-    try {
-      body = json::parse(text);
-    } catch (const json::exception& e) {  // syntax, or a number out of range (1e400)
-      send_error(res, 400, "request", std::string("the body is not JSON mlpipe can read: ") + e.what());
-      metrics.observe("/v1/score", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 0);
-      return;
-    }
-    try {
-      ordered_json out = service.score(body);
-      rows = out["results"].size();
-      send_json(res, 200, out);
-    } catch (const RequestError& e) {
-      send_error(res, 400, "request", e.what());
-    } catch (const Error& e) {  // rows the bundle cannot score: missing columns, text in a number
-      send_error(res, 400, "data", e.what());
-    } catch (const std::exception& e) {
-      send_error(res, 500, "internal", e.what());
-    }
-    metrics.observe("/v1/score", res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
-  });
+  };
+  json_post("/v1/score", [&service](const json& b) { return service.score(b); });
+  json_post("/v1/events", [&service](const json& b) { return service.events(b); });
+  json_post("/v1/labels", [&service](const json& b) { return service.labels(b); });
   svr.Get("/v1/model", timed("/v1/model", [&service](const httplib::Request&, httplib::Response& res) -> size_t {
     send_json(res, 200, service.describe());
     return 0;
@@ -204,7 +209,7 @@ int serve(const ServeOpts& o) {
     if (!res.body.empty()) return;  // a handler's own error answer
     if (res.status == 404)
       send_error(res, 404, "not_found", req.method + " " + req.path +
-                                            ": no such route; routes: POST /v1/score, GET /v1/model, /healthz, /readyz, /metrics");
+                                            ": no such route; routes: POST /v1/score, /v1/events, /v1/labels; GET /v1/model, /healthz, /readyz, /metrics");
     else if (res.status == 413)
       send_error(res, 413, "request", "the body is over 64 MiB; send fewer rows per request");
     else
@@ -253,7 +258,8 @@ void add_serve(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ServeOpts>();
   CLI::App* cmd = app.add_subcommand("serve", "Answer scoring requests over HTTP with a bundle or a registered model (NAME@champion)");
   cmd->footer(
-      "Routes: POST /v1/score {\"rows\": [{...}], \"explain\": 3}, GET /v1/model, /healthz, /readyz, /metrics\n"
+      "Routes: POST /v1/score {\"rows\": [{...}], \"explain\": 3}, POST /v1/events {\"events\": [...]} (history features),\n"
+      "  POST /v1/labels {\"labels\": [{\"id\": ..., \"label\": 1}]}, GET /v1/model, /healthz, /readyz, /metrics\n"
       "Examples:\n  mlpipe serve credit-default@champion --port 8080   (follows the alias as it moves)\n"
       "  curl -s localhost:8080/v1/score -d '{\"row\": {\"LIMIT_BAL\": 20000, \"PAY_0\": 2}, \"explain\": 3}'");
   cmd->add_option("model", o->model, "Bundle folder, or NAME@ALIAS / NAME@VERSION from the registry")->required();

@@ -17,7 +17,9 @@ namespace {
 // skips). No bundle has a column of this name, so prepare_table ignores it.
 constexpr const char* kRowColumn = "__mlpipe_request_row";
 
-std::string field(const json& v, size_t row, const std::string& key) {
+}  // namespace
+
+std::string request_cell(const json& v, size_t row, const std::string& key) {
   switch (v.type()) {
     case json::value_t::null: return "";
     case json::value_t::string: return v.get<std::string>();
@@ -30,7 +32,6 @@ std::string field(const json& v, size_t row, const std::string& key) {
                          std::string(v.type_name()));
   }
 }
-}  // namespace
 
 std::string rows_to_csv(const json& rows) {
   if (!rows.is_array()) throw RequestError("`rows` should be a list of objects, got " + std::string(rows.type_name()));
@@ -49,7 +50,7 @@ std::string rows_to_csv(const json& rows) {
   std::vector<std::string> cells(columns.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     std::fill(cells.begin(), cells.end(), std::string());
-    for (const auto& [k, v] : rows[r].items()) cells[index[k]] = field(v, r, k);
+    for (const auto& [k, v] : rows[r].items()) cells[index[k]] = request_cell(v, r, k);
     cells.back() = std::to_string(r);
     w.row(cells);
   }

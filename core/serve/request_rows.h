@@ -16,6 +16,10 @@ namespace mlpipe {
 // object or a list, and for a row that is not an object.
 std::string rows_to_csv(const nlohmann::json& rows);
 
+// One value as its CSV field: a number in shortest round-trip form, text as it is, null empty.
+// Throws RequestError naming rows[row].key for an object or a list.
+std::string request_cell(const nlohmann::json& value, size_t row, const std::string& key);
+
 // rows_to_csv, then the CSV reader with `options` (e.g. prediction_csv_options of a bundle).
 Table read_request_rows(const nlohmann::json& rows, const CsvOptions& options);
 

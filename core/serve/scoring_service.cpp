@@ -87,18 +87,15 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::current() const {
 
 ServedModel ScoringService::served() const { return current()->model; }
 
-ordered_json ScoringService::score(const json& req) const {
-  std::shared_ptr<const Loaded> l = current();  // this request's bundle, whatever happens meanwhile
-  const LoadedBundle& b = l->bundle;
-  json rows = request_rows(req);
-  PredictOptions opt = explain_option(req);
-  ordered_json out;
-  out["model"] = model_identity(l->model, b.manifest, l->manifest_sha256);
-  out["results"] = ordered_json::array();
+std::vector<ordered_json> ScoringService::results_for(const Loaded& l, const json& rows, const PredictOptions& opt,
+                                                     size_t* unseen) {
+  const LoadedBundle& b = l.bundle;
+  std::vector<ordered_json> out;
   if (rows.is_array() && rows.empty()) return out;
   std::vector<std::string> inputs = b.manifest.value("features", std::vector<std::string>{});
-  PreparedData prepared = prepare_table(read_request_rows(rows, l->csv), b.preprocess, &inputs, "request");
+  PreparedData prepared = prepare_table(read_request_rows(rows, l.csv), b.preprocess, &inputs, "request");
   Scored sc = score_rows(b, std::move(prepared), opt);
+  if (unseen) *unseen = sc.unseen_categories;
   std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
   size_t k = classes.size();
   const json* texts = b.manifest.contains("reason_codes") ? &b.manifest["reason_codes"] : nullptr;
@@ -131,10 +128,96 @@ ordered_json ScoringService::score(const json& req) const {
       }
       one["reasons"] = reasons;
     }
-    out["results"].push_back(one);
+    out.push_back(std::move(one));
   }
-  if (sc.unseen_categories) out["unseen_categories"] = sc.unseen_categories;
   return out;
+}
+
+ordered_json ScoringService::score(const json& req) const {
+  std::shared_ptr<const Loaded> l = current();  // this request's bundle, whatever happens meanwhile
+  json rows = request_rows(req);
+  PredictOptions opt = explain_option(req);
+  ordered_json out;
+  out["model"] = model_identity(l->model, l->bundle.manifest, l->manifest_sha256);
+  size_t unseen = 0;
+  out["results"] = results_for(*l, rows, opt, &unseen);
+  if (unseen) out["unseen_categories"] = unseen;
+  return out;
+}
+
+namespace {
+// An event's time as training read it (the datetime column's format), in epoch seconds.
+double event_time(const json& event, size_t i, const std::string& column, const CsvOptions& csv) {
+  if (!event.contains(column) || event[column].is_null())
+    throw RequestError("events[" + std::to_string(i) + "]: no `" + column + "` (the time the history features are computed at)");
+  json one = json::object({{column, event[column]}});
+  Table t = read_request_rows(json::array({one}), csv);
+  const Column& c = t.at(column, "events");
+  double v = c.as_double(0);
+  if (c.type != ColumnType::kDatetime && c.type != ColumnType::kNumeric) v = std::nan("");
+  if (std::isnan(v))
+    throw RequestError("events[" + std::to_string(i) + "]." + column + ": " + event[column].dump() + " is not a time");
+  return v;
+}
+}  // namespace
+
+ordered_json ScoringService::events(const json& req) {
+  std::lock_guard<std::mutex> lock(history_mu_);
+  std::shared_ptr<const Loaded> l = current();
+  if (!req.is_object() || !req.contains("events") || !req["events"].is_array())
+    throw RequestError("the body should be {\"events\": [{...}, ...]} (in time order)");
+  for (const auto& [k, v] : req.items())
+    if (k != "events" && k != "score" && k != "explain")
+      throw RequestError("unknown key '" + k + "'" + did_you_mean(k, {"events", "score", "explain"}) +
+                         "; an events request has events, score and explain");
+  // A sequence model's window holds earlier events with the history features they had at their
+  // own time; keeping those exactly is not built yet (/v1/score scores a request's own events).
+  if (l->bundle.manifest.value("sequence", false))
+    throw RequestError("/v1/events does not serve sequence models yet; send an entity's recent events together to /v1/score");
+  bool scoring = req.value("score", true);
+  PredictOptions opt = explain_option(req);
+  HistorySpec spec = history_spec(l->bundle.preprocess, l->bundle.manifest);
+  if (!history_) history_ = std::make_unique<EventHistory>(spec);
+  const json& events = req["events"];
+  if (events.size() > kMaxRows)
+    throw RequestError("at most " + std::to_string(kMaxRows) + " events per request (got " + std::to_string(events.size()) + ")");
+  ordered_json out;
+  out["model"] = model_identity(l->model, l->bundle.manifest, l->manifest_sha256);
+  out["results"] = ordered_json::array();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const json& ev = events[i];
+    if (!ev.is_object()) throw RequestError("events[" + std::to_string(i) + "]: expected an object of column: value");
+    double t = spec.needed() ? event_time(ev, i, spec.time, l->csv) : 0;
+    if (spec.needed() && t < history_->latest())
+      throw RequestError("events[" + std::to_string(i) + "] at " + ev[spec.time].dump() +
+                         " is before the latest event already taken: send events in time order");
+    if (scoring) {
+      std::vector<ordered_json> r = results_for(*l, history_->context(ev), opt, nullptr);
+      out["results"].push_back(r.back());
+    }
+    if (spec.needed()) history_->add(ev, t);
+  }
+  out["history"] = {{"events", history_->events()}, {"entities", history_->entities()}};
+  return out;
+}
+
+ordered_json ScoringService::labels(const json& req) {
+  std::lock_guard<std::mutex> lock(history_mu_);
+  if (!req.is_object() || !req.contains("labels") || !req["labels"].is_array())
+    throw RequestError("the body should be {\"labels\": [{\"id\": ..., \"label\": ...}, ...]}");
+  std::shared_ptr<const Loaded> l = current();
+  if (!history_) history_ = std::make_unique<EventHistory>(history_spec(l->bundle.preprocess, l->bundle.manifest));
+  size_t applied = 0;
+  ordered_json unknown = ordered_json::array();
+  for (size_t i = 0; i < req["labels"].size(); ++i) {
+    const json& x = req["labels"][i];
+    if (!x.is_object() || !x.contains("id") || !x.contains("label"))
+      throw RequestError("labels[" + std::to_string(i) + "]: expected {\"id\": ..., \"label\": ...}");
+    std::string id = request_cell(x["id"], i, "id");
+    if (history_->set_label(id, x["label"])) ++applied;
+    else unknown.push_back(id);
+  }
+  return {{"applied", applied}, {"not_kept", unknown}};
 }
 
 ordered_json ScoringService::describe() const {

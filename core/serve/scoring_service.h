@@ -10,6 +10,8 @@
 #include <string>
 
 #include "core/predict/bundle.h"
+#include "core/predict/predict.h"
+#include "core/serve/event_history.h"
 
 namespace mlpipe {
 
@@ -37,6 +39,14 @@ class ScoringService {
   // client's: 400).
   nlohmann::ordered_json score(const nlohmann::json& request) const;
 
+  // POST /v1/events: {"events": [{...}, ...], "score": true}. Each event, in order, is scored
+  // on the kept history of its entities followed by itself (what predict gives it in a file of
+  // every earlier event), then kept. Events come in time order (RequestError otherwise).
+  nlohmann::ordered_json events(const nlohmann::json& request);
+  // POST /v1/labels: {"labels": [{"id": ..., "label": ...}]}: labels that arrived after their
+  // events, for label_rate features. Returns how many were applied and the ids not kept.
+  nlohmann::ordered_json labels(const nlohmann::json& request);
+
   // GET /v1/model: name, version, trainer, task, features with their types, metrics, hashes.
   nlohmann::ordered_json describe() const;
 
@@ -47,11 +57,17 @@ class ScoringService {
     CsvOptions csv;               // how the training data was read
     std::string manifest_sha256;  // of manifest.json as loaded
   };
+  struct Rows;  // the scores of some rows, as one result object each
   static std::shared_ptr<const Loaded> load(const ServedModel& model);
   std::shared_ptr<const Loaded> current() const;
+  // Results for `rows` (a JSON list of objects) through predict's path; `unseen` gets the count.
+  static std::vector<nlohmann::ordered_json> results_for(const Loaded& l, const nlohmann::json& rows,
+                                                         const PredictOptions& opt, size_t* unseen);
 
   mutable std::mutex mu_;  // guards loaded_ (the pointer, not the bundle)
   std::shared_ptr<const Loaded> loaded_;
+  std::mutex history_mu_;  // events are taken one request at a time, in order
+  std::unique_ptr<EventHistory> history_;
 };
 
 // A request's model identity as responses give it.
