@@ -29,7 +29,7 @@ namespace mlpipe::cli {
 namespace {
 
 struct ServeOpts {
-  std::string model, host = "127.0.0.1", store;
+  std::string model, host = "127.0.0.1", store, history;
   int port = 8080;
   unsigned threads = 0;
   double reload_every = 2.0;
@@ -133,6 +133,10 @@ int serve(const ServeOpts& o) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ServedModel first = resolve_served(o.model, o.store);
   ScoringService service(first);
+  if (!o.history.empty()) {
+    size_t n = service.keep_history_in(o.history);
+    std::cerr << "mlpipe: history in " << o.history << ": " << n << " events taken back\n";
+  }
   ServeMetrics metrics;
   metrics.set_model(first.name.empty() ? first.dir.filename().string() : first.name, first.version,
                     sha256_file(first.dir / "manifest.json"));
@@ -268,6 +272,9 @@ void add_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o->threads, "Request threads (default: the cores, at least 2)")->check(CLI::Range(1, 1024));
   cmd->add_option("--reload-every", o->reload_every, "With NAME@ALIAS: seconds between checks of where the alias points (default 2)")
       ->check(CLI::Range(0.05, 3600.0));
+  cmd->add_option("--history", o->history,
+                  "Keep /v1/events history in this file (JSON lines, fsynced per request): a restarted server takes it back")
+      ->type_name("FILE");
   add_store_option(cmd, o->store);
   cmd->callback([o, &exit_code] { exit_code = serve(*o); });
 }

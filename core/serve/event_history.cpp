@@ -102,6 +102,13 @@ bool EventHistory::set_label(const std::string& id, const json& label) {
   return true;
 }
 
+std::vector<json> EventHistory::kept() const {
+  std::vector<json> out;
+  out.reserve(events_.size());
+  for (const auto& [seq, e] : events_) out.push_back(e.row);
+  return out;
+}
+
 size_t EventHistory::entities() const {
   size_t n = 0;
   for (const auto& [column, lists] : by_entity_) n += lists.size();

@@ -40,6 +40,9 @@ class EventHistory {
   // A label that arrived later, for the event with this id; false when it is not kept (any more).
   bool set_label(const std::string& id, const nlohmann::json& label);
 
+  // The kept events' rows (labels applied), in arrival order: a snapshot.
+  std::vector<nlohmann::json> kept() const;
+
   double latest() const { return latest_; }
   size_t events() const { return events_.size(); }
   size_t entities() const;

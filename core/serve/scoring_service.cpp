@@ -161,6 +161,11 @@ double event_time(const json& event, size_t i, const std::string& column, const 
 }
 }  // namespace
 
+EventHistory& ScoringService::history(const Loaded& l) {
+  if (!history_) history_ = std::make_unique<EventHistory>(history_spec(l.bundle.preprocess, l.bundle.manifest));
+  return *history_;
+}
+
 ordered_json ScoringService::events(const json& req) {
   std::lock_guard<std::mutex> lock(history_mu_);
   std::shared_ptr<const Loaded> l = current();
@@ -174,30 +179,46 @@ ordered_json ScoringService::events(const json& req) {
   // own time; keeping those exactly is not built yet (/v1/score scores a request's own events).
   if (l->bundle.manifest.value("sequence", false))
     throw RequestError("/v1/events does not serve sequence models yet; send an entity's recent events together to /v1/score");
+  if (req.contains("score") && !req["score"].is_boolean()) throw RequestError("`score` is true or false");
   bool scoring = req.value("score", true);
   PredictOptions opt = explain_option(req);
-  HistorySpec spec = history_spec(l->bundle.preprocess, l->bundle.manifest);
-  if (!history_) history_ = std::make_unique<EventHistory>(spec);
+  EventHistory& h = history(*l);
+  const HistorySpec& spec = h.spec();
   const json& events = req["events"];
   if (events.size() > kMaxRows)
     throw RequestError("at most " + std::to_string(kMaxRows) + " events per request (got " + std::to_string(events.size()) + ")");
   ordered_json out;
   out["model"] = model_identity(l->model, l->bundle.manifest, l->manifest_sha256);
   out["results"] = ordered_json::array();
-  for (size_t i = 0; i < events.size(); ++i) {
-    const json& ev = events[i];
-    if (!ev.is_object()) throw RequestError("events[" + std::to_string(i) + "]: expected an object of column: value");
-    double t = spec.needed() ? event_time(ev, i, spec.time, l->csv) : 0;
-    if (spec.needed() && t < history_->latest())
-      throw RequestError("events[" + std::to_string(i) + "] at " + ev[spec.time].dump() +
-                         " is before the latest event already taken: send events in time order");
-    if (scoring) {
-      std::vector<ordered_json> r = results_for(*l, history_->context(ev), opt, nullptr);
-      out["results"].push_back(r.back());
+  std::vector<json> taken;  // logged even when a later event fails: they are in the history
+  auto log_taken = [&] {
+    if (!log_) return;
+    log_->append(taken);
+    if (log_->wants_compaction(h.events())) log_->compact(h.kept());
+  };
+  try {
+    for (size_t i = 0; i < events.size(); ++i) {
+      const json& ev = events[i];
+      if (!ev.is_object()) throw RequestError("events[" + std::to_string(i) + "]: expected an object of column: value");
+      double t = spec.needed() ? event_time(ev, i, spec.time, l->csv) : 0;
+      if (spec.needed() && t < h.latest())
+        throw RequestError("events[" + std::to_string(i) + "] at " + ev[spec.time].dump() +
+                           " is before the latest event already taken: send events in time order");
+      if (scoring) {
+        std::vector<ordered_json> r = results_for(*l, h.context(ev), opt, nullptr);
+        out["results"].push_back(r.back());
+      }
+      if (spec.needed()) {
+        h.add(ev, t);
+        taken.push_back(json{{"event", ev}});
+      }
     }
-    if (spec.needed()) history_->add(ev, t);
+  } catch (...) {
+    log_taken();
+    throw;
   }
-  out["history"] = {{"events", history_->events()}, {"entities", history_->entities()}};
+  log_taken();
+  out["history"] = {{"events", h.events()}, {"entities", h.entities()}};
   return out;
 }
 
@@ -206,18 +227,50 @@ ordered_json ScoringService::labels(const json& req) {
   if (!req.is_object() || !req.contains("labels") || !req["labels"].is_array())
     throw RequestError("the body should be {\"labels\": [{\"id\": ..., \"label\": ...}, ...]}");
   std::shared_ptr<const Loaded> l = current();
-  if (!history_) history_ = std::make_unique<EventHistory>(history_spec(l->bundle.preprocess, l->bundle.manifest));
+  EventHistory& h = history(*l);
   size_t applied = 0;
   ordered_json unknown = ordered_json::array();
+  std::vector<json> taken;
   for (size_t i = 0; i < req["labels"].size(); ++i) {
     const json& x = req["labels"][i];
     if (!x.is_object() || !x.contains("id") || !x.contains("label"))
       throw RequestError("labels[" + std::to_string(i) + "]: expected {\"id\": ..., \"label\": ...}");
     std::string id = request_cell(x["id"], i, "id");
-    if (history_->set_label(id, x["label"])) ++applied;
-    else unknown.push_back(id);
+    if (h.set_label(id, x["label"])) {
+      ++applied;
+      taken.push_back(json{{"label", {{"id", x["id"]}, {"label", x["label"]}}}});
+    } else {
+      unknown.push_back(id);
+    }
   }
+  if (log_) log_->append(taken);
   return {{"applied", applied}, {"not_kept", unknown}};
+}
+
+size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
+  std::lock_guard<std::mutex> lock(history_mu_);
+  std::shared_ptr<const Loaded> l = current();
+  EventHistory& h = history(*l);
+  auto opened = std::make_unique<HistoryLog>(file);
+  size_t n = 0;
+  for (size_t i = 0; i < opened->entries().size(); ++i) try {
+    const json& e = opened->entries()[i];
+    if (e.contains("event")) {
+      if (!h.spec().needed()) continue;
+      const json& ev = e["event"];
+      double t = event_time(ev, i, h.spec().time, l->csv);
+      h.add(ev, t);
+      ++n;
+    } else if (e["label"].is_object() && e["label"].contains("id")) {
+      h.set_label(request_cell(e["label"]["id"], i, "id"), e["label"].value("label", json()));
+    }
+  } catch (const Error& e) {
+    throw ConfigError(file.string() + ": entry " + std::to_string(i + 1) + ": " + e.what());
+  }
+  opened->clear_entries();
+  log_ = std::move(opened);
+  if (log_->wants_compaction(h.events())) log_->compact(h.kept());
+  return n;
 }
 
 ordered_json ScoringService::describe() const {

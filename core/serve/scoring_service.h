@@ -12,6 +12,7 @@
 #include "core/predict/bundle.h"
 #include "core/predict/predict.h"
 #include "core/serve/event_history.h"
+#include "core/serve/history_log.h"
 
 namespace mlpipe {
 
@@ -47,6 +48,11 @@ class ScoringService {
   // events, for label_rate features. Returns how many were applied and the ids not kept.
   nlohmann::ordered_json labels(const nlohmann::json& request);
 
+  // Keeps the event history in `file` (core/serve/history_log.h): what it holds is taken first
+  // (so a restarted server has the history it had), then every event and label is appended.
+  // Returns how many events it took from the file.
+  size_t keep_history_in(const std::filesystem::path& file);
+
   // GET /v1/model: name, version, trainer, task, features with their types, metrics, hashes.
   nlohmann::ordered_json describe() const;
 
@@ -68,6 +74,8 @@ class ScoringService {
   std::shared_ptr<const Loaded> loaded_;
   std::mutex history_mu_;  // events are taken one request at a time, in order
   std::unique_ptr<EventHistory> history_;
+  std::unique_ptr<HistoryLog> log_;
+  EventHistory& history(const Loaded& l);
 };
 
 // A request's model identity as responses give it.

@@ -1,8 +1,8 @@
 # mlpipe serve with history features (issue 18): the card-fraud XGBoost model's features are
 # windows over each customer's and terminal's earlier transactions and the terminal's fraud rate
 # with a 7-day label delay. Replaying the test split through POST /v1/events in time order gives
-# every score predict gives on the same file, bit for bit; labels can arrive later; events out of
-# time order are refused.
+# every score predict gives on the same file, bit for bit, across a restart half-way (the history
+# kept in a file); labels can arrive later; events out of time order are refused.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || fail "curl is needed (.ci/setup.sh installs it)"
 cp -r "$REPO/examples/card-fraud" cf && cd cf
@@ -25,18 +25,28 @@ sql rows.db "SELECT json_object('TRANSACTION_ID', CAST(TRANSACTION_ID AS INTEGER
 awk 'NR % 500 == 1 { printf "{\"events\": [" } { printf "%s%s", (NR % 500 == 1 ? "" : ","), $0 }
      NR % 500 == 0 { print "]}" } END { if (NR % 500) print "]}" }' events.jsonl >batches.jsonl
 
-"$MLPIPE" serve $bundle --port 0 >serve.out 2>serve.err &
-pid=$!
+start_server() {  # the history is kept in history.jsonl: a restart takes it back
+  "$MLPIPE" serve $bundle --port 0 --history history.jsonl >serve.out 2>serve.err &
+  pid=$!
+  for _ in $(seq 100); do grep -q "serving" serve.out 2>/dev/null && break; sleep 0.1; done
+  port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' serve.out)
+  [ -n "$port" ] || { cat serve.out serve.err; fail "serve printed no port"; }
+  url=http://127.0.0.1:$port
+}
+start_server
 trap 'kill $pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do grep -q "serving" serve.out 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' serve.out)
-[ -n "$port" ] || { cat serve.out serve.err; fail "serve printed no port"; }
-url=http://127.0.0.1:$port
 : >served.txt
+b=0
 while read -r batch; do
   code=$(printf '%s' "$batch" | curl -s -o batch.out -w '%{http_code}' $url/v1/events --data-binary @-)
   [ "$code" = 200 ] || { cat batch.out; fail "events: HTTP $code"; }
   grep -o '"id":"[^"]*","score":[^,}]*' batch.out | sed 's/"id":"\([^"]*\)","score":/\1,/' >>served.txt
+  b=$((b + 1))
+  if [ $b = 20 ]; then  # a restart half-way: the history comes back from the file
+    kill -TERM $pid && wait $pid
+    start_server
+    assert_contains serve.err "history in history.jsonl: 10000 events taken back"
+  fi
 done <batches.jsonl
 assert_eq "$(wc -l <served.txt)" "$n" "every event scored"
 tail -n +2 want.csv | awk -F, '{ printf "%s,%.17g\n", $1, $2 }' >want.txt

@@ -1,0 +1,46 @@
+#pragma once
+// What `mlpipe serve --history FILE` keeps on disk so that a restarted server has the same event
+// history: one JSON line per event taken ({"event": {...}}) and per label applied ({"label":
+// {"id", "label"}}), appended and fsynced before the request is answered. When the log grows
+// past twice what is kept, it is rewritten (atomically) as a snapshot of the kept events, whose
+// rows already carry their labels. Not thread-safe: ScoringService serialises its use.
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace mlpipe {
+
+class HistoryLog {
+ public:
+  // Opens (creating) the log; its lines so far go to entries(). Throws ConfigError for a line
+  // that is not one of ours (naming the file and line); a torn last line (a crash mid-write) is
+  // dropped.
+  explicit HistoryLog(std::filesystem::path path);
+  ~HistoryLog();
+  HistoryLog(const HistoryLog&) = delete;
+  HistoryLog& operator=(const HistoryLog&) = delete;
+
+  const std::vector<nlohmann::json>& entries() const { return entries_; }
+  void clear_entries() { entries_.clear(); entries_.shrink_to_fit(); }
+
+  // Appends lines and makes them durable.
+  void append(const std::vector<nlohmann::json>& lines);
+  // Whether the log holds more than twice the lines of what is kept (and over 1,000).
+  bool wants_compaction(size_t kept) const { return lines_ > 1000 && lines_ > 2 * kept; }
+  // Rewrites the log as these events (atomically).
+  void compact(const std::vector<nlohmann::json>& kept_events);
+
+  const std::filesystem::path& path() const { return path_; }
+  size_t lines() const { return lines_; }
+
+ private:
+  void open_for_append();
+  std::filesystem::path path_;
+  std::FILE* f_ = nullptr;
+  size_t lines_ = 0;
+  std::vector<nlohmann::json> entries_;
+};
+
+}  // namespace mlpipe
