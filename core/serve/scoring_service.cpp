@@ -1,6 +1,8 @@
 #include "core/serve/scoring_service.h"
 
 #include <cmath>
+#include <deque>
+#include <optional>
 #include <set>
 
 #include "core/predict/predict.h"
@@ -87,13 +89,47 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::current() const {
 
 ServedModel ScoringService::served() const { return current()->model; }
 
+namespace {
+PreparedData prepare_rows(const ScoringService::Loaded& l, const json& rows) {
+  std::vector<std::string> inputs = l.bundle.manifest.value("features", std::vector<std::string>{});
+  return prepare_table(read_request_rows(rows, l.csv), l.bundle.preprocess, &inputs, "request");
+}
+
+// Rows of tables with the same columns (prepared by one bundle: categorical codes share the
+// training dictionary), one after another.
+Table concat(const std::deque<Table>& parts, const Table& last) {
+  Table out;
+  for (size_t c = 0; c < last.cols(); ++c) {
+    Column col;
+    col.name = last.col(c).name;
+    col.type = last.col(c).type;
+    col.dict = last.col(c).dict;
+    for (const Table* t : [&] {
+           std::vector<const Table*> all;
+           for (const auto& p : parts) all.push_back(&p);
+           all.push_back(&last);
+           return all;
+         }()) {
+      const Column& from = t->at(col.name, "history");
+      if (col.coded()) col.codes.insert(col.codes.end(), from.codes.begin(), from.codes.end());
+      else col.num.insert(col.num.end(), from.num.begin(), from.num.end());
+    }
+    out.add(std::move(col));
+  }
+  return out;
+}
+}  // namespace
+
 std::vector<ordered_json> ScoringService::results_for(const Loaded& l, const json& rows, const PredictOptions& opt,
                                                      size_t* unseen) {
+  if (rows.is_array() && rows.empty()) return {};
+  return results_from(l, prepare_rows(l, rows), opt, unseen);
+}
+
+std::vector<ordered_json> ScoringService::results_from(const Loaded& l, PreparedData prepared, const PredictOptions& opt,
+                                                      size_t* unseen) {
   const LoadedBundle& b = l.bundle;
   std::vector<ordered_json> out;
-  if (rows.is_array() && rows.empty()) return out;
-  std::vector<std::string> inputs = b.manifest.value("features", std::vector<std::string>{});
-  PreparedData prepared = prepare_table(read_request_rows(rows, l.csv), b.preprocess, &inputs, "request");
   Scored sc = score_rows(b, std::move(prepared), opt);
   if (unseen) *unseen = sc.unseen_categories;
   std::vector<std::string> classes = b.manifest.value("classes", std::vector<std::string>{});
@@ -166,6 +202,45 @@ EventHistory& ScoringService::history(const Loaded& l) {
   return *history_;
 }
 
+std::optional<ordered_json> ScoringService::take_event(const Loaded& l, const json& ev, size_t i, bool scoring,
+                                                        const PredictOptions& opt) {
+  EventHistory& h = history(l);
+  const HistorySpec& spec = h.spec();
+  const json& pre = l.bundle.preprocess;
+  bool sequence = l.bundle.manifest.value("sequence", false);
+  std::string time = spec.needed() ? spec.time : sequence ? pre["sequences"].value("time", "") : "";
+  if (!ev.is_object()) throw RequestError("events[" + std::to_string(i) + "]: expected an object of column: value");
+  double t = time.empty() ? 0 : event_time(ev, i, time, l.csv);
+  if (!time.empty() && t < latest_)
+    throw RequestError("events[" + std::to_string(i) + "] at " + ev[time].dump() +
+                       " is before the latest event already taken: send events in time order");
+  std::optional<ordered_json> result;
+  if (!sequence) {
+    if (scoring) result = results_for(l, h.context(ev), opt, nullptr).back();
+  } else {
+    // The event's own features (its history transforms over its entities' kept events), then
+    // its window: the entity's last max_len events' features, kept as they were computed.
+    const json& seq = pre["sequences"];
+    PreparedData p = prepare_rows(l, h.context(ev));
+    Table own = p.table.take({uint32_t(p.table.rows() - 1)});
+    std::string key = request_cell(ev.contains(seq["entity"].get<std::string>()) ? ev[seq["entity"].get<std::string>()] : json(),
+                                   i, seq["entity"].get<std::string>());
+    std::deque<Table>& window = windows_[key];
+    if (scoring) {
+      PreparedData frame;
+      frame.table = concat(window, own);
+      result = results_from(l, std::move(frame), opt, nullptr).back();
+    }
+    window.push_back(std::move(own));
+    // max_len earlier events: the oldest is only the predecessor whose time gap the first event
+    // of the window has (build_sequences' log_time_gap).
+    while (window.size() > seq["max_len"].get<size_t>()) window.pop_front();
+  }
+  if (spec.needed()) h.add(ev, t);
+  latest_ = std::max(latest_, t);
+  return result;
+}
+
 ordered_json ScoringService::events(const json& req) {
   std::lock_guard<std::mutex> lock(history_mu_);
   std::shared_ptr<const Loaded> l = current();
@@ -175,15 +250,13 @@ ordered_json ScoringService::events(const json& req) {
     if (k != "events" && k != "score" && k != "explain")
       throw RequestError("unknown key '" + k + "'" + did_you_mean(k, {"events", "score", "explain"}) +
                          "; an events request has events, score and explain");
-  // A sequence model's window holds earlier events with the history features they had at their
-  // own time; keeping those exactly is not built yet (/v1/score scores a request's own events).
-  if (l->bundle.manifest.value("sequence", false))
-    throw RequestError("/v1/events does not serve sequence models yet; send an entity's recent events together to /v1/score");
+  if (l->bundle.manifest.value("sequence", false) &&
+      l->bundle.preprocess["sequences"].value("label_level", "event") != "event")
+    throw RequestError("/v1/events scores events; this sequence model scores entities (label_level: entity)");
   if (req.contains("score") && !req["score"].is_boolean()) throw RequestError("`score` is true or false");
   bool scoring = req.value("score", true);
   PredictOptions opt = explain_option(req);
   EventHistory& h = history(*l);
-  const HistorySpec& spec = h.spec();
   const json& events = req["events"];
   if (events.size() > kMaxRows)
     throw RequestError("at most " + std::to_string(kMaxRows) + " events per request (got " + std::to_string(events.size()) + ")");
@@ -198,27 +271,16 @@ ordered_json ScoringService::events(const json& req) {
   };
   try {
     for (size_t i = 0; i < events.size(); ++i) {
-      const json& ev = events[i];
-      if (!ev.is_object()) throw RequestError("events[" + std::to_string(i) + "]: expected an object of column: value");
-      double t = spec.needed() ? event_time(ev, i, spec.time, l->csv) : 0;
-      if (spec.needed() && t < h.latest())
-        throw RequestError("events[" + std::to_string(i) + "] at " + ev[spec.time].dump() +
-                           " is before the latest event already taken: send events in time order");
-      if (scoring) {
-        std::vector<ordered_json> r = results_for(*l, h.context(ev), opt, nullptr);
-        out["results"].push_back(r.back());
-      }
-      if (spec.needed()) {
-        h.add(ev, t);
-        taken.push_back(json{{"event", ev}});
-      }
+      std::optional<ordered_json> r = take_event(*l, events[i], i, scoring, opt);
+      taken.push_back(json{{"event", events[i]}});
+      if (r) out["results"].push_back(std::move(*r));
     }
   } catch (...) {
     log_taken();
     throw;
   }
   log_taken();
-  out["history"] = {{"events", h.events()}, {"entities", h.entities()}};
+  out["history"] = {{"events", h.events()}, {"entities", h.entities() + windows_.size()}};
   return out;
 }
 
@@ -256,10 +318,7 @@ size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
   for (size_t i = 0; i < opened->entries().size(); ++i) try {
     const json& e = opened->entries()[i];
     if (e.contains("event")) {
-      if (!h.spec().needed()) continue;
-      const json& ev = e["event"];
-      double t = event_time(ev, i, h.spec().time, l->csv);
-      h.add(ev, t);
+      take_event(*l, e["event"], i, /*scoring=*/false, PredictOptions{});
       ++n;
     } else if (e["label"].is_object() && e["label"].contains("id")) {
       h.set_label(request_cell(e["label"]["id"], i, "id"), e["label"].value("label", json()));

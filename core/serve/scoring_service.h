@@ -3,7 +3,10 @@
 // predict's own code path (prepare_table, score_rows), its description, and the swap to a newer
 // bundle when an alias moves. Thread-safe: requests run concurrently; set_bundle swaps the model
 // atomically, and a request in flight finishes on the bundle it started with.
+#include <deque>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -56,25 +59,33 @@ class ScoringService {
   // GET /v1/model: name, version, trainer, task, features with their types, metrics, hashes.
   nlohmann::ordered_json describe() const;
 
- private:
+ public:
   struct Loaded {
     ServedModel model;
     LoadedBundle bundle;
     CsvOptions csv;               // how the training data was read
     std::string manifest_sha256;  // of manifest.json as loaded
   };
-  struct Rows;  // the scores of some rows, as one result object each
+
+ private:
   static std::shared_ptr<const Loaded> load(const ServedModel& model);
   std::shared_ptr<const Loaded> current() const;
   // Results for `rows` (a JSON list of objects) through predict's path; `unseen` gets the count.
   static std::vector<nlohmann::ordered_json> results_for(const Loaded& l, const nlohmann::json& rows,
                                                          const PredictOptions& opt, size_t* unseen);
+  static std::vector<nlohmann::ordered_json> results_from(const Loaded& l, PreparedData prepared,
+                                                          const PredictOptions& opt, size_t* unseen);
+  // One event: scored (when asked) on its history, then kept. Under history_mu_.
+  std::optional<nlohmann::ordered_json> take_event(const Loaded& l, const nlohmann::json& event, size_t i, bool scoring,
+                                                   const PredictOptions& opt);
 
   mutable std::mutex mu_;  // guards loaded_ (the pointer, not the bundle)
   std::shared_ptr<const Loaded> loaded_;
   std::mutex history_mu_;  // events are taken one request at a time, in order
   std::unique_ptr<EventHistory> history_;
   std::unique_ptr<HistoryLog> log_;
+  std::map<std::string, std::deque<Table>> windows_;  // sequence models: an entity's last events' features
+  double latest_ = -1e300;                              // the latest event time taken
   EventHistory& history(const Loaded& l);
 };
 
