@@ -165,7 +165,7 @@ void check_manifest_fields(const fs::path& mpath, const json& m) {
                           "created_at", "mlpipe_version", "trainer_version"})
     if (m.contains(key) && !m[key].is_string()) bad(key, "text");
   if (!m.contains("trainer")) bad("trainer", "the trainer's name");
-  for (const char* key : {"features", "classes"})
+  for (const char* key : {"features", "classes", "dropped_columns"})
     if (m.contains(key)) {
       if (!m[key].is_array()) bad(key, "a list of names");
       for (const auto& v : m[key])

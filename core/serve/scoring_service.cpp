@@ -73,6 +73,11 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
   l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
   l->bundle = load_bundle(model.dir);
   l->csv = prediction_csv_options(l->bundle.preprocess);
+  for (const auto& c : l->bundle.preprocess.at("ingest").at("columns")) l->column_names.push_back(c.at("name").get<std::string>());
+  if (l->bundle.manifest.contains("dropped_columns") && l->bundle.manifest["dropped_columns"].is_array())
+    for (const auto& d : l->bundle.manifest["dropped_columns"])
+      if (d.is_string()) l->column_names.push_back(d.get<std::string>());
+  l->known_columns.insert(l->column_names.begin(), l->column_names.end());
   return l;
 }
 
@@ -117,6 +122,20 @@ Table concat(const std::deque<Table>& parts, const Table& last) {
     out.add(std::move(col));
   }
   return out;
+}
+}  // namespace
+
+namespace {
+// A key that is no column of the training data is most likely a typo of one (PAY_O for PAY_0):
+// refused with the name it is closest to, as a misspelt YAML key is.
+void check_known_columns(const json& rows, const ScoringService::Loaded& l, const char* what) {
+  if (!rows.is_array()) return;
+  for (size_t r = 0; r < rows.size(); ++r)
+    if (rows[r].is_object())
+      for (const auto& [k, v] : rows[r].items())
+        if (!l.known_columns.count(k))
+          throw RequestError(std::string(what) + "[" + std::to_string(r) + "]." + k + ": no such column in the model's data" +
+                             did_you_mean(k, l.column_names) + " (GET /v1/model lists them)");
 }
 }  // namespace
 
@@ -172,6 +191,7 @@ std::vector<ordered_json> ScoringService::results_from(const Loaded& l, Prepared
 ordered_json ScoringService::score(const json& req) const {
   std::shared_ptr<const Loaded> l = current();  // this request's bundle, whatever happens meanwhile
   json rows = request_rows(req);
+  check_known_columns(rows, *l, "rows");
   PredictOptions opt = explain_option(req);
   ordered_json out;
   out["model"] = model_identity(l->model, l->bundle.manifest, l->manifest_sha256);
@@ -269,6 +289,7 @@ ordered_json ScoringService::events(const json& req) {
     log_->append(taken);
     if (log_->wants_compaction(h.events())) log_->compact(h.kept());
   };
+  check_known_columns(events, *l, "events");
   try {
     for (size_t i = 0; i < events.size(); ++i) {
       std::optional<ordered_json> r = take_event(*l, events[i], i, scoring, opt);

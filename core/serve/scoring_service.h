@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,8 @@ class ScoringService {
     LoadedBundle bundle;
     CsvOptions csv;               // how the training data was read
     std::string manifest_sha256;  // of manifest.json as loaded
+    std::vector<std::string> column_names;  // the training data's columns, as read
+    std::set<std::string> known_columns;
   };
 
  private:

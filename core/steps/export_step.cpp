@@ -181,6 +181,14 @@ Flow run_export(StepContext& ctx) {
                 {"model_summary", tm.summary},
                 {"sequence", tm.sequence}};
   if (!tm.classes.empty()) c.manifest["classes"] = tm.classes;
+  // Columns the ingest steps dropped: part of the data a request may send (serve accepts them;
+  // a key that is no column at all is refused as a likely typo).
+  json dropped = json::array();
+  for (const auto& st : ctx.pipeline.steps)
+    if (st.type == "ingest" && st.config.contains("drop"))
+      for (const auto& d : st.config["drop"].is_array() ? st.config["drop"] : json::array({st.config["drop"]}))
+        if (d.is_string()) dropped.push_back(d);
+  if (!dropped.empty()) c.manifest["dropped_columns"] = dropped;
   if (ctx.cfg.contains("reason_codes") && !ctx.cfg["reason_codes"].empty())
     c.manifest["reason_codes"] = checked_reason_codes(ctx, tm);
   if (ctx.input.evaluation)

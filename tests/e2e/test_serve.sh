@@ -69,15 +69,16 @@ check_400 '{"row": {"income": "lots", "debt": 1, "age": 3, "region": "east"}}' "
 check_400 '{"row": {"income": 1}}' "missing columns the model needs: region, debt, age"
 check_400 '{"row": {"income": [1]}}' "rows[0].income: expected a number, text or null"
 check_400 '{"row": {"income": 1, "debt": 1, "age": 3}, "explain": 0}' "\`explain\` takes a count"
+check_400 '{"row": {"incme": 1, "debt": 1, "age": 3, "region": "east"}}' "rows[0].incme: no such column in the model's data (did you mean 'income'?)"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' $url/v2/nothing)" 404 "unknown route"
 curl -s $url/v1/model >model.json
 assert_eq "$(sql :memory: "SELECT json_extract(readfile('model.json'), '$.version') || ' ' || json_extract(readfile('model.json'), '$.trainer')")" "1 xgboost" "model"
 assert_eq "$(sql :memory: "SELECT json_extract(readfile('model.json'), '$.manifest_sha256')")" \
   "$(sql .mlpipe/store.db "SELECT manifest_sha256 FROM models WHERE name = 'tiny' AND version = 1")" "model hash"
 curl -s $url/metrics >metrics.txt
-assert_contains metrics.txt 'mlpipe_requests_total{route="/v1/score",status="400"} 7'
+assert_contains metrics.txt 'mlpipe_requests_total{route="/v1/score",status="400"} 8'
 assert_contains metrics.txt 'mlpipe_requests_total{route="/v1/score",status="200"} 42'
-assert_contains metrics.txt 'mlpipe_request_duration_seconds_bucket{route="/v1/score",le="+Inf"} 49'
+assert_contains metrics.txt 'mlpipe_request_duration_seconds_bucket{route="/v1/score",le="+Inf"} 50'
 assert_contains metrics.txt 'mlpipe_model_info{name="tiny",version="1"'
 
 # A moved alias under load: requests keep coming back 200 while champion moves to v2.
