@@ -133,9 +133,15 @@ int serve(const ServeOpts& o) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   ServedModel first = resolve_served(o.model, o.store);
   ScoringService service(first);
-  if (!o.history.empty()) {
-    size_t n = service.keep_history_in(o.history);
-    std::cerr << "mlpipe: history in " << o.history << ": " << n << " events taken back\n";
+  // A registered model that reads history keeps it in its store (serve/NAME@ALIAS/), so a
+  // restart takes it back; --history FILE puts it elsewhere, --history none nowhere.
+  std::string history = o.history;
+  if (history.empty() && !first.name.empty() && service.uses_history())
+    history = (existing_store(o.store).root() / "serve" / (first.name + "@" + (first.alias.empty() ? "v" + std::to_string(first.version) : first.alias)) /
+               "history.jsonl").string();
+  if (!history.empty() && history != "none") {
+    size_t n = service.keep_history_in(history);
+    std::cerr << "mlpipe: history in " << history << ": " << n << " events taken back\n";
   }
   ServeMetrics metrics;
   metrics.set_model(first.name.empty() ? first.dir.filename().string() : first.name, first.version,
@@ -273,7 +279,8 @@ void add_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--reload-every", o->reload_every, "With NAME@ALIAS: seconds between checks of where the alias points (default 2)")
       ->check(CLI::Range(0.05, 3600.0));
   cmd->add_option("--history", o->history,
-                  "Keep /v1/events history in this file (JSON lines, fsynced per request): a restarted server takes it back")
+                  "Keep /v1/events history in this file (JSON lines, fsynced per request): a restarted server takes it back "
+                  "(default for NAME@ALIAS: the store's serve/NAME@ALIAS/history.jsonl; none: keep it in memory only)")
       ->type_name("FILE");
   add_store_option(cmd, o->store);
   cmd->callback([o, &exit_code] { exit_code = serve(*o); });

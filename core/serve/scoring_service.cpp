@@ -217,6 +217,12 @@ double event_time(const json& event, size_t i, const std::string& column, const 
 }
 }  // namespace
 
+bool ScoringService::keeps_history(const Loaded& l) {
+  return l.bundle.manifest.value("sequence", false) || history_spec(l.bundle.preprocess, l.bundle.manifest).needed();
+}
+
+bool ScoringService::uses_history() const { return keeps_history(*current()); }
+
 EventHistory& ScoringService::history(const Loaded& l) {
   if (!history_) history_ = std::make_unique<EventHistory>(history_spec(l.bundle.preprocess, l.bundle.manifest));
   return *history_;
@@ -293,7 +299,7 @@ ordered_json ScoringService::events(const json& req) {
   try {
     for (size_t i = 0; i < events.size(); ++i) {
       std::optional<ordered_json> r = take_event(*l, events[i], i, scoring, opt);
-      taken.push_back(json{{"event", events[i]}});
+      if (keeps_history(*l)) taken.push_back(json{{"event", events[i]}});
       if (r) out["results"].push_back(std::move(*r));
     }
   } catch (...) {

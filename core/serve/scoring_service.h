@@ -56,6 +56,8 @@ class ScoringService {
   // (so a restarted server has the history it had), then every event and label is appended.
   // Returns how many events it took from the file.
   size_t keep_history_in(const std::filesystem::path& file);
+  // Whether the model's features need earlier events (history transforms or a sequence window).
+  bool uses_history() const;
 
   // GET /v1/model: name, version, trainer, task, features with their types, metrics, hashes.
   nlohmann::ordered_json describe() const;
@@ -90,6 +92,7 @@ class ScoringService {
   std::map<std::string, std::deque<Table>> windows_;  // sequence models: an entity's last events' features
   double latest_ = -1e300;                              // the latest event time taken
   EventHistory& history(const Loaded& l);
+  static bool keeps_history(const Loaded& l);
 };
 
 // A request's model identity as responses give it.

@@ -69,4 +69,16 @@ assert_eq "$code" 400 "an event before the latest"
 assert_contains late.out "is before the latest event already taken: send events in time order"
 kill -TERM $pid
 wait $pid || fail "serve exited $?"
+
+# A registered model keeps its history in the store by default: a restart takes it back.
+expect_exit 0 "$MLPIPE" run pipeline-xgboost.yaml -q --store st --set steps.export.register=cf
+for round in 1 2; do
+  "$MLPIPE" serve cf@latest --store st --port 0 >serve.out 2>serve.err &
+  pid=$!
+  for _ in $(seq 100); do grep -q "serving" serve.out 2>/dev/null && break; sleep 0.1; done
+  port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' serve.out)
+  assert_contains serve.err "history in $PWD/st/serve/cf@latest/history.jsonl: $(( (round - 1) * 500 )) events taken back"
+  head -1 batches.jsonl | curl -s -o /dev/null http://127.0.0.1:$port/v1/events --data-binary @- || true
+  kill -TERM $pid && wait $pid
+done
 echo "ok ($n events)"
