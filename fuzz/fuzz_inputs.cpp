@@ -5,10 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include "core/data/csv_reader.h"
 #include "core/predict/bundle.h"
+#include "core/serve/scoring_service.h"
 #include "core/util/sha256.h"
 #include "trainers/builtin.h"
 #include "core/runner/plan.h"
@@ -64,6 +66,37 @@ void load_manifest(const uint8_t* data, size_t size) {
     load_bundle(dir);
   } catch (const Error&) {
   }
+}
+
+void serve_request(const uint8_t* data, size_t size) {
+  // The fuzz bundle with its manifest filled in, served once per process.
+  static ScoringService* service = [] {
+    const std::filesystem::path& dir = bundle_dir();
+    std::string text;
+    {
+      std::ifstream in(std::filesystem::path(MLPIPE_SOURCE_DIR) / "fuzz" / "bundle" / "manifest.template.json");
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    for (const char* f : {"model.json", "preprocess.json", "reference.json"}) {
+      std::string mark = std::string("@SHA:") + f + "@", sha = sha256_file(dir / f);
+      for (size_t at; (at = text.find(mark)) != std::string::npos;) text.replace(at, mark.size(), sha);
+    }
+    std::ofstream(dir / "manifest.json", std::ios::binary | std::ios::trunc) << text;
+    ServedModel m;
+    m.dir = dir;
+    return new ScoringService(m);
+  }();
+  nlohmann::json body;
+  try {
+    body = nlohmann::json::parse(std::string(reinterpret_cast<const char*>(data), size));
+  } catch (const nlohmann::json::exception&) {
+    return;  // answered 400 "not JSON" before the service sees it
+  }
+  for (int route = 0; route < 2; ++route) try {
+      if (route == 0) service->score(body);
+      else service->events(body);
+    } catch (const Error&) {  // a 400 naming the problem
+    }
 }
 
 }  // namespace mlpipe::fuzz

@@ -14,5 +14,8 @@ void read_csv_bytes(const uint8_t* data, size_t size);
 // A bundle's manifest.json beside a real model and its preprocessing (fuzz/bundle/): file lists,
 // names, hashes (@SHA:NAME@ stands for the file's SHA-256), field types, the model behind them.
 void load_manifest(const uint8_t* data, size_t size);
+// A body sent to mlpipe serve's POST /v1/score and /v1/events (the fuzz bundle served): JSON
+// shapes, values of every type, columns known and not, explain options.
+void serve_request(const uint8_t* data, size_t size);
 
 }  // namespace mlpipe::fuzz

@@ -11,10 +11,10 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DMLPIPE_FUZZ=ON -DMLPIPE_WITH_TORCH=OFF -DMLPIPE_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_config fuzz_csv fuzz_manifest
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_config fuzz_csv fuzz_manifest fuzz_request
 
 corpus=build-fuzz/corpus
-rm -rf "$corpus" && mkdir -p "$corpus/config" "$corpus/csv" "$corpus/manifest" fuzz/findings
+rm -rf "$corpus" && mkdir -p "$corpus/config" "$corpus/csv" "$corpus/manifest" "$corpus/request" fuzz/findings
 i=0
 for f in configs/*.yaml examples/*/*.yaml tests/data/*/*.yaml fuzz/regressions/config/*; do
   [ -f "$f" ] && cp "$f" "$corpus/config/seed$((i++))"
@@ -22,11 +22,14 @@ done
 for f in fuzz/bundle/manifest.template.json fuzz/regressions/manifest/*; do
   [ -f "$f" ] && cp "$f" "$corpus/manifest/seed$((i++))"
 done
+for f in fuzz/regressions/request/*; do
+  [ -f "$f" ] && cp "$f" "$corpus/request/seed$((i++))"
+done
 for f in tests/data/*/*.csv fuzz/regressions/csv/* examples/*/data/*.csv; do
   [ -f "$f" ] && head -c 8192 "$f" >"$corpus/csv/seed$((i++))"
 done
 status=0
-for target in config csv manifest; do
+for target in config csv manifest request; do
   echo "fuzz: $target for ${seconds}s"
   # The fuzzer's own exit status decides (a pipe into grep, under pipefail and `|| true`, hid it).
   set +e
