@@ -9,6 +9,7 @@
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <thread>
 
 #include "cli/commands.h"
@@ -148,7 +149,9 @@ int serve(const ServeOpts& o) {
                     sha256_file(first.dir / "manifest.json"));
 
   httplib::Server svr;
-  unsigned threads = o.threads ? o.threads : std::max(2u, std::thread::hardware_concurrency());
+  // httplib gives each keep-alive connection a pool thread for its life: 64 (or 4 a core) so that
+  // 64 clients at once are all answered; the model call itself is what the cores share.
+  unsigned threads = o.threads ? o.threads : std::max(64u, 4 * std::thread::hardware_concurrency());
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr.set_payload_max_length(64u << 20);
   svr.set_tcp_nodelay(true);  // else Nagle + delayed ACK hold every response ~40 ms
@@ -226,6 +229,15 @@ int serve(const ServeOpts& o) {
       send_error(res, res.status, "request", "HTTP " + std::to_string(res.status));
   });
 
+  // httplib listens with a backlog of 5: 64 clients connecting at once overflowed it, and each
+  // refused SYN came back a second later (p99 1.07 s at 64 connections). Its listening socket
+  // is listened on again with a deep backlog once bound (the options also keep SO_REUSEADDR).
+  int listen_fd = -1;
+  svr.set_socket_options([&listen_fd](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd = sock;
+  });
   int port = o.port;
   if (port == 0) {
     port = svr.bind_to_any_port(o.host);
@@ -235,6 +247,7 @@ int serve(const ServeOpts& o) {
                       " (in use, or not an address of this machine); choose another --port, or --port 0 for any free one");
   }
 
+  if (listen_fd >= 0) ::listen(listen_fd, 4096);
   std::atomic<int> got_signal{0};
   std::thread signals([&] {
     int sig = 0;
@@ -275,7 +288,7 @@ void add_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("model", o->model, "Bundle folder, or NAME@ALIAS / NAME@VERSION from the registry")->required();
   cmd->add_option("--host", o->host, "Address to listen on (default 127.0.0.1: this machine only)");
   cmd->add_option("--port", o->port, "Port (default 8080; 0: any free port, printed on the first line)")->check(CLI::Range(0, 65535));
-  cmd->add_option("--threads", o->threads, "Request threads (default: the cores, at least 2)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--threads", o->threads, "Connection threads: each keep-alive connection holds one (default 64, or 4 a core if more)")->check(CLI::Range(1, 1024));
   cmd->add_option("--reload-every", o->reload_every, "With NAME@ALIAS: seconds between checks of where the alias points (default 2)")
       ->check(CLI::Range(0.05, 3600.0));
   cmd->add_option("--history", o->history,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -148,16 +149,51 @@ class XgbModel : public Model {
 
  private:
   // XGBoosterPredictFromDMatrix of `type`; `per_value` values per row and class.
+  // A few rows (a served request) go to one of a few single-threaded copies of the booster: the
+  // OpenMP team an all-cores predict wakes for one row cost more than the trees, and requests on
+  // different cores no longer wait on one lock. A row's score is a sequential sum over the trees
+  // whatever the thread count, so every copy gives the same bits.
+  struct SmallBooster {
+    std::mutex mu;
+    std::unique_ptr<xgb::Booster> booster;
+  };
+  static constexpr size_t kSmall = 256;
+
+  SmallBooster& small_booster() const {
+    std::call_once(small_once_, [this] {
+      std::string bytes;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        bytes = booster_.save_json();
+      }
+      size_t n = std::max(1u, std::thread::hardware_concurrency());
+      small_ = std::vector<SmallBooster>(n);
+      for (auto& s : small_) {
+        s.booster = std::make_unique<xgb::Booster>(xgb::Booster::from_json(bytes));
+        s.booster->set("nthread", "1");
+      }
+    });
+    for (auto& s : small_)
+      if (s.mu.try_lock()) {
+        s.mu.unlock();
+        return s;
+      }
+    return small_[next_small_++ % small_.size()];
+  }
+
   std::vector<double> run_predict(const FeatureMatrix& x, int type, size_t per_value) const {
     if (x.rows == 0) return {};
-    std::lock_guard<std::mutex> lock(mu_);
-    // A few rows (a served request) on one thread: starting threads costs more than the copy.
+    bool small = x.rows < kSmall;
+    SmallBooster* sb = small ? &small_booster() : nullptr;
+    std::unique_lock<std::mutex> lock(small ? sb->mu : mu_);
+    BoosterHandle h = small ? sb->booster->get() : booster_.get();
+    // A few rows on one thread: starting threads costs more than the copy.
     xgb::DMatrix d(x, x.rows < 4096 ? 1u : std::max(1u, std::thread::hardware_concurrency()));
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* result = nullptr;
     json cfg = {{"type", type}, {"training", false}, {"iteration_begin", 0}, {"iteration_end", 0}, {"strict_shape", false}};
-    MLPIPE_XGB(XGBoosterPredictFromDMatrix(booster_.get(), d.get(), cfg.dump().c_str(), &shape, &dim, &result));
+    MLPIPE_XGB(XGBoosterPredictFromDMatrix(h, d.get(), cfg.dump().c_str(), &shape, &dim, &result));
     size_t n = x.rows * std::max<size_t>(1, classes_) * per_value;
     bst_ulong got = 1;
     for (bst_ulong i = 0; i < dim; ++i) got *= shape[i];
@@ -168,6 +204,9 @@ class XgbModel : public Model {
 
   mutable std::mutex mu_;
   xgb::Booster booster_;
+  mutable std::once_flag small_once_;
+  mutable std::vector<SmallBooster> small_;
+  mutable std::atomic<size_t> next_small_{0};
   Task task_;
   json summary_;
   size_t classes_ = 0;
