@@ -34,6 +34,7 @@ struct ServeOpts {
   int port = 8080;
   unsigned threads = 0;
   double reload_every = 2.0;
+  int timeout_s = 10;
 };
 
 // NAME@ALIAS, NAME@VERSION or a bundle folder, resolved (and checked) now.
@@ -156,8 +157,11 @@ int serve(const ServeOpts& o) {
   svr.set_payload_max_length(64u << 20);
   svr.set_tcp_nodelay(true);  // else Nagle + delayed ACK hold every response ~40 ms
   svr.set_keep_alive_max_count(100000);  // httplib closes a connection after 5 requests by default
-  svr.set_read_timeout(10, 0);
-  svr.set_write_timeout(10, 0);
+  // A slow or idle client gives its thread back: reading a request, writing the answer and
+  // waiting for the next request on a kept-alive connection are bounded.
+  svr.set_read_timeout(o.timeout_s, 0);
+  svr.set_write_timeout(o.timeout_s, 0);
+  svr.set_keep_alive_timeout(std::max(1, o.timeout_s / 2));
 
   auto timed = [&metrics](const std::string& route, auto handler) {
     return [&metrics, route, handler](const httplib::Request& req, httplib::Response& res) {
@@ -291,6 +295,10 @@ void add_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o->threads, "Connection threads: each keep-alive connection holds one (default 64, or 4 a core if more)")->check(CLI::Range(1, 1024));
   cmd->add_option("--reload-every", o->reload_every, "With NAME@ALIAS: seconds between checks of where the alias points (default 2)")
       ->check(CLI::Range(0.05, 3600.0));
+  cmd->add_option("--timeout", o->timeout_s,
+                  "Seconds a client may take to send a request or read the answer (default 10); an idle kept-alive "
+                  "connection is closed after half of it")
+      ->check(CLI::Range(1, 3600));
   cmd->add_option("--history", o->history,
                   "Keep /v1/events history in this file (JSON lines, fsynced per request): a restarted server takes it back "
                   "(default for NAME@ALIAS: the store's serve/NAME@ALIAS/history.jsonl; none: keep it in memory only)")

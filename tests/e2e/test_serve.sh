@@ -97,6 +97,23 @@ want=$(awk -F, -v id="$row" '$1 == id { printf "%.17g", $2 }' preds2.csv)
 got=$(curl -s $url/v1/score -d "$body" | sed 's/.*"score":\([^,}]*\).*/\1/')
 assert_eq "$(awk -v a="$got" 'BEGIN { printf "%.17g", a }')" "$want" "v2's score after the move"
 
+# Slow and idle clients are cut off (--timeout 2: 2 s to send a request, 1 s idle between).
+"$MLPIPE" serve tiny@champion --port 0 --timeout 2 >slow.out 2>slow.err &
+spid=$!
+for _ in $(seq 100); do grep -q "serving" slow.out 2>/dev/null && break; sleep 0.1; done
+sport=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' slow.out)
+exec 3<>/dev/tcp/127.0.0.1/$sport
+printf 'POST /v1/score HTTP/1.1\r\nHost: x\r\n' >&3   # headers never finished
+sleep 3
+timeout 2 cat <&3 >/dev/null || fail "a client that never finished its request still holds a connection"
+exec 3<&-
+exec 3<>/dev/tcp/127.0.0.1/$sport                      # connected, never a byte
+sleep 3
+timeout 2 cat <&3 >/dev/null || fail "an idle connection was not closed"
+exec 3<&-
+assert_eq "$(curl -s http://127.0.0.1:$sport/healthz)" '{"status":"ok"}' "still serving after slow clients"
+kill -TERM $spid && wait $spid
+
 # SIGTERM stops it cleanly (exit 0).
 kill -TERM $pid
 wait $pid || fail "serve exited $? on SIGTERM"
