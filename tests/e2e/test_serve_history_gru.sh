@@ -1,6 +1,6 @@
 # mlpipe serve with a sequence model on POST /v1/events (issue 18): the card-fraud GRU reads each
 # customer's last 16 transactions, each with the terminal's fraud rate (7-day label delay) it had
-# at its own time. Replaying the last 3,000 test-split transactions in time order, with a restart
+# at its own time. Replaying the test split (21,559 transactions) in time order, with a restart
 # half-way (--history), gives every score predict gives on the same file.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || fail "curl is needed (.ci/setup.sh installs it)"
@@ -15,8 +15,9 @@ bundle=models/gru
 
 sql rows.db ".import --csv data/transactions_2018-04_c1500.csv t"
 sql rows.db ".import --csv $(run_dir st 1)/evaluate/predictions.csv p"
-sql rows.db "CREATE TABLE test AS SELECT * FROM (SELECT t.*, t.rowid AS r FROM t WHERE TRANSACTION_ID IN
-  (SELECT TRANSACTION_ID FROM p) ORDER BY t.rowid DESC LIMIT 3000) ORDER BY r"
+sql rows.db "CREATE TABLE test AS SELECT t.*, t.rowid AS r FROM t WHERE TRANSACTION_ID IN (SELECT TRANSACTION_ID FROM p) ORDER BY t.rowid"
+n=$(sql rows.db "SELECT count(*) FROM test")
+[ "$n" -gt 20000 ] || fail "test split of $n rows"
 sqlite3 -batch -csv -header rows.db "SELECT TRANSACTION_ID, TX_DATETIME, CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT,
   TX_TIME_SECONDS, TX_TIME_DAYS, TX_FRAUD FROM test ORDER BY r" >test.csv
 expect_exit 0 "$MLPIPE" predict $bundle test.csv -o want.csv
@@ -44,18 +45,18 @@ while read -r batch; do
   [ "$code" = 200 ] || { cat batch.out; fail "events: HTTP $code"; }
   grep -o '"id":"[^"]*","score":[^,}]*' batch.out | sed 's/"id":"\([^"]*\)","score":/\1,/' >>served.txt
   b=$((b + 1))
-  if [ $b = 6 ]; then
+  if [ $b = 43 ]; then
     kill -TERM $pid && wait $pid
     start_server
-    assert_contains serve.err "history in history.jsonl: 1500 events taken back"
+    assert_contains serve.err "history in history.jsonl: 10750 events taken back"
   fi
 done <batches.jsonl
-assert_eq "$(wc -l <served.txt)" 3000 "every event scored"
+assert_eq "$(wc -l <served.txt)" "$n" "every event scored"
 # predict writes nan for an event without a window; serve null.
 tail -n +2 want.csv | awk -F, '{ printf "%s,%s\n", $1, ($2 == "nan" ? "null" : sprintf("%.17g", $2)) }' >want.txt
 awk -F, '{ printf "%s,%s\n", $1, ($2 == "null" ? "null" : sprintf("%.17g", $2)) }' served.txt >got.txt
-[ "$(grep -vc ",null$" got.txt)" -gt 2500 ] || fail "too few events had a window: $(grep -vc ",null$" got.txt)"
+[ "$(grep -vc ",null$" got.txt)" -gt 20000 ] || fail "too few events had a window: $(grep -vc ",null$" got.txt)"
 cmp -s want.txt got.txt || { diff want.txt got.txt | head; fail "served GRU scores differ from predict's"; }
 kill -TERM $pid
 wait $pid || fail "serve exited $?"
-echo ok
+echo "ok ($n events)"
