@@ -20,6 +20,7 @@
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
 #include "core/util/error.h"
+#include "core/util/periodic_thread.h"
 #include "core/util/sha256.h"
 
 using nlohmann::json;
@@ -72,27 +73,9 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
 class AliasWatcher {
  public:
   AliasWatcher(ScoringService& service, ServeMetrics& metrics, std::string store_flag, double every)
-      : service_(service), metrics_(metrics), store_flag_(std::move(store_flag)), every_(every) {
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~AliasWatcher() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+      : service_(service), metrics_(metrics), store_flag_(std::move(store_flag)), thread_(every, [this] { check(); }) {}
 
  private:
-  void loop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::duration<double>(every_), [this] { return stop_; })) {
-      lock.unlock();
-      check();
-      lock.lock();
-    }
-  }
   void check() {
     ServedModel now = service_.served();
     try {
@@ -117,12 +100,8 @@ class AliasWatcher {
   ScoringService& service_;
   ServeMetrics& metrics_;
   std::string store_flag_;
-  double every_;
   int64_t failed_version_ = -1;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: ticks only once the rest is built
 };
 
 int serve(const ServeOpts& o) {

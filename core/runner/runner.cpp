@@ -31,6 +31,7 @@
 #include "core/util/error.h"
 #include "core/util/hash.h"
 #include "core/util/interrupt.h"
+#include "core/util/periodic_thread.h"
 #include "core/util/strings.h"
 #include "core/util/uuid.h"
 
@@ -56,35 +57,17 @@ std::string shown_path(const fs::path& p) {
   return !ec && !rel.empty() && *rel.begin() != ".." ? rel.string() : p.string();
 }
 
-// Updates the run's heartbeat while it lives, so a run whose process died can be told apart.
-class Heartbeat {
- public:
-  Heartbeat(RunStore& store, int64_t run) : store_(store), run_(run), thread_([this] { loop(); }) {}
-  ~Heartbeat() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  void loop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::seconds(5), [this] { return stop_; })) {
-      try {
-        store_.heartbeat(run_);
-      } catch (...) {  // a busy database must not kill the run; the next beat retries
-      }
-    }
-  }
-  RunStore& store_;
-  int64_t run_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+// Updates the run's heartbeat every 5 s while it lives, so a run whose process died can be told
+// apart. A busy database must not kill the run; the next beat retries.
+struct Heartbeat {
+  Heartbeat(RunStore& store, int64_t run)
+      : beat(5.0, [&store, run] {
+          try {
+            store.heartbeat(run);
+          } catch (...) {
+          }
+        }) {}
+  PeriodicThread beat;
 };
 
 void redirect_exports(Plan& plan, const fs::path& root) {

@@ -39,3 +39,48 @@ object_of() {
   [ -n "$h" ] || fail "no object $3 in cache entry $2"
   echo "$1/objects/${h:0:2}/${h:2}"
 }
+
+# serve_start ARGS...: starts `mlpipe serve ARGS --port 0` in the background (its output in
+# serve.out / serve.err); sets $serve_pid and $url once it listens. The EXIT trap stops it.
+serve_start() {
+  "$MLPIPE" serve "$@" --port 0 >serve.out 2>serve.err &
+  serve_pid=$!
+  trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  for _ in $(seq 100); do grep -q "serving" serve.out 2>/dev/null && break; sleep 0.1; done
+  local port
+  port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' serve.out)
+  [ -n "$port" ] || { cat serve.out serve.err; fail "serve printed no port"; }
+  url=http://127.0.0.1:$port
+}
+# serve_stop: SIGTERM, and serve must exit 0.
+serve_stop() { kill -TERM $serve_pid && { wait $serve_pid || fail "serve exited $?"; }; }
+
+# card_fraud_events DB TABLE SIZE: TABLE's card-fraud transactions, ordered by its column r, as
+# JSON events typed as JSON (also in events.jsonl, one a line), SIZE to a line of {"events": [...]}.
+card_fraud_events() {
+  sql "$1" "SELECT json_object('TRANSACTION_ID', CAST(TRANSACTION_ID AS INTEGER), 'TX_DATETIME', TX_DATETIME,
+    'CUSTOMER_ID', CAST(CUSTOMER_ID AS INTEGER), 'TERMINAL_ID', CAST(TERMINAL_ID AS INTEGER), 'TX_AMOUNT', CAST(TX_AMOUNT AS REAL),
+    'TX_TIME_SECONDS', CAST(TX_TIME_SECONDS AS INTEGER), 'TX_TIME_DAYS', CAST(TX_TIME_DAYS AS INTEGER),
+    'TX_FRAUD', CAST(TX_FRAUD AS INTEGER)) FROM $2 ORDER BY r" >events.jsonl
+  awk -v n="$3" 'NR % n == 1 { printf "{\"events\": [" } { printf "%s%s", (NR % n == 1 ? "" : ","), $0 }
+       NR % n == 0 { print "]}" } END { if (NR % n) print "]}" }' events.jsonl
+}
+# replay_events BATCHES RESTART_AT EXPECT: posts each line to $url/v1/events, appending
+# "id,score" lines to served.txt; after batch RESTART_AT restarts the server (same arguments as
+# $serve_args) and checks it took EXPECT events back from its history.
+replay_events() {
+  : >served.txt
+  local b=0 code
+  while read -r batch; do
+    code=$(printf '%s' "$batch" | curl -s -o batch.out -w '%{http_code}' $url/v1/events --data-binary @-)
+    [ "$code" = 200 ] || { cat batch.out; fail "events: HTTP $code"; }
+    grep -o '"id":"[^"]*","score":[^,}]*' batch.out | sed 's/"id":"\([^"]*\)","score":/\1,/' >>served.txt
+    b=$((b + 1))
+    if [ $b = "$2" ]; then  # a restart half-way: the history comes back from its file
+      serve_stop
+      # shellcheck disable=SC2086
+      serve_start $serve_args
+      grep -q ": $3 events taken back" serve.err || { cat serve.err; fail "the restarted server did not take back $3 events"; }
+    fi
+  done <"$1"
+}
