@@ -84,3 +84,13 @@ replay_events() {
     fi
   done <"$1"
 }
+# card_fraud_test_split STORE: run 1's test split of the card-fraud data (in the current folder)
+# as table `test` of rows.db (r: the file's order) and as test.csv; prints its row count.
+card_fraud_test_split() {
+  sql rows.db ".import --csv data/transactions_2018-04_c1500.csv t"
+  sql rows.db ".import --csv $(run_dir "$1" 1)/evaluate/predictions.csv p"
+  sql rows.db "CREATE TABLE test AS SELECT t.*, t.rowid AS r FROM t WHERE TRANSACTION_ID IN (SELECT TRANSACTION_ID FROM p) ORDER BY t.rowid"
+  sqlite3 -batch -csv -header rows.db "SELECT TRANSACTION_ID, TX_DATETIME, CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT,
+    TX_TIME_SECONDS, TX_TIME_DAYS, TX_FRAUD FROM test ORDER BY r" >test.csv
+  sql rows.db "SELECT count(*) FROM test"
+}

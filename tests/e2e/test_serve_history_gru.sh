@@ -13,13 +13,8 @@ cp -r "$REPO/examples/card-fraud" cf && cd cf
 expect_exit 0 "$MLPIPE" run gru.yaml -q --store st
 bundle=models/gru
 
-sql rows.db ".import --csv data/transactions_2018-04_c1500.csv t"
-sql rows.db ".import --csv $(run_dir st 1)/evaluate/predictions.csv p"
-sql rows.db "CREATE TABLE test AS SELECT t.*, t.rowid AS r FROM t WHERE TRANSACTION_ID IN (SELECT TRANSACTION_ID FROM p) ORDER BY t.rowid"
-n=$(sql rows.db "SELECT count(*) FROM test")
+n=$(card_fraud_test_split st)
 [ "$n" -gt 20000 ] || fail "test split of $n rows"
-sqlite3 -batch -csv -header rows.db "SELECT TRANSACTION_ID, TX_DATETIME, CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT,
-  TX_TIME_SECONDS, TX_TIME_DAYS, TX_FRAUD FROM test ORDER BY r" >test.csv
 expect_exit 0 "$MLPIPE" predict $bundle test.csv -o want.csv
 card_fraud_events rows.db test 250 >batches.jsonl
 
