@@ -267,7 +267,9 @@ void add_serve(CLI::App& app, int& exit_code) {
       "Routes: POST /v1/score {\"rows\": [{...}], \"explain\": 3}, POST /v1/events {\"events\": [...]} (history features),\n"
       "  POST /v1/labels {\"labels\": [{\"id\": ..., \"label\": 1}]}, GET /v1/model, /healthz, /readyz, /metrics\n"
       "Examples:\n  mlpipe serve credit-default@champion --port 8080   (follows the alias as it moves)\n"
-      "  curl -s localhost:8080/v1/score -d '{\"row\": {\"LIMIT_BAL\": 20000, \"PAY_0\": 2}, \"explain\": 3}'");
+      "  curl -s localhost:8080/v1/model   (the columns a row sends, under \"columns\")\n"
+      "  curl -s localhost:8080/v1/score -d '{\"row\": {\"LIMIT_BAL\": 20000, \"PAY_0\": 2, ...}, \"explain\": 3}'\n"
+      "More: docs/serving.md");
   cmd->add_option("model", o->model, "Bundle folder, or NAME@ALIAS / NAME@VERSION from the registry")->required();
   cmd->add_option("--host", o->host, "Address to listen on (default 127.0.0.1: this machine only)");
   cmd->add_option("--port", o->port, "Port (default 8080; 0: any free port, printed on the first line)")->check(CLI::Range(0, 65535));

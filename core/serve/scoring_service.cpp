@@ -70,8 +70,8 @@ ScoringService::ScoringService(const ServedModel& model) : loaded_(load(model)) 
 std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedModel& model) {
   auto l = std::make_shared<Loaded>();
   l->model = model;
+  l->bundle = load_bundle(model.dir);  // first: it says what is wrong with a folder that is no bundle
   l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
-  l->bundle = load_bundle(model.dir);
   l->csv = prediction_csv_options(l->bundle.preprocess);
   for (const auto& c : l->bundle.preprocess.at("ingest").at("columns")) l->column_names.push_back(c.at("name").get<std::string>());
   if (l->bundle.manifest.contains("dropped_columns") && l->bundle.manifest["dropped_columns"].is_array())
