@@ -73,6 +73,11 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
   l->bundle = load_bundle(model.dir);  // first: it says what is wrong with a folder that is no bundle
   l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
   l->csv = prediction_csv_options(l->bundle.preprocess);
+  try {
+    l->keeps_history = l->bundle.manifest.value("sequence", false) || history_spec(l->bundle.preprocess, l->bundle.manifest).needed();
+  } catch (const ConfigError&) {  // history over two time columns: /v1/score serves, /v1/events says why not
+    l->keeps_history = true;
+  }
   for (const auto& c : l->bundle.preprocess.at("ingest").at("columns")) l->column_names.push_back(c.at("name").get<std::string>());
   if (l->bundle.manifest.contains("dropped_columns") && l->bundle.manifest["dropped_columns"].is_array())
     for (const auto& d : l->bundle.manifest["dropped_columns"])
@@ -217,11 +222,7 @@ double event_time(const json& event, size_t i, const std::string& column, const 
 }
 }  // namespace
 
-bool ScoringService::keeps_history(const Loaded& l) {
-  return l.bundle.manifest.value("sequence", false) || history_spec(l.bundle.preprocess, l.bundle.manifest).needed();
-}
-
-bool ScoringService::uses_history() const { return keeps_history(*current()); }
+bool ScoringService::uses_history() const { return current()->keeps_history; }
 
 EventHistory& ScoringService::history(const Loaded& l) {
   if (!history_) history_ = std::make_unique<EventHistory>(history_spec(l.bundle.preprocess, l.bundle.manifest));
@@ -299,7 +300,7 @@ ordered_json ScoringService::events(const json& req) {
   try {
     for (size_t i = 0; i < events.size(); ++i) {
       std::optional<ordered_json> r = take_event(*l, events[i], i, scoring, opt);
-      if (keeps_history(*l)) taken.push_back(json{{"event", events[i]}});
+      if (l->keeps_history) taken.push_back(json{{"event", events[i]}});
       if (r) out["results"].push_back(std::move(*r));
     }
   } catch (...) {

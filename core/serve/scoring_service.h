@@ -70,6 +70,7 @@ class ScoringService {
     std::string manifest_sha256;  // of manifest.json as loaded
     std::vector<std::string> column_names;  // the training data's columns, as read
     std::set<std::string> known_columns;
+    bool keeps_history = false;  // features need earlier events: a history transform or a sequence window
   };
 
  private:
@@ -92,7 +93,6 @@ class ScoringService {
   std::map<std::string, std::deque<Table>> windows_;  // sequence models: an entity's last events' features
   double latest_ = -1e300;                              // the latest event time taken
   EventHistory& history(const Loaded& l);
-  static bool keeps_history(const Loaded& l);
 };
 
 // A request's model identity as responses give it.
