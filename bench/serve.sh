@@ -79,6 +79,15 @@ if /usr/bin/python3 -c "import xgboost" 2>/dev/null; then
   rss_peer=$(awk '/VmHWM/ { print $2 / 1024 }' /proc/$ppid/status)
   kill $ppid
 fi
+# The same request's work without the HTTP, on one thread: mlpipe's ScoringService against the
+# same steps in Python (bench/serve/python_score_bench.py), on the first body.
+head -1 "$work/bodies.jsonl" >"$work/body.json"
+inproc_mlpipe=$(build/mlpipe_serve_score_bench "$bundle" "$work/body.json" 20000)
+inproc_peer=""
+if /usr/bin/python3 -c "import xgboost" 2>/dev/null; then
+  inproc_peer=$(/usr/bin/python3 bench/serve/python_score_bench.py "$bundle" "$work/body.json" 20000)
+fi
+field() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" <<<"$2"; }
 read -r mm m50 m99 mw <<<"$mlpipe_plain"
 read -r em e50 e99 ew <<<"$mlpipe_explain"
 {
@@ -100,4 +109,15 @@ read -r em e50 e99 ew <<<"$mlpipe_explain"
   fi
   echo
   echo "mlpipe's own time per /v1/score request (its /metrics histogram): $server ms."
+  echo
+  echo "Without the HTTP (one thread, 20,000 requests: JSON body in, response JSON out):"
+  echo
+  echo "| | mean us | p50 us | p99 us |"
+  echo "|---|---|---|---|"
+  echo "| mlpipe ScoringService (transforms + XGBoost) | $(field mean_us "$inproc_mlpipe") | $(field p50_us "$inproc_mlpipe") | $(field p99_us "$inproc_mlpipe") |"
+  if [ -n "$inproc_peer" ]; then
+    echo "| Python json + numpy + inplace_predict (no transforms) | $(field mean_us "$inproc_peer") | $(field p50_us "$inproc_peer") | $(field p99_us "$inproc_peer") |"
+    echo
+    echo "Python / mlpipe mean: $(awk -v a="$(field mean_us "$inproc_peer")" -v b="$(field mean_us "$inproc_mlpipe")" 'BEGIN { printf "%.1f", a / b }')x."
+  fi
 } | tee bench/serve/RESULTS.md

@@ -275,52 +275,73 @@ PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const js
   return prepare_table(read_tables(files, prediction_csv_options(pre)), pre, inputs, files.front().string());
 }
 
-PreparedData prepare_table(Table raw, const json& pre, const std::vector<std::string>* inputs, const std::string& source) {
+IngestPlan ingest_plan(const json& pre, const std::vector<std::string>* inputs) {
   const json& ing = pre["ingest"];
   std::string label = ing.value("label", "");
   std::optional<std::set<std::string>> needed;
   if (inputs) needed = columns_needed(pre, *inputs);
+  IngestPlan plan;
+  for (const auto& c : ing["columns"]) {
+    IngestPlan::Col col;
+    col.name = c["name"].get<std::string>();
+    col.label = col.name == label;
+    col.required = !col.label && col.name != ing.value("id", "") && col.name != ing.value("weight", "") &&
+                   (!needed || needed->count(col.name));
+    if (c["type"] == "categorical") {
+      col.type = IngestPlan::Type::kCategorical;
+      col.categories = c["categories"].get<std::vector<std::string>>();
+      for (size_t k = 0; k < col.categories.size(); ++k) col.code_of.emplace(col.categories[k], int32_t(k));
+    } else if (c["type"] == "numeric") {
+      col.type = IngestPlan::Type::kNumeric;
+    }
+    plan.columns.push_back(std::move(col));
+  }
+  if (ing.contains("label_positive")) plan.label_positive = ing["label_positive"];
+  if (ing.contains("label_classes")) plan.label_classes = ing["label_classes"];
+  plan.transforms = pre.contains("transforms") ? pre["transforms"] : json();
+  return plan;
+}
 
+PreparedData prepare_table(Table raw, const json& pre, const std::vector<std::string>* inputs, const std::string& source) {
+  return prepare_table(std::move(raw), ingest_plan(pre, inputs), source);
+}
+
+PreparedData prepare_table(Table raw, const IngestPlan& plan, const std::string& source) {
   PreparedData out;
   Table& t = out.table;
   std::vector<std::string> missing;
-  for (const auto& c : ing["columns"]) {
-    std::string name = c["name"].get<std::string>();
-    int i = raw.find(name);
+  for (const IngestPlan::Col& c : plan.columns) {
+    int i = raw.find(c.name);
     if (i < 0) {
-      if (name != label && name != ing.value("id", "") && name != ing.value("weight", "") && (!needed || needed->count(name)))
-        missing.push_back(name);
+      if (c.required) missing.push_back(c.name);
       continue;
     }
     Column col = std::move(raw.col(size_t(i)));
     // A label coded as text or another number is mapped to 0/1 as in training.
-    if (name == label && ing.contains("label_positive") && !ing["label_positive"].is_null())
-      binarize_label(col, ing["label_positive"], source, /*require_positive=*/false);
-    if (name == label && ing.contains("label_classes"))  // other values: missing (the label is no input)
-      encode_classes(col, ing["label_classes"], source, nullptr, /*strict=*/false);
-    if (c["type"] == "categorical") {
+    if (c.label && !plan.label_positive.is_null())
+      binarize_label(col, plan.label_positive, source, /*require_positive=*/false);
+    if (c.label && !plan.label_classes.is_null())  // other values: missing (the label is no input)
+      encode_classes(col, plan.label_classes, source, nullptr, /*strict=*/false);
+    if (c.type == IngestPlan::Type::kCategorical) {
       // Map this file's codes onto the training dictionary; unseen categories become missing.
-      std::vector<std::string> train_dict = c["categories"].get<std::vector<std::string>>();
-      std::map<std::string, int32_t> index;
-      for (size_t k = 0; k < train_dict.size(); ++k) index[train_dict[k]] = int32_t(k);
       std::vector<int32_t> remap(col.dict.size(), -1);
       for (size_t k = 0; k < col.dict.size(); ++k) {
-        auto it = index.find(col.dict[k]);
-        if (it != index.end()) remap[k] = it->second;
+        auto it = c.code_of.find(col.dict[k]);
+        if (it != c.code_of.end()) remap[k] = it->second;
       }
       for (auto& code : col.codes) {
         if (code >= 0 && remap[code] < 0) ++out.unseen_categories;
         code = code < 0 ? -1 : remap[code];
       }
-      col.dict = train_dict;
-    } else if (c["type"] == "numeric" && col.type != ColumnType::kNumeric) {
-      throw StepError(source + ": column '" + name + "' was numeric in training but holds text here");
+      col.dict = c.categories;
+    } else if (c.type == IngestPlan::Type::kNumeric && col.type != ColumnType::kNumeric) {
+      throw StepError(source + ": column '" + c.name + "' was numeric in training but holds text here");
     }
     t.add(std::move(col));
   }
   if (!missing.empty())
     throw StepError(source + ": missing columns the model needs: " + join(missing, ", "));
-  apply_transforms(pre["transforms"], t);
+  apply_transforms(plan.transforms, t);
   return out;
 }
 

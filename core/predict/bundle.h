@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/data/csv_reader.h"
 #include "core/data/table.h"
@@ -51,10 +53,30 @@ PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& fi
                                     const std::vector<std::string>* inputs = nullptr);
 // The CSV reader's options that read data as the bundle's ingest step read its training data.
 CsvOptions prediction_csv_options(const nlohmann::json& preprocess);
+// What prepare_table reads from a bundle's ingest schema, looked up once: `mlpipe serve` keeps one
+// per loaded bundle rather than walking preprocess.json for every request. Immutable once made,
+// so requests share it across threads.
+struct IngestPlan {
+  enum class Type { kNumeric, kCategorical, kOther };
+  struct Col {
+    std::string name;
+    Type type = Type::kOther;
+    bool required = false;  // absent from the data: an error (the label, id and weight never are)
+    bool label = false;
+    std::vector<std::string> categories;                 // kCategorical: the training dictionary
+    std::unordered_map<std::string, int32_t> code_of;    // kCategorical: category -> its code
+  };
+  std::vector<Col> columns;  // in the training data's order
+  nlohmann::json label_positive, label_classes;  // null when training had none
+  nlohmann::json transforms;                     // the fitted transforms, applied after
+};
+// `inputs` as for prepare_for_prediction.
+IngestPlan ingest_plan(const nlohmann::json& preprocess, const std::vector<std::string>* inputs);
 // The part of prepare_for_prediction after reading: `raw` read with prediction_csv_options (from
 // a file, or from rows `mlpipe serve` received); `source` names it in errors.
 PreparedData prepare_table(Table raw, const nlohmann::json& preprocess, const std::vector<std::string>* inputs,
                            const std::string& source);
+PreparedData prepare_table(Table raw, const IngestPlan& plan, const std::string& source);
 // The training columns a model needs in a file to score: its features that were read as such,
 // and every column the fitted transforms and sequences read (the label too, for label_rate).
 std::set<std::string> columns_needed(const nlohmann::json& preprocess, const std::vector<std::string>& inputs);

@@ -1,6 +1,10 @@
 #include "core/serve/request_rows.h"
 
+#include <charconv>
+#include <cmath>
 #include <map>
+#include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "core/data/csv_writer.h"
@@ -57,10 +61,83 @@ std::string rows_to_csv(const json& rows) {
   return w.text();
 }
 
+namespace {
+// Whether an NA value is text a finite JSON number could be written as ("-999"; not "NaN").
+bool is_finite_number_text(const std::string& s) {
+  std::string_view t = trim(s);
+  double v;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  return r.ec == std::errc() && r.ptr != t.data() && std::isfinite(v);
+}
+
+}  // namespace
+
+// A number as itself: its shortest round-trip text reads back the same double. In a column
+// declared categorical, a number is the category its CSV field names (request_cell), coded in
+// order of first appearance as the reader codes a file's categories.
+std::optional<Table> numeric_request_rows(const json& rows, const CsvOptions& opt) {
+  if (!rows.is_array()) return std::nullopt;
+  for (const auto& na : opt.na_values)
+    if (is_finite_number_text(na)) return std::nullopt;
+  std::vector<Column> cols;
+  std::vector<std::unordered_map<std::string, int32_t>> codes;  // a categorical column's text -> code
+  std::unordered_map<std::string, size_t> index;
+  const size_t n = rows.size();
+  for (size_t r = 0; r < n; ++r) {
+    if (!rows[r].is_object()) return std::nullopt;
+    for (const auto& [k, v] : rows[r].items()) {
+      if (!v.is_null() && !v.is_number()) return std::nullopt;
+      auto [it, added] = index.try_emplace(k, cols.size());
+      if (added) {
+        if (k.empty() || trim(k).size() != k.size() || k == kRowColumn) return std::nullopt;
+        Column c;
+        c.name = k;
+        if (auto t = opt.types.find(k); t != opt.types.end()) {
+          if (t->second != ColumnType::kCategorical) return std::nullopt;  // datetimes have their formats
+          c.type = ColumnType::kCategorical;
+          c.codes.assign(n, -1);
+        } else {
+          c.num.assign(n, NAN);
+        }
+        cols.push_back(std::move(c));
+        codes.emplace_back();
+      }
+      Column& c = cols[it->second];
+      if (v.is_null()) continue;  // NaN or -1 already
+      if (c.coded()) {
+        auto [code, fresh] = codes[it->second].try_emplace(request_cell(v, r, k), int32_t(c.dict.size()));
+        if (fresh) c.dict.push_back(code->first);
+        c.codes[r] = code->second;
+        continue;
+      }
+      double x = v.is_number_float() ? v.get<double>()
+                 : v.is_number_unsigned() ? double(v.get<uint64_t>())
+                                          : double(v.get<int64_t>());
+      if (std::isinf(x)) return std::nullopt;
+      c.num[r] = x;
+    }
+  }
+  Column row;
+  row.name = kRowColumn;
+  for (size_t r = 0; r < n; ++r) row.num.push_back(double(r));
+  cols.push_back(std::move(row));
+  Table t;
+  for (auto& c : cols) t.add(std::move(c));
+  return t;
+}
+
 Table read_request_rows(const json& rows, const CsvOptions& options) {
+  if (rows.is_array() && !rows.empty())
+    if (std::optional<Table> t = numeric_request_rows(rows, options)) return std::move(*t);
+  return read_request_rows_as_csv(rows, options);
+}
+
+Table read_request_rows_as_csv(const json& rows, const CsvOptions& options) {
   std::string text = rows_to_csv(rows);
   CsvOptions opt = options;
   opt.threads = 1;  // a request is small; no thread start-up
+  // A request names its columns: the positions a file's header had do not apply to its keys.
+  opt.header_names.clear();
   return parse_csv(text, "request", opt);
 }
 

@@ -4,6 +4,7 @@
 // null as an empty field) and parsed by the same reader with the bundle's options, so a served
 // score is the one predict gives for the same values. Stateless; thread-safe.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "core/data/csv_reader.h"
@@ -20,7 +21,18 @@ std::string rows_to_csv(const nlohmann::json& rows);
 // Throws RequestError naming rows[row].key for an object or a list.
 std::string request_cell(const nlohmann::json& value, size_t row, const std::string& key);
 
-// rows_to_csv, then the CSV reader with `options` (e.g. prediction_csv_options of a bundle).
+// The table the CSV reader gives for rows_to_csv(rows) with `options` (e.g. prediction_csv_options
+// of a bundle), less the header_names, which are positions in a file's header. Rows of numbers
+// and nulls only (the usual request) are put into columns directly, the same values the reader
+// gives them without the text round trip; anything else takes read_request_rows_as_csv.
 Table read_request_rows(const nlohmann::json& rows, const CsvOptions& options);
+// The table the CSV route reads when every value is a finite number or null and every key is a
+// column the reader infers: each column numeric, null and an absent key NaN, columns in order of
+// first appearance, then the row column. nullopt when any value or key needs the reader's rules
+// (text, a declared categorical or datetime column, a key the reader would trim, a number among
+// the NA values).
+std::optional<Table> numeric_request_rows(const nlohmann::json& rows, const CsvOptions& options);
+// rows_to_csv, then the CSV reader: the reference route.
+Table read_request_rows_as_csv(const nlohmann::json& rows, const CsvOptions& options);
 
 }  // namespace mlpipe

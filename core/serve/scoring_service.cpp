@@ -73,6 +73,8 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
   l->bundle = load_bundle(model.dir);  // first: it says what is wrong with a folder that is no bundle
   l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
   l->csv = prediction_csv_options(l->bundle.preprocess);
+  std::vector<std::string> inputs = l->bundle.manifest.value("features", std::vector<std::string>{});
+  l->plan = ingest_plan(l->bundle.preprocess, &inputs);
   try {
     l->keeps_history = l->bundle.manifest.value("sequence", false) || history_spec(l->bundle.preprocess, l->bundle.manifest).needed();
   } catch (const ConfigError&) {  // history over two time columns: /v1/score serves, /v1/events says why not
@@ -101,8 +103,7 @@ ServedModel ScoringService::served() const { return current()->model; }
 
 namespace {
 PreparedData prepare_rows(const ScoringService::Loaded& l, const json& rows) {
-  std::vector<std::string> inputs = l.bundle.manifest.value("features", std::vector<std::string>{});
-  return prepare_table(read_request_rows(rows, l.csv), l.bundle.preprocess, &inputs, "request");
+  return prepare_table(read_request_rows(rows, l.csv), l.plan, "request");
 }
 
 // Rows of tables with the same columns (prepared by one bundle: categorical codes share the

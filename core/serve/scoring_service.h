@@ -67,6 +67,7 @@ class ScoringService {
     ServedModel model;
     LoadedBundle bundle;
     CsvOptions csv;               // how the training data was read
+    IngestPlan plan;              // prepare_table's reading of preprocess.json, for the model's features
     std::string manifest_sha256;  // of manifest.json as loaded
     std::vector<std::string> column_names;  // the training data's columns, as read
     std::set<std::string> known_columns;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -153,9 +155,17 @@ class XgbModel : public Model {
   // OpenMP team an all-cores predict wakes for one row cost more than the trees, and requests on
   // different cores no longer wait on one lock. A row's score is a sequential sum over the trees
   // whatever the thread count, so every copy gives the same bits.
+  // Scores and margins of a few rows go through in-place prediction on a proxy made once: a
+  // DMatrix per request cost more than its trees (XGBoost 1.7 reads the cgroup CPU quota files
+  // for every DMatrix it makes). The proxy only points at the rows, so the trees see the same
+  // float32 values either way and give the same bits (test_serve.sh compares serve with predict).
   struct SmallBooster {
     std::mutex mu;
     std::unique_ptr<xgb::Booster> booster;
+    DMatrixHandle proxy = nullptr;
+    ~SmallBooster() {
+      if (proxy) XGDMatrixFree(proxy);
+    }
   };
   static constexpr size_t kSmall = 256;
 
@@ -171,6 +181,7 @@ class XgbModel : public Model {
       for (auto& s : small_) {
         s.booster = std::make_unique<xgb::Booster>(xgb::Booster::from_json(bytes));
         s.booster->set("nthread", "1");
+        MLPIPE_XGB(XGProxyDMatrixCreate(&s.proxy));
       }
     });
     for (auto& s : small_)
@@ -187,6 +198,7 @@ class XgbModel : public Model {
     SmallBooster* sb = small ? &small_booster() : nullptr;
     std::unique_lock<std::mutex> lock(small ? sb->mu : mu_);
     BoosterHandle h = small ? sb->booster->get() : booster_.get();
+    if (small && type != 2) return checked(inplace_predict(*sb, x, type), x.rows, per_value);
     // A few rows on one thread: starting threads costs more than the copy.
     xgb::DMatrix d(x, x.rows < 4096 ? 1u : std::max(1u, std::thread::hardware_concurrency()));
     const bst_ulong* shape = nullptr;
@@ -194,12 +206,34 @@ class XgbModel : public Model {
     const float* result = nullptr;
     json cfg = {{"type", type}, {"training", false}, {"iteration_begin", 0}, {"iteration_end", 0}, {"strict_shape", false}};
     MLPIPE_XGB(XGBoosterPredictFromDMatrix(h, d.get(), cfg.dump().c_str(), &shape, &dim, &result));
-    size_t n = x.rows * std::max<size_t>(1, classes_) * per_value;
+    return checked({shape, dim, result}, x.rows, per_value);
+  }
+
+  struct Output {
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* result = nullptr;
+  };
+
+  // Type 0 (scores) or 1 (margins) of `x` on `sb`'s booster, which the caller holds.
+  static Output inplace_predict(const SmallBooster& sb, const FeatureMatrix& x, int type) {
+    char data[160];
+    std::snprintf(data, sizeof data, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
+                  static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(x.values.data())), x.rows, x.cols);
+    const char* cfg = type == 0 ? R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})"
+                                : R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})";
+    Output o;
+    MLPIPE_XGB(XGBoosterPredictFromDense(sb.booster->get(), data, cfg, sb.proxy, &o.shape, &o.dim, &o.result));
+    return o;
+  }
+
+  std::vector<double> checked(const Output& o, size_t rows, size_t per_value) const {
+    size_t n = rows * std::max<size_t>(1, classes_) * per_value;
     bst_ulong got = 1;
-    for (bst_ulong i = 0; i < dim; ++i) got *= shape[i];
+    for (bst_ulong i = 0; i < o.dim; ++i) got *= o.shape[i];
     if (got != n)
-      throw StepError("xgboost returned " + std::to_string(got) + " values for " + std::to_string(x.rows) + " rows, expected " + std::to_string(n));
-    return std::vector<double>(result, result + n);
+      throw StepError("xgboost returned " + std::to_string(got) + " values for " + std::to_string(rows) + " rows, expected " + std::to_string(n));
+    return std::vector<double>(o.result, o.result + n);
   }
 
   mutable std::mutex mu_;
