@@ -35,8 +35,14 @@ std::string Column::text(size_t r) const {
 
 std::vector<std::string> Table::names() const {
   std::vector<std::string> out;
-  for (const auto& c : columns_) out.push_back(c.name);
+  for (const auto& c : columns_) out.push_back(c->name);
   return out;
+}
+
+Column& Table::col(size_t i) {
+  std::shared_ptr<Column>& c = columns_[i];
+  if (c.use_count() > 1) c = std::make_shared<Column>(*c);  // shared with a copy: write to our own
+  return *c;
 }
 
 int Table::find(const std::string& name) const {
@@ -47,7 +53,7 @@ int Table::find(const std::string& name) const {
 void Table::reindex() {
   index_.clear();
   index_.reserve(columns_.size());
-  for (size_t i = 0; i < columns_.size(); ++i) index_.emplace(columns_[i].name, i);
+  for (size_t i = 0; i < columns_.size(); ++i) index_.emplace(columns_[i]->name, i);
 }
 
 const Column& Table::at(const std::string& name, const std::string& context) const {
@@ -55,11 +61,12 @@ const Column& Table::at(const std::string& name, const std::string& context) con
   if (i < 0)
     throw StepError((context.empty() ? "" : context + ": ") + "no column '" + name + "'" +
                     did_you_mean(name, names()));
-  return columns_[i];
+  return *columns_[i];
 }
 
 Column& Table::at(const std::string& name, const std::string& context) {
-  return const_cast<Column&>(static_cast<const Table*>(this)->at(name, context));
+  static_cast<const Table*>(this)->at(name, context);  // throws when absent
+  return col(size_t(find(name)));
 }
 
 void Table::add(Column c) {
@@ -69,7 +76,7 @@ void Table::add(Column c) {
     throw StepError("column '" + c.name + "' has " + std::to_string(c.size()) + " rows, table has " +
                     std::to_string(rows_));
   index_.emplace(c.name, columns_.size());
-  columns_.push_back(std::move(c));
+  columns_.push_back(std::make_shared<Column>(std::move(c)));
 }
 
 void Table::remove(const std::string& name) {
@@ -83,7 +90,8 @@ void Table::remove(const std::string& name) {
 Table Table::take(const std::vector<uint32_t>& rows) const {
   Table t;
   t.rows_ = rows.size();
-  for (const auto& c : columns_) {
+  for (const auto& p : columns_) {
+    const Column& c = *p;
     Column n;
     n.name = c.name;
     n.type = c.type;
@@ -95,7 +103,7 @@ Table Table::take(const std::vector<uint32_t>& rows) const {
       n.codes.resize(rows.size());
       for (size_t i = 0; i < rows.size(); ++i) n.codes[i] = c.codes[rows[i]];
     }
-    t.columns_.push_back(std::move(n));
+    t.columns_.push_back(std::make_shared<Column>(std::move(n)));
   }
   t.index_ = index_;
   return t;

@@ -3,6 +3,7 @@
 // missing); datetime columns hold seconds since 1970 UTC in the same doubles; categorical
 // columns hold int32 codes (-1 = missing) into a dictionary of texts.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,22 +29,49 @@ struct Column {
   std::string text(size_t row) const;
 };
 
+// Columns are shared between copies of a table and copied on first write: a step that copies
+// its input frame to change a few columns (split, features) holds only those columns twice.
+// Thread safety: copies may be read and written from different threads (each write to a shared
+// column copies it first); one table is not safe to change from two threads at once. A reference
+// from a mutable col()/at() must not be kept across a copy of the table (it would write into
+// the copy too).
 class Table {
  public:
   size_t rows() const { return rows_; }
   size_t cols() const { return columns_.size(); }
-  const std::vector<Column>& columns() const { return columns_; }
   std::vector<std::string> names() const;
+  // The columns in order, read-only: for (const Column& c : table.columns()).
+  class ColumnRange {
+   public:
+    using Inner = std::vector<std::shared_ptr<Column>>::const_iterator;
+    struct iterator {
+      Inner at;
+      const Column& operator*() const { return **at; }
+      const Column* operator->() const { return at->get(); }
+      iterator& operator++() {
+        ++at;
+        return *this;
+      }
+      bool operator!=(const iterator& o) const { return at != o.at; }
+    };
+    ColumnRange(Inner b, Inner e) : b_(b), e_(e) {}
+    iterator begin() const { return {b_}; }
+    iterator end() const { return {e_}; }
+
+   private:
+    Inner b_, e_;
+  };
+  ColumnRange columns() const { return {columns_.begin(), columns_.end()}; }
 
   // -1 when absent.
   int find(const std::string& name) const;
   // Throws StepError "no column 'x' (did you mean 'y'?)" when absent; `context` prefixes it.
   const Column& at(const std::string& name, const std::string& context = "") const;
   Column& at(const std::string& name, const std::string& context = "");
-  const Column& col(size_t i) const { return columns_[i]; }
-  // Mutable access to a column's values: never rename it through this (find() keeps an index
-  // by name; renaming is a remove and an add).
-  Column& col(size_t i) { return columns_[i]; }
+  const Column& col(size_t i) const { return *columns_[i]; }
+  // Mutable access to a column's values (copied first when another table shares it): never
+  // rename it through this (find() keeps an index by name; renaming is a remove and an add).
+  Column& col(size_t i);
 
   // Appends a column; its size must equal rows() unless the table is empty.
   void add(Column c);
@@ -53,7 +81,7 @@ class Table {
 
  private:
   void reindex();
-  std::vector<Column> columns_;
+  std::vector<std::shared_ptr<Column>> columns_;
   std::unordered_map<std::string, size_t> index_;  // name -> position (a 200,000-column header: no linear search)
   size_t rows_ = 0;
 };
