@@ -51,16 +51,24 @@ void Flow::fill_from(const Flow& o) {
 
 FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,
                            const std::vector<uint32_t>& rows) {
+  FeatureMatrix m = matrix_source(f, features, rows);
+  m.materialise();
+  m.fill = nullptr;
+  return m;
+}
+
+FeatureMatrix matrix_source(const Frame& f, const std::vector<std::string>& features, std::vector<uint32_t> rows) {
   FeatureMatrix m;
   m.rows = rows.size();
   m.cols = features.size();
   m.names = features;
-  m.values.resize(m.rows * m.cols);
-  for (size_t c = 0; c < features.size(); ++c) {
-    const Column& col = f.table.at(features[c], "features");
-    for (size_t r = 0; r < rows.size(); ++r)
-      m.values[r * m.cols + c] = static_cast<float>(col.as_double(rows[r]));
-  }
+  std::vector<const Column*> cols;
+  for (const auto& name : features) cols.push_back(&f.table.at(name, "features"));  // a missing one fails here
+  m.fill = [cols, rows = std::move(rows)](size_t begin, size_t end, float* out) {
+    const size_t width = cols.size();
+    for (size_t c = 0; c < width; ++c)
+      for (size_t r = begin; r < end; ++r) out[(r - begin) * width + c] = static_cast<float>(cols[c]->as_double(rows[r]));
+  };
   return m;
 }
 

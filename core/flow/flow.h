@@ -73,6 +73,9 @@ struct Flow {
 // Builds the float32 row-major matrix of `features` for the given rows.
 FeatureMatrix build_matrix(const Frame& f, const std::vector<std::string>& features,
                            const std::vector<uint32_t>& rows);
+// The same matrix without its values: its `fill` writes any block of them from `f`, which must
+// outlive it (same floats as build_matrix).
+FeatureMatrix matrix_source(const Frame& f, const std::vector<std::string>& features, std::vector<uint32_t> rows);
 std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& rows);
 // Throws StepError naming the first row whose label is not 0 or 1 (`where`: "train", "test").
 void check_binary_labels(const Frame& f, const std::vector<uint32_t>& rows, const std::vector<float>& y,

@@ -23,8 +23,20 @@ Task task_from_name(const std::string& name);
 // Row-major float32 features, NaN = missing: the layout XGBoost and torch both take.
 struct FeatureMatrix {
   size_t rows = 0, cols = 0;
-  std::vector<float> values;
+  std::vector<float> values;  // rows * cols, or empty when `fill` builds rows on demand
   std::vector<std::string> names;
+  // Writes rows [begin, end) into out ((end - begin) * cols floats), row-major: a matrix given to
+  // a trainer that reads it in batches (Trainer::reads_rows_in_batches), so the whole float copy
+  // is never held. Reads the data it was made from, which must outlive it. Empty when `values`
+  // holds the rows.
+  std::function<void(size_t begin, size_t end, float* out)> fill;
+
+  // Builds `values` from `fill` (nothing when they are there already).
+  void materialise() {
+    if (!fill || values.size() == rows * cols) return;
+    values.resize(rows * cols);
+    fill(0, rows, values.data());
+  }
 };
 
 struct TrainContext {
@@ -103,11 +115,15 @@ class Trainer {
   virtual void validate(const nlohmann::json& step, const std::string& path,
                         const ConfigChecker& check) const = 0;
   virtual Task task(const nlohmann::json& step) const = 0;
-  virtual std::unique_ptr<Model> fit(const nlohmann::json& step, const FeatureMatrix& train,
+  // `train` is the trainer's to keep or free: XGBoost frees it once its binned copy is built.
+  virtual std::unique_ptr<Model> fit(const nlohmann::json& step, FeatureMatrix train,
                                      const std::vector<float>& y_train, const FeatureMatrix* valid,
                                      const std::vector<float>* y_valid, TrainContext& ctx) const = 0;
   virtual std::unique_ptr<Model> load(const std::filesystem::path& file,
                                       const nlohmann::json& config) const = 0;
+  // Whether fit reads `train` in batches through FeatureMatrix::fill (then it comes without
+  // values); otherwise it comes with them.
+  virtual bool reads_rows_in_batches(const nlohmann::json& step) const { return false; }
   // Sequence trainers learn from SequenceSet samples (a `sequences` step upstream).
   virtual bool takes_sequences() const { return false; }
   virtual std::unique_ptr<Model> fit_sequences(const nlohmann::json& step, const SequenceSet& data,

@@ -191,7 +191,9 @@ Flow run_train(StepContext& ctx) {
   std::vector<std::string> features = select_features(f, ctx.cfg);
   std::vector<uint32_t> train_rows = f.rows_of(Split::kTrain);
   std::vector<uint32_t> valid_rows = f.has_split() ? f.rows_of(Split::kValid) : std::vector<uint32_t>{};
-  FeatureMatrix xt = build_matrix(f, features, train_rows);
+  // A trainer that reads the rows in batches never gets the whole float copy (f outlives it).
+  FeatureMatrix xt = trainer.reads_rows_in_batches(ctx.cfg) ? matrix_source(f, features, train_rows)
+                                                            : build_matrix(f, features, train_rows);
   std::vector<float> yt = label_values(f, train_rows);
   if (trainer.task(ctx.cfg) == Task::kBinary && !yt.empty() &&
       std::all_of(yt.begin(), yt.end(), [&](float v) { return v == yt[0]; }))
@@ -224,7 +226,7 @@ Flow run_train(StepContext& ctx) {
   tc.expect_iterations = [expected](double n) { *expected = n; };
   tc.log = [](const std::string&) {};
   tc.check_stop = [] { throw_if_interrupted(); };
-  std::unique_ptr<Model> model = trainer.fit(ctx.cfg, xt, yt, valid_rows.empty() ? nullptr : &xv,
+  std::unique_ptr<Model> model = trainer.fit(ctx.cfg, std::move(xt), yt, valid_rows.empty() ? nullptr : &xv,
                                              valid_rows.empty() ? nullptr : &yv, tc);
   auto tm = saved_model(ctx, trainer, *model);
   json summary = tm->summary;

@@ -1,6 +1,9 @@
 #include "trainers/xgboost/xgb_handles.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <limits>
 
 #include "core/util/error.h"
@@ -24,15 +27,87 @@ bool acceptable_name(const std::string& n) {
 DMatrix::DMatrix(const FeatureMatrix& x, unsigned nthread) {
   MLPIPE_XGB(XGDMatrixCreateFromMat_omp(x.values.data(), x.rows, x.cols,
                                         std::numeric_limits<float>::quiet_NaN(), &h_, int(nthread)));
-  bool names_ok = x.names.size() == x.cols;
-  for (const auto& n : x.names) names_ok = names_ok && acceptable_name(n);
-  if (names_ok) {
-    std::vector<const char*> ptrs;
-    for (const auto& n : x.names) ptrs.push_back(n.c_str());
-    MLPIPE_XGB(XGDMatrixSetStrFeatureInfo(h_, "feature_name", ptrs.data(), ptrs.size()));
-  }
+  if (x.names.size() == x.cols) set_names(x.names);
 }
-DMatrix::~DMatrix() { XGDMatrixFree(h_); }
+
+void DMatrix::set_names(const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (!acceptable_name(n)) return;
+  std::vector<const char*> ptrs;
+  for (const auto& n : names) ptrs.push_back(n.c_str());
+  MLPIPE_XGB(XGDMatrixSetStrFeatureInfo(h_, "feature_name", ptrs.data(), ptrs.size()));
+}
+
+namespace {
+// The state XGBoost's callbacks walk: the next batch of rows of a FeatureMatrix.
+struct Batches {
+  const FeatureMatrix* x = nullptr;
+  const std::vector<float>* y = nullptr;
+  const std::vector<float>* w = nullptr;
+  size_t batch = 1, at = 0;
+  std::vector<float> rows;  // the batch x->fill wrote (XGBoost reads it before asking for the next)
+  DMatrixHandle proxy = nullptr;
+  std::string error;  // a failure inside a callback (nothing may be thrown through XGBoost)
+};
+
+int next_batch(DataIterHandle handle) {
+  auto* b = static_cast<Batches*>(handle);
+  if (b->at >= b->x->rows || !b->error.empty()) return 0;
+  size_t n = std::min(b->batch, b->x->rows - b->at);
+  const float* rows = nullptr;
+  if (b->x->values.empty() && b->x->fill) {
+    b->rows.resize(n * b->x->cols);
+    try {
+      b->x->fill(b->at, b->at + n, b->rows.data());
+    } catch (const std::exception& e) {
+      b->error = e.what();
+      return 0;
+    }
+    rows = b->rows.data();
+  } else {
+    rows = b->x->values.data() + b->at * b->x->cols;
+  }
+  char array[192];
+  std::snprintf(array, sizeof array, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(rows)), n, b->x->cols);
+  if (XGProxyDMatrixSetDataDense(b->proxy, array) != 0 ||
+      XGDMatrixSetFloatInfo(b->proxy, "label", b->y->data() + b->at, n) != 0 ||
+      (!b->w->empty() && XGDMatrixSetFloatInfo(b->proxy, "weight", b->w->data() + b->at, n) != 0)) {
+    b->error = XGBGetLastError();
+    return 0;
+  }
+  b->at += n;
+  return 1;
+}
+
+void reset_batches(DataIterHandle handle) { static_cast<Batches*>(handle)->at = 0; }
+}  // namespace
+
+DMatrix DMatrix::quantile(const FeatureMatrix& x, const std::vector<float>& y, const std::vector<float>& w, int max_bin,
+                          unsigned nthread, size_t batch) {
+  if (y.size() != x.rows || (!w.empty() && w.size() != x.rows))
+    throw StepError("xgboost: labels or weights do not match the rows (" + std::to_string(x.rows) + ")");
+  Batches b;
+  b.x = &x;
+  b.y = &y;
+  b.w = &w;
+  b.batch = std::max<size_t>(1, batch);
+  MLPIPE_XGB(XGProxyDMatrixCreate(&b.proxy));
+  DMatrix out;
+  char config[128];
+  std::snprintf(config, sizeof config, R"({"missing": NaN, "nthread": %u, "max_bin": %d})", nthread, max_bin);
+  int rc = XGQuantileDMatrixCreateFromCallback(&b, b.proxy, nullptr, reset_batches, next_batch, config, &out.h_);
+  std::string last = rc != 0 ? XGBGetLastError() : "";
+  XGDMatrixFree(b.proxy);
+  if (!b.error.empty() || rc != 0)
+    throw StepError("xgboost: XGQuantileDMatrixCreateFromCallback: " + (b.error.empty() ? last : b.error));
+  if (x.names.size() == x.cols) out.set_names(x.names);
+  return out;
+}
+
+DMatrix::~DMatrix() {
+  if (h_) XGDMatrixFree(h_);
+}
 
 void DMatrix::set_labels(const std::vector<float>& y) {
   MLPIPE_XGB(XGDMatrixSetFloatInfo(h_, "label", y.data(), y.size()));

@@ -18,6 +18,13 @@ class DMatrix {
  public:
   // Dense float32 rows; NaN = missing. Feature names are set when XGBoost accepts them.
   DMatrix(const FeatureMatrix& x, unsigned nthread);
+  // For tree_method hist: XGBoost's quantile DMatrix, fed `x` in float32 batches of `batch` rows
+  // with their labels (and weights, which the sketch uses). It keeps the binned values only (a
+  // byte or two each, not a copy of the floats); its cuts, and so the trees, equal those of a
+  // DMatrix of the same rows. `max_bin` must be the booster's. `w` may be empty.
+  static DMatrix quantile(const FeatureMatrix& x, const std::vector<float>& y, const std::vector<float>& w,
+                          int max_bin, unsigned nthread, size_t batch = 65536);
+  DMatrix(DMatrix&& o) noexcept : h_(o.h_) { o.h_ = nullptr; }
   ~DMatrix();
   DMatrix(const DMatrix&) = delete;
   DMatrix& operator=(const DMatrix&) = delete;
@@ -26,6 +33,8 @@ class DMatrix {
   void set_weights(const std::vector<float>& w);
 
  private:
+  DMatrix() = default;
+  void set_names(const std::vector<std::string>& names);
   DMatrixHandle h_ = nullptr;
 };
 

@@ -79,6 +79,25 @@ std::string objective_of(const json& step) {
   return "binary:logistic";
 }
 
+// A user parameter as text ("" when not set).
+std::string param_of(const json& step, const char* key) {
+  if (!step.contains("params") || !step["params"].contains(key)) return "";
+  return param_text(step["params"][key]);
+}
+
+bool uses_hist(const json& step) { return param_of(step, "tree_method") == "hist"; }
+
+// The booster's max_bin: XGBoost refuses a quantile DMatrix binned otherwise.
+int max_bin(const json& step) {
+  std::string v = param_of(step, "max_bin");
+  if (v.empty()) return 256;
+  try {
+    return std::stoi(v);
+  } catch (const std::exception&) {
+    throw StepError("params.max_bin: expected a whole number, got '" + v + "'");
+  }
+}
+
 Task task_of_objective(const std::string& obj) {
   if (starts_with(obj, "multi:")) return Task::kMulticlass;
   return starts_with(obj, "binary:") ? Task::kBinary : Task::kRegression;
@@ -301,16 +320,24 @@ class XgbTrainer : public Trainer {
     probe_parameters(step, ppath, check);
   }
 
-  std::unique_ptr<Model> fit(const json& step, const FeatureMatrix& xt, const std::vector<float>& yt,
+  std::unique_ptr<Model> fit(const json& step, FeatureMatrix xt, const std::vector<float>& yt,
                              const FeatureMatrix* xv, const std::vector<float>* yv,
                              TrainContext& ctx) const override {
     int rounds = int(step.value("rounds", 100));
     int patience = int(step.value("early_stopping", 0));
     if (patience > 0 && !xv)
       throw StepError("early_stopping needs a non-empty valid split (set fractions.valid in split)");
-    xgb::DMatrix dtrain(xt, ctx.nthread);
-    dtrain.set_labels(yt);
-    if (!ctx.train_weights.empty()) dtrain.set_weights(ctx.train_weights);
+    // hist trees need only the binned values: the quantile DMatrix keeps those, not a copy of
+    // the floats (1,000,000 x 20 rows: 160 MB less), and grows the same trees.
+    if (!uses_hist(step)) xt.materialise();
+    xgb::DMatrix dtrain = uses_hist(step) ? xgb::DMatrix::quantile(xt, yt, ctx.train_weights, max_bin(step), ctx.nthread)
+                                          : xgb::DMatrix(xt, ctx.nthread);
+    if (!uses_hist(step)) {
+      dtrain.set_labels(yt);
+      if (!ctx.train_weights.empty()) dtrain.set_weights(ctx.train_weights);
+    } else {
+      std::vector<float>().swap(xt.values);  // binned: the floats are not read again (names are)
+    }
     std::unique_ptr<xgb::DMatrix> dvalid;
     // Metrics every round on valid (early stopping, learning curves); on train only when asked:
     // AUC over the train rows each round costs about as much as growing a tree.
@@ -410,6 +437,8 @@ class XgbTrainer : public Trainer {
     }
     return model;
   }
+
+  bool reads_rows_in_batches(const json& step) const override { return uses_hist(step); }
 
   std::unique_ptr<Model> load(const fs::path& file, const json&) const override {
     xgb::Booster b = xgb::Booster::from_json(read_file(file));
