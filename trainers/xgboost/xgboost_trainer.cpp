@@ -174,10 +174,11 @@ class XgbModel : public Model {
   // OpenMP team an all-cores predict wakes for one row cost more than the trees, and requests on
   // different cores no longer wait on one lock. A row's score is a sequential sum over the trees
   // whatever the thread count, so every copy gives the same bits.
-  // Scores and margins of a few rows go through in-place prediction on a proxy made once: a
-  // DMatrix per request cost more than its trees (XGBoost 1.7 reads the cgroup CPU quota files
-  // for every DMatrix it makes). The proxy only points at the rows, so the trees see the same
-  // float32 values either way and give the same bits (test_serve.sh compares serve with predict).
+  // Scores and margins go through in-place prediction: the proxy only points at the rows, so
+  // the trees see the same float32 values a DMatrix would hold and give the same bits
+  // (test_serve.sh compares serve with predict, test_predict_parity predict with evaluate). A
+  // few rows use a proxy made once: a DMatrix per request cost more than its trees (XGBoost 1.7
+  // reads the cgroup CPU quota files for every DMatrix and proxy it makes).
   struct SmallBooster {
     std::mutex mu;
     std::unique_ptr<xgb::Booster> booster;
@@ -217,8 +218,14 @@ class XgbModel : public Model {
     SmallBooster* sb = small ? &small_booster() : nullptr;
     std::unique_lock<std::mutex> lock(small ? sb->mu : mu_);
     BoosterHandle h = small ? sb->booster->get() : booster_.get();
-    if (small && type != 2) return checked(inplace_predict(*sb, x, type), x.rows, per_value);
-    // A few rows on one thread: starting threads costs more than the copy.
+    if (small && type != 2) return checked(inplace_predict(h, sb->proxy, x, type), x.rows, per_value);
+    if (type != 2) {  // in place on the rows as they are: a DMatrix would copy them (8 bytes a value)
+      DMatrixHandle proxy = nullptr;
+      MLPIPE_XGB(XGProxyDMatrixCreate(&proxy));
+      std::unique_ptr<void, int (*)(DMatrixHandle)> owned(proxy, XGDMatrixFree);
+      return checked(inplace_predict(h, proxy, x, type), x.rows, per_value);
+    }
+    // Contributions need a DMatrix. A few rows on one thread: starting threads costs more than the copy.
     xgb::DMatrix d(x, x.rows < 4096 ? 1u : std::max(1u, std::thread::hardware_concurrency()));
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
@@ -234,15 +241,15 @@ class XgbModel : public Model {
     const float* result = nullptr;
   };
 
-  // Type 0 (scores) or 1 (margins) of `x` on `sb`'s booster, which the caller holds.
-  static Output inplace_predict(const SmallBooster& sb, const FeatureMatrix& x, int type) {
+  // Type 0 (scores) or 1 (margins) of `x` on booster `h` (which the caller holds) through `proxy`.
+  static Output inplace_predict(BoosterHandle h, DMatrixHandle proxy, const FeatureMatrix& x, int type) {
     char data[160];
     std::snprintf(data, sizeof data, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
                   static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(x.values.data())), x.rows, x.cols);
     const char* cfg = type == 0 ? R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})"
                                 : R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})";
     Output o;
-    MLPIPE_XGB(XGBoosterPredictFromDense(sb.booster->get(), data, cfg, sb.proxy, &o.shape, &o.dim, &o.result));
+    MLPIPE_XGB(XGBoosterPredictFromDense(h, data, cfg, proxy, &o.shape, &o.dim, &o.result));
     return o;
   }
 
@@ -335,9 +342,8 @@ class XgbTrainer : public Trainer {
     if (!uses_hist(step)) {
       dtrain.set_labels(yt);
       if (!ctx.train_weights.empty()) dtrain.set_weights(ctx.train_weights);
-    } else {
-      std::vector<float>().swap(xt.values);  // binned: the floats are not read again (names are)
     }
+    std::vector<float>().swap(xt.values);  // XGBoost holds its own copy: the floats are not read again (names are)
     std::unique_ptr<xgb::DMatrix> dvalid;
     // Metrics every round on valid (early stopping, learning curves); on train only when asked:
     // AUC over the train rows each round costs about as much as growing a tree.
@@ -348,6 +354,8 @@ class XgbTrainer : public Trainer {
       names.push_back("train");
     }
     if (xv) {
+      // A plain DMatrix even for hist: on a quantile one (binned on the train cuts) the metrics
+      // are the same but XGBoost re-predicts it from scratch every round (training took 2.5x).
       dvalid = std::make_unique<xgb::DMatrix>(*xv, ctx.nthread);
       dvalid->set_labels(*yv);
       if (!ctx.valid_weights.empty()) dvalid->set_weights(ctx.valid_weights);
