@@ -79,6 +79,20 @@ expect_exit 0 "$MLPIPE" run "$REPO/configs/reference-sequence.yaml" -q --store r
 for arch in lstm transformer; do
   expect_exit 0 "$MLPIPE" run sequence.yaml -q --set steps.train.model.arch=$arch --set steps.export.dir=out/$arch
 done
+# A sample's score does not depend on which samples share its scoring batch, or where it sits
+# in one: each encoder scores the file, the file less its first cards (every later sample moves
+# up), and one card's events alone (a batch of mostly padding, on one thread), all alike.
+awk -F, 'NR == 1 || $2 !~ /^c[0-3]$/' events.csv >later-cards.csv
+awk -F, 'NR == 1 || $2 == "c7"' events.csv >one-card.csv
+for bundle in out/seq-bundle out/lstm out/transformer; do
+  expect_exit 0 "$MLPIPE" predict $bundle events.csv -o all.csv
+  for part in later-cards one-card; do
+    expect_exit 0 "$MLPIPE" predict $bundle $part.csv -o $part-scores.csv
+    awk -F, 'NR == FNR { if (FNR > 1) p[$1] = $2; next }
+             FNR > 1 { n++; if (p[$1] != $2) { bad++; if (bad < 5) print "differs:", $1, p[$1], $2 } }
+             END { exit (bad > 0 || n == 0) }' all.csv $part-scores.csv || fail "$bundle: scores on $part.csv differ from the whole file's"
+  done
+done
 cat > twoheads.yaml <<'YAML'
 pipeline: two-heads
 seed: 5

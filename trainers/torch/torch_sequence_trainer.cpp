@@ -89,29 +89,36 @@ class TorchSeqModel : public Model {
   }
 
   // Scores of the first head: probabilities for bce, values for mse.
-  // LibTorch's RNN and attention kernels give a sample slightly different float32 results
-  // depending on its position in the batch (~1e-7), so scores would depend on which other
-  // samples are scored with it. Inference therefore runs in float64 (position effects ~1e-16)
-  // and each score is rounded to float32 precision: `mlpipe predict` on any file then gives the
-  // evaluate step's scores exactly, unless a 1e-16 difference straddles a float32 rounding
-  // boundary (odds about 1e-8 per score).
+  // LibTorch's RNN and attention kernels give a sample slightly different float32 results when
+  // it sits in a batch's ragged last rows (~1e-7), so a score would depend on which other samples
+  // are scored with it. Scoring therefore runs only full batches, in float32 on the trained
+  // weights: a last batch is padded with copies of its first sample. Batches are kSmallBatch
+  // samples for a few (a served event: little padding to compute) and kScoreBatch for files
+  // (fewer, larger kernel calls). The kernels' result for a row of a full batch depends neither
+  // on its slot nor on these two sizes nor on the thread count: `mlpipe predict` on any file and
+  // `mlpipe serve` one event at a time give the evaluate step's scores exactly, for the GRU, LSTM
+  // and Transformer encoders (test_sequence_trainer.sh, test_serve_history_gru.sh, which fail
+  // with ragged batches). Float64 (the earlier route) was 2-3x slower than training.
+  static constexpr size_t kSmallBatch = 64, kScoreBatch = 256;
   std::vector<double> predict_sequences(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
     // A few samples (a served event) on one thread: waking the intra-op pool for them cost
-    // 6 ms an event, spinning. Float64 then float32 rounding keeps the scores the same.
+    // 6 ms an event, spinning.
     torch::set_num_threads(samples.size() < 64 ? 1 : int(std::max(1u, nthread_)));
     torch::NoGradGuard no_grad;
-    SeqNet& net = inference_net();
+    SeqNet& net = scoring_net();
     Tensors all(s, heads_);
-    torch::Tensor x64 = all.x.to(torch::kFloat64);
     std::vector<double> out;
     out.reserve(samples.size());
-    for (size_t b = 0; b < samples.size(); b += 1024) {
-      std::vector<uint32_t> part(samples.begin() + b, samples.begin() + std::min(samples.size(), b + 1024));
+    const size_t batch = samples.size() < kScoreBatch ? kSmallBatch : kScoreBatch;
+    for (size_t b = 0; b < samples.size(); b += batch) {
+      std::vector<uint32_t> part(samples.begin() + b, samples.begin() + std::min(samples.size(), b + batch));
+      size_t used = part.size();
+      part.resize(batch, part.front());
       torch::Tensor idx = index_of(part);
-      torch::Tensor z = net->forward(x64.index_select(0, idx), all.cat.index_select(0, idx), all.mask.index_select(0, idx)).select(1, 0);
+      torch::Tensor z = net->forward(all.x.index_select(0, idx), all.cat.index_select(0, idx), all.mask.index_select(0, idx)).select(1, 0);
       if (heads_[0].loss == "bce") z = torch::sigmoid(z);
-      z = z.to(torch::kFloat32).to(torch::kFloat64).contiguous();
-      out.insert(out.end(), z.data_ptr<double>(), z.data_ptr<double>() + z.numel());
+      z = z.to(torch::kFloat64).contiguous();
+      out.insert(out.end(), z.data_ptr<double>(), z.data_ptr<double>() + used);
     }
     return out;
   }
@@ -189,6 +196,19 @@ class TorchSeqModel : public Model {
   }
 
  private:
+  // The trained weights in evaluation mode (no dropout), float32, made on first use.
+  SeqNet& scoring_net() const {
+    std::call_once(score_once_, [this] {
+      score_ = SeqNet(cfg_);
+      torch::NoGradGuard no_grad;
+      auto src = net_->named_parameters();
+      for (auto& p : score_->named_parameters()) p.value().copy_(src[p.key()]);
+      auto bufs = net_->named_buffers();
+      for (auto& b : score_->named_buffers()) b.value().copy_(bufs[b.key()]);
+      score_->eval();
+    });
+    return score_;
+  }
   // A float64 copy of the trained weights, made on first use.
   SeqNet& inference_net() const {
     std::call_once(infer_once_, [this] {
@@ -208,6 +228,8 @@ class TorchSeqModel : public Model {
   mutable SeqNet net_;
   mutable SeqNet infer_{nullptr};
   mutable std::once_flag infer_once_;
+  mutable SeqNet score_{nullptr};
+  mutable std::once_flag score_once_;
   json summary_;
   unsigned nthread_;
 };
