@@ -196,31 +196,25 @@ class TorchSeqModel : public Model {
   }
 
  private:
-  // The trained weights in evaluation mode (no dropout), float32, made on first use.
+  // A copy of the trained weights in evaluation mode (no dropout), float64 when asked.
+  SeqNet eval_copy(bool float64) const {
+    SeqNet copy(cfg_);
+    torch::NoGradGuard no_grad;
+    auto src = net_->named_parameters();
+    for (auto& p : copy->named_parameters()) p.value().copy_(src[p.key()]);
+    auto bufs = net_->named_buffers();
+    for (auto& b : copy->named_buffers()) b.value().copy_(bufs[b.key()]);
+    if (float64) copy->to(torch::kFloat64);
+    copy->eval();
+    return copy;
+  }
+  // Scoring's float32 copy and the attributions' float64 one, each made on first use.
   SeqNet& scoring_net() const {
-    std::call_once(score_once_, [this] {
-      score_ = SeqNet(cfg_);
-      torch::NoGradGuard no_grad;
-      auto src = net_->named_parameters();
-      for (auto& p : score_->named_parameters()) p.value().copy_(src[p.key()]);
-      auto bufs = net_->named_buffers();
-      for (auto& b : score_->named_buffers()) b.value().copy_(bufs[b.key()]);
-      score_->eval();
-    });
+    std::call_once(score_once_, [this] { score_ = eval_copy(false); });
     return score_;
   }
-  // A float64 copy of the trained weights, made on first use.
   SeqNet& inference_net() const {
-    std::call_once(infer_once_, [this] {
-      infer_ = SeqNet(cfg_);
-      torch::NoGradGuard no_grad;
-      auto src = net_->named_parameters();
-      for (auto& p : infer_->named_parameters()) p.value().copy_(src[p.key()]);
-      auto bufs = net_->named_buffers();
-      for (auto& b : infer_->named_buffers()) b.value().copy_(bufs[b.key()]);
-      infer_->to(torch::kFloat64);
-      infer_->eval();
-    });
+    std::call_once(infer_once_, [this] { infer_ = eval_copy(true); });
     return infer_;
   }
   SeqNetConfig cfg_;
