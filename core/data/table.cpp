@@ -65,8 +65,9 @@ const Column& Table::at(const std::string& name, const std::string& context) con
 }
 
 Column& Table::at(const std::string& name, const std::string& context) {
-  static_cast<const Table*>(this)->at(name, context);  // throws when absent
-  return col(size_t(find(name)));
+  int i = find(name);
+  if (i < 0) static_cast<const Table*>(this)->at(name, context);  // throws, naming the column
+  return col(size_t(i));
 }
 
 void Table::add(Column c) {

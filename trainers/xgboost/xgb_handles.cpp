@@ -18,6 +18,13 @@ void check(int rc, const char* call) {
   }
 }
 
+std::string dense_array_interface(const float* data, size_t rows, size_t cols) {
+  char text[192];
+  std::snprintf(text, sizeof text, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
+                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(data)), rows, cols);
+  return text;
+}
+
 namespace {
 bool acceptable_name(const std::string& n) {
   return !n.empty() && n.find_first_of("[]<") == std::string::npos;
@@ -67,10 +74,7 @@ int next_batch(DataIterHandle handle) {
   } else {
     rows = b->x->values.data() + b->at * b->x->cols;
   }
-  char array[192];
-  std::snprintf(array, sizeof array, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
-                static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(rows)), n, b->x->cols);
-  if (XGProxyDMatrixSetDataDense(b->proxy, array) != 0 ||
+  if (XGProxyDMatrixSetDataDense(b->proxy, dense_array_interface(rows, n, b->x->cols).c_str()) != 0 ||
       XGDMatrixSetFloatInfo(b->proxy, "label", b->y->data() + b->at, n) != 0 ||
       (!b->w->empty() && XGDMatrixSetFloatInfo(b->proxy, "weight", b->w->data() + b->at, n) != 0)) {
     b->error = XGBGetLastError();

@@ -14,6 +14,10 @@ namespace mlpipe::xgb {
 void check(int rc, const char* call);
 #define MLPIPE_XGB(call) ::mlpipe::xgb::check((call), #call)
 
+// The __array_interface__ JSON of `rows` x `cols` row-major float32 values at `data` (read-only),
+// as XGBoost's in-place prediction and proxy DMatrix take them.
+std::string dense_array_interface(const float* data, size_t rows, size_t cols);
+
 class DMatrix {
  public:
   // Dense float32 rows; NaN = missing. Feature names are set when XGBoost accepts them.

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstdio>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -169,16 +167,16 @@ class XgbModel : public Model {
   }
 
  private:
-  // XGBoosterPredictFromDMatrix of `type`; `per_value` values per row and class.
-  // A few rows (a served request) go to one of a few single-threaded copies of the booster: the
-  // OpenMP team an all-cores predict wakes for one row cost more than the trees, and requests on
-  // different cores no longer wait on one lock. A row's score is a sequential sum over the trees
-  // whatever the thread count, so every copy gives the same bits.
-  // Scores and margins go through in-place prediction: the proxy only points at the rows, so
-  // the trees see the same float32 values a DMatrix would hold and give the same bits
-  // (test_serve.sh compares serve with predict, test_predict_parity predict with evaluate). A
-  // few rows use a proxy made once: a DMatrix per request cost more than its trees (XGBoost 1.7
-  // reads the cgroup CPU quota files for every DMatrix and proxy it makes).
+  // Predictions of `type` (0 scores, 1 margins, 2 contributions); `per_value` values per row and
+  // class. Scores and margins are predicted in place: a proxy only points at the rows, so the
+  // trees see the float32 values a DMatrix would hold and give the same bits (test_serve.sh
+  // compares serve with predict, test_predict_parity predict with evaluate), without a DMatrix's
+  // copy of the rows (8 bytes a value). A few rows (a served request) go to one of a few
+  // single-threaded copies of the booster, each with a proxy made once: the OpenMP team an
+  // all-cores predict wakes for one row, and a DMatrix or proxy per request (XGBoost 1.7 reads
+  // the cgroup CPU quota files for each), cost more than the trees, and requests on different
+  // cores no longer wait on one lock. A row's score is a sequential sum over the trees whatever
+  // the thread count, so every copy gives the same bits.
   struct SmallBooster {
     std::mutex mu;
     std::unique_ptr<xgb::Booster> booster;
@@ -243,13 +241,11 @@ class XgbModel : public Model {
 
   // Type 0 (scores) or 1 (margins) of `x` on booster `h` (which the caller holds) through `proxy`.
   static Output inplace_predict(BoosterHandle h, DMatrixHandle proxy, const FeatureMatrix& x, int type) {
-    char data[160];
-    std::snprintf(data, sizeof data, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
-                  static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(x.values.data())), x.rows, x.cols);
+    std::string data = xgb::dense_array_interface(x.values.data(), x.rows, x.cols);
     const char* cfg = type == 0 ? R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})"
                                 : R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})";
     Output o;
-    MLPIPE_XGB(XGBoosterPredictFromDense(h, data, cfg, proxy, &o.shape, &o.dim, &o.result));
+    MLPIPE_XGB(XGBoosterPredictFromDense(h, data.c_str(), cfg, proxy, &o.shape, &o.dim, &o.result));
     return o;
   }
 
