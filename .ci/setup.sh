@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake ninja-build ccache pkg-config
           libxgboost-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev doctest-dev
           libsqlite3-dev sqlite3 libxxhash-dev libssl-dev libcpp-httplib-dev curl zlib1g-dev liblzma-dev libzstd-dev xz-utils zstd
+          libpq-dev postgresql
           libtorch-dev libopenblas0-openmp libgloo-dev)
 missing=()
 for p in "${packages[@]}"; do

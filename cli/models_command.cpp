@@ -85,7 +85,7 @@ void add_models(CLI::App& app, int& exit_code) {
   add_store_option(promote, po->store);
   promote->add_flag("--json", po->json, "JSON output: {name, version, alias, previous_version}");
   promote->callback([po, &exit_code] {
-    std::filesystem::path path = existing_store(po->store).db();
+    DbLocation path = existing_store(po->store).db();
     RunStore store(path);
     std::string v = po->version.size() > 1 && po->version[0] == 'v' ? po->version.substr(1) : po->version;
     int64_t version = 0;

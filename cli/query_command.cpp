@@ -28,7 +28,7 @@ void add_query(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->callback([o, &exit_code] {
     std::string format = o->json ? "json" : o->format;
-    std::filesystem::path db = existing_store(o->store).db();
+    DbLocation db = existing_store(o->store).db();
     if (format == "csv" || format == "json") {  // written as the rows come: constant memory
       o->limits.max_rows = o->max_rows ? o->max_rows : std::numeric_limits<size_t>::max();
       stream_query(db, o->sql, o->limits, format, std::cout);

@@ -48,7 +48,7 @@ void add_run(CLI::App& app, int& exit_code) {
     // --store, else $MLPIPE_STORE, else .mlpipe/ beside the pipeline (run_pipeline's default).
     std::string from_env = std::getenv("MLPIPE_STORE") ? std::getenv("MLPIPE_STORE") : "";
     if (!o->store.empty() || !from_env.empty() || std::getenv("MLPIPE_DB"))
-      ro.store = choose_store(o->store, ".mlpipe").root();
+      ro.store = choose_store(o->store, ".mlpipe");
     ro.jobs = o->jobs;
     ro.nthread = o->threads;
     ro.log = o->quiet ? nullptr : &std::cerr;

@@ -348,7 +348,7 @@ std::string lineage_section(Db& db, const std::vector<int64_t>& runs) {
         run);
     QueryResult reg = query_for_run(db, "SELECT name, version, content_hash FROM models WHERE run_id = ? ORDER BY name, version", run);
     QueryResult code = query_for_run(
-        db, "SELECT coalesce(git_commit, 'not in git') || CASE WHEN git_dirty THEN ' (uncommitted changes)' ELSE '' END AS code, config_hash,"
+        db, "SELECT coalesce(git_commit, 'not in git') || CASE WHEN git_dirty = 1 THEN ' (uncommitted changes)' ELSE '' END AS code, config_hash,"
             " mlpipe_version FROM runs WHERE run_id = ?", run);
     out += table_html(in) + table_html(files) + (reg.rows.empty() ? "" : table_html(reg)) + table_html(code);
   }
@@ -496,7 +496,7 @@ std::string build_report(Db& db, const std::vector<int64_t>& runs) {
     out += "<details><summary>" + run_label(run) + ": environment</summary>" +
            table_html(run_environment(db, run)) + "</details>";
   }
-  out += "<p class=\"note\">Written by mlpipe from the run store " + html_escape(fs::absolute(db.path()).lexically_normal().string()) +
+  out += "<p class=\"note\">Written by mlpipe from the run store " + html_escape(db.path().is_postgres() ? db.path().string() : fs::absolute(db.path().file()).lexically_normal().string()) +
          ". Self-contained: no scripts, no network.</p>\n</body></html>\n";
   return out;
 }

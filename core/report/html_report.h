@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/store/query.h"
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 

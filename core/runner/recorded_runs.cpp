@@ -38,7 +38,7 @@ RecordedRun prepare(const StoreLayout& layout, const std::string& ref, RunOption
   opt.pipeline_file = r.pipeline_file;
   opt.base_dir = fs::path(r.pipeline_file).parent_path();
   opt.overrides = r.overrides;
-  opt.store = layout.root();
+  opt.store = layout;
   return r;
 }
 

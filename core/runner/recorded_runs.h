@@ -6,7 +6,7 @@
 #include <string>
 
 #include "core/runner/runner.h"
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 #include "core/store/store_layout.h"
 
 namespace mlpipe {

@@ -90,9 +90,9 @@ namespace {
 // Ranks > 0 of a torchrun-style launch run the same pipeline (they need its data) in a folder
 // of their own: the shared run store, the cache and the exports stay rank 0's.
 void work_as_follower(RunOptions& opt, Plan& plan, const OutsideLaunch& launch) {
-  fs::path root = (opt.store ? *opt.store : plan.pipeline.base_dir / ".mlpipe") / "ranks" /
+  fs::path root = (opt.store ? opt.store->root() : plan.pipeline.base_dir / ".mlpipe") / "ranks" /
                   std::to_string(launch.rank);
-  opt.store = root;
+  opt.store = StoreLayout(root);
   redirect_exports(plan, root / "exports");
   if (opt.log)
     *opt.log << "mlpipe: rank " << launch.rank << " of " << launch.world << " (torchrun variables): working in "
@@ -203,7 +203,7 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
 
   RunOutcome out;
   out.pipeline = p.name;
-  const StoreLayout layout(opt.store ? *opt.store : p.base_dir / ".mlpipe");
+  const StoreLayout layout(opt.store ? *opt.store : StoreLayout(p.base_dir / ".mlpipe"));
   out.store = layout.root();
   out.db = layout.db();
   if (opt.resume_run || opt.reproduces_run) require_store(layout, opt.log);
@@ -257,7 +257,8 @@ RunOutcome run_plan(Plan plan, const RunOptions& given) {
     store.set_fingerprint(run, p.steps[i].name, decisions[i].fingerprint, decisions[i].parts.dump());
   if (opt.log)
     *opt.log << "mlpipe: " << (opt.resume_run ? "resuming run " : "run ") << run << " of " << p.name
-             << " (" << n << " steps) -> " << shown_path(out.store) << "\n";
+             << " (" << n << " steps) -> "
+             << (layout.on_server() ? layout.db().string() : shown_path(out.store)) << "\n";
 
   std::vector<Flow> flows(n);
   std::vector<ExitCode> codes(n, ExitCode::kOk);

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "core/runner/progress.h"
+#include "core/store/store_layout.h"
 
 namespace mlpipe {
 
 struct RunOptions {
   std::filesystem::path pipeline_file;
   std::vector<std::string> overrides;         // --set KEY=VALUE
-  std::optional<std::filesystem::path> store;  // the store folder; default: .mlpipe/ beside the pipeline file
+  std::optional<StoreLayout> store;  // default: the folder .mlpipe/ beside the pipeline file
   unsigned jobs = 0;     // steps at once; 0 = number of cores
   unsigned nthread = 0;  // threads per step (XGBoost nthread, CSV parsing); 0 = number of cores
   std::ostream* log = nullptr;  // progress lines; nullptr = quiet
@@ -55,7 +56,8 @@ struct RunOutcome {
   int exit_code = 0;
   std::string error;
   double duration_s = 0;
-  std::filesystem::path store, db;  // the store folder and its database
+  std::filesystem::path store;  // the store folder (a PostgreSQL store's objects folder)
+  DbLocation db;                // its database
   std::vector<StepOutcome> steps;
   nlohmann::json metrics = nlohmann::json::object();  // step -> {key: final value}
   nlohmann::json sweep;  // a sweep's trials and choice; null without one

@@ -78,7 +78,7 @@ json draw(const json& spec, std::mt19937_64& rng) {
   return json(v);
 }
 
-std::optional<double> metric_of(const fs::path& db_path, int64_t run, const MetricName& m) {
+std::optional<double> metric_of(const DbLocation& db_path, int64_t run, const MetricName& m) {
   Db db = Db::open(db_path, /*read_only=*/true);
   return latest_metric(db, run, m.step, m.key, m.split);
 }

@@ -97,7 +97,7 @@ std::optional<ModelVersion> find_reference(RunStore& store, const Reference& r) 
       ModelVersion m;
       m.name = "run " + std::to_string(r.run);
       m.run_id = r.run;
-      m.path = StoreLayout(fs::absolute(db.path()).parent_path()).resolve(manifest->first).parent_path().string();
+      m.path = StoreLayout::of(db.path()).resolve(manifest->first).parent_path().string();
       m.manifest_hash = manifest->second;
       return m;
     });

@@ -142,7 +142,10 @@ std::string register_bundle(StepContext& ctx, const fs::path& dir) {
   });
   ctx.metric("model_version", double(m.version));
   ctx.flush_metrics();
-  ctx.outside_outputs[(fs::path(m.path) / "manifest.json").string()] = m.manifest_hash;
+  // The registry's copy is part of what a reuse stands for: made from the version's objects when
+  // it is missing (a version registered by another machine, or recorded at a path since moved),
+  // so a reuse does not find it "changed or removed" and run the export again.
+  ctx.outside_outputs[(verified_bundle_path(m) / "manifest.json").string()] = m.manifest_hash;
   return out;
 }
 

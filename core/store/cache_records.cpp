@@ -82,10 +82,14 @@ void RunStore::record_reuse(int64_t run, const std::string& step, const CacheEnt
              "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
              " SELECT ?1, ?4, key, split, iteration, value, recorded_at FROM metrics WHERE run_id=?2 AND step=?3"
              " ORDER BY rowid",
-             "INSERT OR REPLACE INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
-             " SELECT ?1, ?4, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id=?2 AND step=?3",
-             "INSERT OR REPLACE INTO artifacts(run_id, step, name, path, content_hash, bytes)"
-             " SELECT ?1, ?4, name, path, content_hash, bytes FROM artifacts WHERE run_id=?2 AND step=?3"})
+             "INSERT INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
+             " SELECT ?1, ?4, path, content_hash, bytes, rows, cols FROM inputs WHERE run_id=?2 AND step=?3"
+             " ON CONFLICT (run_id, step, path) DO UPDATE SET content_hash = excluded.content_hash,"
+             " bytes = excluded.bytes, rows = excluded.rows, cols = excluded.cols",
+             "INSERT INTO artifacts(run_id, step, name, path, content_hash, bytes)"
+             " SELECT ?1, ?4, name, path, content_hash, bytes FROM artifacts WHERE run_id=?2 AND step=?3"
+             " ON CONFLICT (run_id, step, name) DO UPDATE SET path = excluded.path,"
+             " content_hash = excluded.content_hash, bytes = excluded.bytes"})
       db_.prepare(sql).bind(1, run).bind(2, e.run_id).bind(3, e.step).bind(4, step).run();
   std::string now = now_iso();
   db_.prepare("UPDATE steps SET status='reused', reused_from_run=?, started_at=coalesce(started_at, ?),"

@@ -121,7 +121,7 @@ GcReport collect_garbage(const StoreLayout& store, const GcOptions& opt) {
         if (!opt.dry_run) fs::remove_all(f.path(), ec);
       }
   fs::path legacy = store.root() / "cache";  // the cache before stores: nothing reads it any more
-  if (fs::is_directory(legacy) && fs::is_regular_file(store.db())) {
+  if (fs::is_directory(legacy) && (store.on_server() || fs::is_regular_file(store.db().file()))) {
     r.legacy_cache_bytes = tree_bytes(legacy);
     if (!opt.dry_run) fs::remove_all(legacy, ec);
   }
@@ -179,8 +179,9 @@ json store_info(const StoreLayout& store) {
   });
   int64_t db_bytes = 0;
   for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (store.on_server()) break;  // the server's files are its own
     std::error_code ec;
-    fs::path p = store.db().string() + suffix;
+    fs::path p = store.db().file().string() + suffix;
     if (fs::is_regular_file(p, ec)) db_bytes += int64_t(fs::file_size(p, ec));
   }
   int64_t run_files = 0;

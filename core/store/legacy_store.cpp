@@ -34,7 +34,8 @@ std::optional<std::string> rooted_artifact(const StoreLayout& store, int64_t run
 }  // namespace
 
 bool migrate_legacy_store(const StoreLayout& store, std::ostream* log) {
-  if (fs::is_regular_file(store.db()) || !fs::is_regular_file(store.legacy_db())) return false;
+  if (store.on_server()) return false;  // a server store never had the layout before stores
+  if (fs::is_regular_file(store.db().file()) || !fs::is_regular_file(store.legacy_db())) return false;
   // One process migrates; the others wait for it and then find store.db.
   int lock = ::open((store.root() / ".migrate.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock < 0) throw ConfigError(store.root().string() + ": cannot upgrade this store (the folder is not writable)");
@@ -43,7 +44,7 @@ bool migrate_legacy_store(const StoreLayout& store, std::ostream* log) {
     int fd;
     ~Unlock() { ::close(fd); }
   } unlock{lock};
-  if (fs::is_regular_file(store.db()) || !fs::is_regular_file(store.legacy_db())) return false;
+  if (fs::is_regular_file(store.db().file()) || !fs::is_regular_file(store.legacy_db())) return false;
 
   size_t versions = 0, files = 0, moved = 0;
   std::vector<std::string> missing;
@@ -92,9 +93,9 @@ bool migrate_legacy_store(const StoreLayout& store, std::ostream* log) {
   // The database is closed (its WAL checkpointed); a WAL still there belongs with it.
   for (const char* suffix : {"-wal", "-shm"}) {
     fs::path side = store.legacy_db().string() + suffix;
-    if (fs::exists(side)) fs::rename(side, store.db().string() + suffix);
+    if (fs::exists(side)) fs::rename(side, store.db().file().string() + suffix);
   }
-  fs::rename(store.legacy_db(), store.db());
+  fs::rename(store.legacy_db(), store.db().file());
   if (log) {
     *log << "mlpipe: upgraded " << store.root().string() << " to a store: runs.db is now store.db, " << versions
          << " registered version(s) copied into objects/ (" << files << " files), " << moved

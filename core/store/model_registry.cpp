@@ -18,7 +18,7 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
-StoreLayout layout_of(const Db& db) { return StoreLayout(fs::absolute(db.path()).parent_path()); }
+StoreLayout layout_of(const Db& db) { return StoreLayout::of(db.path()); }
 
 ModelVersion read_version(Stmt& s) {
   ModelVersion m;
@@ -279,7 +279,8 @@ fs::path verified_bundle_path(const ModelVersion& m) {
 
 void record_bundle_manifest(Db& db, const std::string& sha, int64_t run_id, const std::string& step,
                             const std::string& path) {
-  db.prepare("INSERT OR IGNORE INTO bundle_manifests(sha256, run_id, step, path, recorded_at) VALUES (?,?,?,?,?)")
+  db.prepare("INSERT INTO bundle_manifests(sha256, run_id, step, path, recorded_at) VALUES (?,?,?,?,?)"
+              " ON CONFLICT DO NOTHING")
       .bind(1, sha).bind(2, run_id).bind(3, step).bind(4, path).bind(5, now_iso())
       .run();
 }

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "core/data/csv_writer.h"
@@ -51,26 +52,78 @@ int past_deadline(void* deadline) {
 }
 }  // namespace
 
+// PostgreSQL: the statement runs in a READ ONLY transaction under a statement timeout, as one
+// statement (the extended protocol refuses several), and must be a query.
+QueryResult run_postgres_query(Db& db, const std::string& text, const QueryLimits& limits, const QueryRowSink& each_row) {
+  std::string first;
+  for (char c : text) {
+    if (std::isalpha(static_cast<unsigned char>(c))) first += char(std::tolower(static_cast<unsigned char>(c)));
+    else if (!first.empty() || !std::isspace(static_cast<unsigned char>(c))) break;
+  }
+  if (first != "select" && first != "with" && first != "values" && first != "table" && first != "explain")
+    throw ConfigError("query: refused: the run store is read-only here (only SELECT/WITH statements that read are allowed)");
+  Transaction tx(db);
+  db.exec("SET TRANSACTION READ ONLY");
+  db.exec("SET LOCAL statement_timeout = " + std::to_string(int64_t(limits.timeout_s * 1000)));
+  QueryResult r;
+  Stmt st = [&] {
+    try {
+      Stmt s = db.prepare(text);
+      for (int i = 0; i < s.columns(); ++i) r.columns.push_back(s.column_name(i));
+      return s;
+    } catch (const StepError& e) {
+      std::string msg = e.what();
+      if (msg.find("canceling statement due to statement timeout") != std::string::npos)
+        throw ConfigError("query: stopped after " + format_double(limits.timeout_s) + " s (--timeout SECONDS allows more)");
+      if (msg.find("cannot insert multiple commands") != std::string::npos)
+        throw ConfigError("query: one statement at a time, please (found more after the first ';')");
+      if (msg.find("read-only transaction") != std::string::npos)
+        throw ConfigError("query: refused: the run store is read-only here (statement would write)");
+      const std::string prefix = "run store: ";
+      throw ConfigError("query: " + (msg.rfind(prefix, 0) == 0 ? msg.substr(prefix.size()) : msg));
+    }
+  }();
+  size_t count = 0;
+  size_t n = r.columns.size();
+  while (st.step()) {
+    if (++count > limits.max_rows)
+      throw ConfigError("query: more than " + std::to_string(limits.max_rows) + " rows; add a LIMIT, or --max-rows N");
+    std::vector<nlohmann::json> row;
+    for (size_t i = 0; i < n; ++i) {
+      switch (st.type(int(i))) {
+        case kSqlNull: row.emplace_back(nullptr); break;
+        case kSqlInteger: row.emplace_back(st.int64(int(i))); break;
+        case kSqlFloat: row.emplace_back(st.real(int(i))); break;
+        default: row.emplace_back(st.text(int(i))); break;
+      }
+    }
+    if (each_row) each_row(r.columns, row);
+    else r.rows.push_back(std::move(row));
+  }
+  return r;
+}
+
 QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits& limits, const QueryRowSink& each_row) {
   std::string_view rest = trim(sql);
   while (!rest.empty() && (rest.back() == ';' || rest.back() == '\n' || rest.back() == ' '))
     rest.remove_suffix(1);
   if (rest.empty()) throw ConfigError("query: empty SQL");
-  sqlite3_set_authorizer(db.get(), readonly_authorizer, nullptr);
+  if (db.kind() == DbKind::postgres) return run_postgres_query(db, std::string(rest), limits, each_row);
+  sqlite3_set_authorizer(db.sqlite(), readonly_authorizer, nullptr);
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   std::string text(rest);
-  int rc = sqlite3_prepare_v2(db.get(), text.c_str(), int(text.size()), &raw, &tail);
+  int rc = sqlite3_prepare_v2(db.sqlite(), text.c_str(), int(text.size()), &raw, &tail);
   if (rc != SQLITE_OK) {
-    std::string msg = sqlite3_errmsg(db.get());
+    std::string msg = sqlite3_errmsg(db.sqlite());
     sqlite3_finalize(raw);
-    sqlite3_set_authorizer(db.get(), nullptr, nullptr);
+    sqlite3_set_authorizer(db.sqlite(), nullptr, nullptr);
     if ((rc & 0xff) == SQLITE_AUTH)
       throw ConfigError("query: refused: the run store is read-only here (only SELECT/WITH "
                         "statements that read are allowed)");
     throw ConfigError("query: " + msg);
   }
-  sqlite3_set_authorizer(db.get(), nullptr, nullptr);
+  sqlite3_set_authorizer(db.sqlite(), nullptr, nullptr);
   std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
   if (tail && !trim(tail).empty())
     throw ConfigError("query: one statement at a time, please (found more after the first ';')");
@@ -81,18 +134,18 @@ QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits
   int n = sqlite3_column_count(raw);
   for (int i = 0; i < n; ++i) r.columns.push_back(sqlite3_column_name(raw, i));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(limits.timeout_s * 1000));
-  sqlite3_progress_handler(db.get(), 10000, past_deadline, &deadline);
+  sqlite3_progress_handler(db.sqlite(), 10000, past_deadline, &deadline);
   struct Unset {
     sqlite3* d;
     ~Unset() { sqlite3_progress_handler(d, 0, nullptr, nullptr); }
-  } unset{db.get()};
+  } unset{db.sqlite()};
   size_t count = 0;
   for (;;) {
     rc = sqlite3_step(raw);
     if (rc == SQLITE_DONE) break;
     if ((rc & 0xff) == SQLITE_INTERRUPT)
       throw ConfigError("query: stopped after " + format_double(limits.timeout_s) + " s (--timeout SECONDS allows more)");
-    if (rc != SQLITE_ROW) throw ConfigError(std::string("query: ") + sqlite3_errmsg(db.get()));
+    if (rc != SQLITE_ROW) throw ConfigError(std::string("query: ") + sqlite3_errmsg(db.sqlite()));
     if (++count > limits.max_rows)
       throw ConfigError("query: more than " + std::to_string(limits.max_rows) + " rows; add a LIMIT, or --max-rows N");
     std::vector<nlohmann::json> row;
@@ -111,7 +164,7 @@ QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits
   return r;
 }
 
-QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits) {
+QueryResult query_database(const DbLocation& db_path, const std::string& sql, const QueryLimits& limits) {
   // As every reader: runs whose process died are marked interrupted first (else `query` showed
   // them running until a writing command opened the store).
   Db db = open_store_readonly(db_path);
@@ -223,7 +276,7 @@ std::string format_json(const QueryResult& r) {
   return arr.dump(2) + "\n";
 }
 
-void stream_query(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits,
+void stream_query(const DbLocation& db_path, const std::string& sql, const QueryLimits& limits,
                   const std::string& format, std::ostream& out) {
   Db db = open_store_readonly(db_path);
   size_t n = 0;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 
@@ -32,11 +32,11 @@ QueryResult run_readonly_query(Db& db, const std::string& sql, const QueryLimits
 
 // The query's result written to `out` as it comes, in constant memory: "csv" or "json" (the
 // same text as format_csv / format_json of the whole result).
-void stream_query(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits,
+void stream_query(const DbLocation& db_path, const std::string& sql, const QueryLimits& limits,
                   const std::string& format, std::ostream& out);
 
 // Opens the database read-only and runs the query.
-QueryResult query_database(const std::filesystem::path& db_path, const std::string& sql, const QueryLimits& limits = {});
+QueryResult query_database(const DbLocation& db_path, const std::string& sql, const QueryLimits& limits = {});
 
 std::string format_table(const QueryResult& r);
 std::string format_csv(const QueryResult& r);

@@ -20,7 +20,7 @@ std::map<std::string, std::pair<std::string, std::string>> artifact_hashes(Db& d
 std::map<std::string, double> metric_values(Db& db, int64_t run) {
   std::map<std::string, double> out;
   Stmt s = db.prepare("SELECT step || '.' || coalesce(split, '') || '.' || key || '@' ||"
-                      " coalesce(iteration, 'final'), value FROM metrics WHERE run_id = ?");
+                      " coalesce(CAST(iteration AS TEXT), 'final'), value FROM metrics WHERE run_id = ?");
   s.bind(1, run);
   while (s.step()) out[s.text(0)] = s.real(1);
   return out;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 

@@ -33,14 +33,14 @@ QueryResult query(Db& db, const std::string& sql, int64_t run) { return query_fo
 QueryResult run_overview(Db& db, int64_t run) {
   return query(db,
                "SELECT pipeline, status, started_at, round(duration_s, 2), exit_code,"
-               " coalesce(substr(git_commit, 1, 10) || CASE WHEN git_dirty THEN '+dirty' ELSE '' END, ''),"
+               " coalesce(substr(git_commit, 1, 10) || CASE WHEN git_dirty = 1 THEN '+dirty' ELSE '' END, ''),"
                " config_hash, seed, user, host, mlpipe_version, coalesce(error, '') FROM runs WHERE run_id = ?",
                run);
 }
 
 QueryResult run_steps_table(Db& db, int64_t run) {
   return query(db,
-               "SELECT step, type, status, round(duration_s, 3) AS seconds, coalesce(reused_from_run, '')"
+               "SELECT step, type, status, round(duration_s, 3) AS seconds, coalesce(CAST(reused_from_run AS TEXT), '')"
                " AS reused_from_run, coalesce(error, '') AS error FROM steps WHERE run_id = ?"
                " ORDER BY coalesce(started_at, '9'), rowid",
                run);
@@ -75,7 +75,7 @@ std::vector<MetricCurve> metric_curves(Db& db, int64_t run) {
 }
 
 std::vector<PredictionsFile> evaluation_predictions(Db& db, int64_t run) {
-  StoreLayout store(fs::absolute(db.path()).parent_path());
+  StoreLayout store = StoreLayout::of(db.path());
   Stmt s = db.prepare("SELECT a.step, a.path, a.content_hash, (SELECT split FROM metrics m WHERE m.run_id = a.run_id"
                       " AND m.step = a.step AND m.key = 'rows' LIMIT 1) FROM artifacts a JOIN steps st"
                       " ON st.run_id = a.run_id AND st.step = a.step"

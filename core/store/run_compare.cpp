@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 using nlohmann::json;
 
@@ -63,8 +63,8 @@ QueryResult compare_runs(Db& db, const std::vector<int64_t>& runs, bool all_para
           "SELECT k, v FROM (SELECT 1 AS o, 'pipeline' AS k, pipeline AS v FROM runs WHERE run_id = ?1"
           " UNION ALL SELECT 2, 'status', status FROM runs WHERE run_id = ?1"
           " UNION ALL SELECT 3, 'started_at', started_at FROM runs WHERE run_id = ?1"
-          " UNION ALL SELECT 4, 'duration_s', round(duration_s, 2) FROM runs WHERE run_id = ?1"
-          " UNION ALL SELECT 5, 'git', coalesce(substr(git_commit, 1, 10) || CASE WHEN git_dirty THEN '+dirty' ELSE '' END, '')"
+          " UNION ALL SELECT 4, 'duration_s', CAST(round(duration_s, 2) AS TEXT) FROM runs WHERE run_id = ?1"
+          " UNION ALL SELECT 5, 'git', coalesce(substr(git_commit, 1, 10) || CASE WHEN git_dirty = 1 THEN '+dirty' ELSE '' END, '')"
           "   FROM runs WHERE run_id = ?1"
           " UNION ALL SELECT 6, 'config_hash', config_hash FROM runs WHERE run_id = ?1"
           " UNION ALL SELECT 7, 'overrides', overrides FROM runs WHERE run_id = ?1) ORDER BY o",

@@ -80,6 +80,7 @@ void delete_runs(RunStore& store, const StoreLayout& layout, const DeletePlan& p
           .bind(3, run)
           .run();
       db.prepare("DELETE FROM cache_entries WHERE run_id = ?").bind(1, run).run();  // objects: the next gc
+      db.prepare("DELETE FROM metrics WHERE run_id = ?").bind(1, run).run();        // no foreign key on PostgreSQL
       db.prepare("DELETE FROM runs WHERE run_id = ?").bind(1, run).run();           // the rest cascades
     }
     tx.commit();

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "core/store/schema.h"
@@ -16,10 +18,11 @@
 
 namespace mlpipe {
 
-RunStore::RunStore(const std::filesystem::path& path)
+RunStore::RunStore(const DbLocation& where)
     : db_([&] {
-        if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
-        return Db::open(path, false);
+        if (!where.is_postgres() && !where.file().parent_path().empty())
+          std::filesystem::create_directories(where.file().parent_path());
+        return Db::open(where, false);
       }()) {
   migrate(db_);
 }
@@ -27,10 +30,12 @@ RunStore::RunStore(const std::filesystem::path& path)
 int64_t RunStore::begin_run(const RunInfo& r) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string now = now_iso();
-  db_.prepare(
+  Stmt ins = db_.prepare(
          "INSERT INTO runs(pipeline, pipeline_file, status, started_at, config_yaml, config_json,"
          " config_hash, overrides, seed, git_commit, git_dirty, host, user, mlpipe_version, pid,"
-         " heartbeat_at, workdir, run_uid, name) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         " heartbeat_at, workdir, run_uid, name) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+         " RETURNING run_id");
+  ins
       .bind(1, r.pipeline)
       .bind(2, r.pipeline_file)
       .bind(3, now)
@@ -48,9 +53,11 @@ int64_t RunStore::begin_run(const RunInfo& r) {
       .bind(15, now)
       .bind(16, r.workdir)
       .bind(17, r.run_uid.empty() ? new_uuid_v7() : r.run_uid)
-      .bind(18, r.name.empty() ? std::optional<std::string>() : std::optional<std::string>(r.name))
-      .run();
-  return db_.last_insert_rowid();
+      .bind(18, r.name.empty() ? std::optional<std::string>() : std::optional<std::string>(r.name));
+  if (!ins.step()) throw StepError("run store: the new run got no id");
+  int64_t id = ins.int64(0);
+  ins.reset();
+  return id;
 }
 
 void RunStore::tag_run(int64_t run, const std::string& key, const std::optional<std::string>& value, const std::string& by) {
@@ -72,7 +79,8 @@ void RunStore::add_note(int64_t run, const std::string& note, const std::string&
 void RunStore::add_environment(int64_t run, const KeyValues& kv) {
   std::lock_guard<std::mutex> lock(mu_);
   Transaction tx(db_);
-  Stmt s = db_.prepare("INSERT OR REPLACE INTO environment(run_id, key, value) VALUES (?,?,?)");
+  Stmt s = db_.prepare("INSERT INTO environment(run_id, key, value) VALUES (?,?,?)"
+                       " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value");
   for (const auto& [k, v] : kv) s.bind(1, run).bind(2, k).bind(3, v).run();
   tx.commit();
 }
@@ -80,7 +88,8 @@ void RunStore::add_environment(int64_t run, const KeyValues& kv) {
 void RunStore::add_params(int64_t run, const std::string& step, const KeyValues& kv) {
   std::lock_guard<std::mutex> lock(mu_);
   Transaction tx(db_);
-  Stmt s = db_.prepare("INSERT OR REPLACE INTO params(run_id, step, key, value) VALUES (?,?,?,?)");
+  Stmt s = db_.prepare("INSERT INTO params(run_id, step, key, value) VALUES (?,?,?,?)"
+                       " ON CONFLICT (run_id, step, key) DO UPDATE SET value = excluded.value");
   for (const auto& [k, v] : kv) s.bind(1, run).bind(2, step).bind(3, k).bind(4, v).run();
   tx.commit();
 }
@@ -124,12 +133,56 @@ void RunStore::add_metrics(int64_t run, const std::string& step,
   // the run in between.
   ForeignKeysOff fk_off(db_);
   Transaction tx(db_);
-  if (!db_.prepare("SELECT 1 FROM runs WHERE run_id = ?").bind(1, run).step())
+  // On PostgreSQL the run's row is locked against deletion until the commit (metrics there have
+  // no foreign key; see core/store/postgres_schema.cpp).
+  if (!db_.prepare(db_.kind() == DbKind::postgres ? "SELECT 1 FROM runs WHERE run_id = ? FOR KEY SHARE"
+                                                   : "SELECT 1 FROM runs WHERE run_id = ?")
+           .bind(1, run)
+           .step())
     throw StepError("run store: no run " + std::to_string(run) + " to record metrics for");
+  std::string now = now_iso();
+  if (db_.kind() == DbKind::postgres) {
+    // One COPY per batch: a round trip per row would cap a remote server at a few thousand
+    // points/s (bench/cpp/metric_record_bench.cpp --postgres).
+    std::string rows, run_text = std::to_string(run), step_text, now_text;
+    append_copy_text(step_text, step);
+    append_copy_text(now_text, now);
+    rows.reserve(points.size() * 64);
+    char num[32];
+    for (size_t i = 0; i < points.size(); ++i) {
+      const MetricPoint& p = points[i];
+      rows += run_text;
+      rows += '\t';
+      rows += step_text;
+      rows += '\t';
+      append_copy_text(rows, p.key);
+      rows += '\t';
+      if (p.split.empty()) rows += "\\N";
+      else append_copy_text(rows, p.split);
+      rows += '\t';
+      if (p.iteration) rows += std::to_string(*p.iteration);
+      else rows += "\\N";
+      rows += '\t';
+      if (std::isnan(p.value)) {
+        rows += "\\N";  // as SQLite stores a NaN
+      } else if (std::isinf(p.value)) {
+        rows += p.value > 0 ? "Infinity" : "-Infinity";
+      } else {
+        std::snprintf(num, sizeof num, "%.17g", p.value);
+        rows += num;
+      }
+      rows += '\t';
+      rows += now_text;
+      rows += '\n';
+    }
+    crash_point("metrics");  // the batch built, nothing sent
+    db_.copy_in("COPY metrics(run_id, step, key, split, iteration, value, recorded_at) FROM STDIN", rows);
+    tx.commit();
+    return;
+  }
   Stmt s = db_.prepare(
       "INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at)"
       " VALUES (?,?,?,?,?,?,?)");
-  std::string now = now_iso();
   for (size_t i = 0; i < points.size(); ++i) {
     const MetricPoint& p = points[i];
     if (i == points.size() / 2) crash_point("metrics");  // half a batch inserted, not committed
@@ -147,7 +200,8 @@ void RunStore::set_git(int64_t run, const std::string& commit, bool dirty, const
   db_.prepare("UPDATE runs SET git_commit = ?, git_dirty = ? WHERE run_id = ?")
       .bind(1, commit).bind(2, int64_t(dirty ? 1 : 0)).bind(3, run).run();
   if (!diff_hash.empty())
-    db_.prepare("INSERT OR REPLACE INTO environment(run_id, key, value) VALUES (?, 'git.diff_hash', ?)")
+    db_.prepare("INSERT INTO environment(run_id, key, value) VALUES (?, 'git.diff_hash', ?)"
+                " ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value")
         .bind(1, run).bind(2, diff_hash).run();
   tx.commit();
 }
@@ -157,8 +211,9 @@ void RunStore::add_input(int64_t run, const std::string& step, const std::string
                          std::optional<int64_t> cols) {
   std::lock_guard<std::mutex> lock(mu_);
   db_.prepare(
-         "INSERT OR REPLACE INTO inputs(run_id, step, path, content_hash, bytes, rows, cols)"
-         " VALUES (?,?,?,?,?,?,?)")
+         "INSERT INTO inputs(run_id, step, path, content_hash, bytes, rows, cols) VALUES (?,?,?,?,?,?,?)"
+      " ON CONFLICT (run_id, step, path) DO UPDATE SET content_hash = excluded.content_hash,"
+      " bytes = excluded.bytes, rows = excluded.rows, cols = excluded.cols")
       .bind(1, run).bind(2, step).bind(3, path).bind(4, hash).bind(5, bytes).bind(6, rows)
       .bind(7, cols).run();
 }
@@ -167,8 +222,9 @@ void RunStore::add_artifact(int64_t run, const std::string& step, const std::str
                             const std::string& path, const std::string& hash, int64_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   db_.prepare(
-         "INSERT OR REPLACE INTO artifacts(run_id, step, name, path, content_hash, bytes)"
-         " VALUES (?,?,?,?,?,?)")
+         "INSERT INTO artifacts(run_id, step, name, path, content_hash, bytes) VALUES (?,?,?,?,?,?)"
+      " ON CONFLICT (run_id, step, name) DO UPDATE SET path = excluded.path,"
+      " content_hash = excluded.content_hash, bytes = excluded.bytes")
       .bind(1, run).bind(2, step).bind(3, name).bind(4, path).bind(5, hash).bind(6, bytes).run();
 }
 
@@ -282,8 +338,10 @@ std::optional<std::string> RunStore::cached_file_hash(const std::string& path, i
 void RunStore::remember_file_hash(const std::string& path, int64_t bytes, int64_t mtime_ns,
                                   int64_t ctime_ns, int64_t inode, const std::string& hash) {
   std::lock_guard<std::mutex> lock(mu_);
-  db_.prepare("INSERT OR REPLACE INTO file_hashes(path, bytes, mtime_ns, ctime_ns, inode, content_hash,"
-              " checked_at) VALUES (?,?,?,?,?,?,?)")
+  db_.prepare("INSERT INTO file_hashes(path, bytes, mtime_ns, ctime_ns, inode, content_hash,"
+              " checked_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET bytes = excluded.bytes,"
+              " mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, inode = excluded.inode,"
+              " content_hash = excluded.content_hash, checked_at = excluded.checked_at")
       .bind(1, path).bind(2, bytes).bind(3, mtime_ns).bind(4, ctime_ns).bind(5, inode).bind(6, hash)
       .bind(7, now_iso()).run();
 }

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/metrics/metric_point.h"
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 
@@ -52,7 +52,7 @@ class RunStore {
  public:
   // Opens or creates the database (and its directory) and applies migrations. Use a store's
   // database (StoreLayout::db); the store folder's other parts are the caller's.
-  explicit RunStore(const std::filesystem::path& path);
+  explicit RunStore(const DbLocation& where);
 
   int64_t begin_run(const RunInfo& info);
   // Tags are events: a value sets KEY (replacing what run_tags shows, keeping the old event),

@@ -59,15 +59,15 @@ RecordedRun load_recorded_run(Db& db, int64_t run) {
   return r;
 }
 
-Db open_store_readonly(const std::filesystem::path& path) {
-  if (std::filesystem::is_regular_file(path)) {
+Db open_store_readonly(const DbLocation& path) {
+  if (path.is_postgres() || std::filesystem::is_regular_file(path.file())) {
     try {
       RunStore(path).mark_interrupted();
     } catch (const std::exception&) {  // read-only media or a newer schema: just read
     }
   }
   Db db = Db::open(path, /*read_only=*/true);
-  db.exec("PRAGMA query_only=1");
+  db.set_query_only();
   return db;
 }
 

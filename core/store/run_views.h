@@ -29,6 +29,6 @@ RecordedRun load_recorded_run(Db& db, int64_t run_id);
 
 // Opens the store read-only, or explains where it looked. Runs whose process died are marked
 // interrupted first (when the file is writable), so listings never show a dead run as running.
-Db open_store_readonly(const std::filesystem::path& path);
+Db open_store_readonly(const DbLocation& path);
 
 }  // namespace mlpipe

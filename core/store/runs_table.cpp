@@ -157,7 +157,7 @@ std::string sql_text(const std::string& s) {
 
 QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
   // The candidate runs, newest first.
-  std::string where = " WHERE 1";
+  std::string where = " WHERE 1 = 1";
   if (!opt.pipeline.empty()) where += " AND r.pipeline = " + sql_text(opt.pipeline);
   if (!opt.status.empty()) where += " AND r.status = " + sql_text(opt.status);
   if (std::string b = since_bound(opt.since); !b.empty()) where += " AND r.started_at >= " + sql_text(b);
@@ -174,7 +174,7 @@ QueryResult runs_table(Db& db, const RunsTableOptions& opt) {
   {
     Stmt s = db.prepare(
         "SELECT r.run_id, coalesce(r.name, ''), r.pipeline, r.status, r.started_at, round(r.duration_s, 2),"
-        " coalesce(substr(r.git_commit, 1, 10) || CASE WHEN r.git_dirty THEN '+dirty' ELSE '' END, ''),"
+        " coalesce(substr(r.git_commit, 1, 10) || CASE WHEN r.git_dirty = 1 THEN '+dirty' ELSE '' END, ''),"
         " (SELECT group_concat(key || '=' || value, ' ') FROM (SELECT key, value FROM run_tags t WHERE t.run_id = r.run_id ORDER BY key)),"
         " r.parent_run FROM runs r" + where + " ORDER BY r.run_id DESC");
     while (s.step()) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/store/postgres_schema.h"
 #include "core/util/error.h"
 
 namespace mlpipe {
@@ -375,6 +376,7 @@ CREATE TRIGGER bundle_manifests_are_kept BEFORE UPDATE ON bundle_manifests
 int latest_schema_version() { return int(migrations().size()); }
 
 void migrate(Db& db) {
+  if (db.kind() == DbKind::postgres) return migrate_postgres(db);
   Transaction tx(db, /*immediate=*/true);
   db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -1,7 +1,7 @@
 #pragma once
 // The run store's schema as numbered migrations. Opening a database applies the missing ones
 // inside one IMMEDIATE transaction, so two processes creating a new database never both migrate.
-#include "core/store/sqlite.h"
+#include "core/store/database.h"
 
 namespace mlpipe {
 

@@ -1,8 +1,11 @@
 #include "core/store/store_layout.h"
 
+#include <cctype>
 #include <cstdlib>
+#include <vector>
 
 #include "core/store/legacy_store.h"
+#include "core/store/postgres_schema.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -12,6 +15,74 @@ namespace mlpipe {
 
 StoreLayout::StoreLayout(const fs::path& root) : root_(fs::absolute(root).lexically_normal()) {
   if (root_.has_filename() == false && root_.has_parent_path()) root_ = root_.parent_path();  // "dir/" -> "dir"
+}
+
+StoreLayout StoreLayout::on_postgres(const std::string& conninfo, const std::string& shown, const fs::path& root) {
+  StoreLayout l(root);
+  l.conninfo_ = conninfo;
+  l.shown_ = shown;
+  return l;
+}
+
+StoreLayout StoreLayout::of(const DbLocation& db) {
+  if (db.is_postgres()) return on_postgres(db.conninfo(), db.string(), db.store_root());
+  return StoreLayout(db.store_root());
+}
+
+DbLocation StoreLayout::db() const {
+  if (on_server()) return DbLocation::postgres(conninfo_, shown_, root_);
+  return root_ / "store.db";
+}
+
+std::string StoreLayout::shown() const {
+  return on_server() ? shown_ + " (objects in " + root_.string() + ")" : root_.string();
+}
+
+bool is_postgres_url(const std::string& s) {
+  return starts_with(s, "postgresql://") || starts_with(s, "postgres://");
+}
+
+namespace {
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += char(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+StoreLayout parse_postgres_store(const std::string& url) {
+  size_t q = url.find('?');
+  std::string base = url.substr(0, q), objects;
+  std::vector<std::string> rest;
+  if (q != std::string::npos) {
+    for (const std::string& kv : split(url.substr(q + 1), '&')) {
+      if (kv.empty()) continue;
+      if (starts_with(kv, "objects=")) objects = percent_decode(kv.substr(8));
+      else rest.push_back(kv);
+    }
+  }
+  if (objects.empty())
+    throw ConfigError("store " + url + ": a PostgreSQL store needs its objects folder, the folder every machine mounts "
+                      "for models and cached step outputs: add ?objects=FOLDER, e.g. " + base +
+                      "?objects=/shared/mlpipe-objects");
+  std::string conninfo = base;
+  for (size_t i = 0; i < rest.size(); ++i) conninfo += (i == 0 ? "?" : "&") + rest[i];
+  // Shown without a password: user:secret@host -> user@host.
+  std::string shown = base;
+  size_t scheme = shown.find("://") + 3, at = shown.find('@', scheme);
+  if (at != std::string::npos) {
+    size_t colon = shown.find(':', scheme);
+    if (colon != std::string::npos && colon < at) shown.erase(colon, at - colon);
+  }
+  return StoreLayout::on_postgres(conninfo, shown, objects);
 }
 
 std::string StoreLayout::record_path(const fs::path& p) const {
@@ -27,7 +98,7 @@ fs::path StoreLayout::resolve(const std::string& recorded) const {
 }
 
 StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
-  if (!flag.empty()) return StoreLayout(flag);
+  if (!flag.empty()) return is_postgres_url(flag) ? parse_postgres_store(flag) : StoreLayout(flag);
   if (const char* db = std::getenv("MLPIPE_DB"); db && *db)
     throw ConfigError(std::string("$MLPIPE_DB (") + db +
                       ") is no longer read: a store is a folder now (store.db, objects/, runs/). Set MLPIPE_STORE to "
@@ -35,14 +106,19 @@ StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
                                                                                ? "."
                                                                                : fs::path(db).parent_path().string()) +
                       ", and unset MLPIPE_DB");
-  if (const char* env = std::getenv("MLPIPE_STORE"); env && *env) return StoreLayout(env);
+  if (const char* env = std::getenv("MLPIPE_STORE"); env && *env)
+    return is_postgres_url(env) ? parse_postgres_store(env) : StoreLayout(env);
   return StoreLayout(fallback);
 }
 
 void require_store(const StoreLayout& store, std::ostream* log) {
-  if (fs::is_regular_file(store.db())) return;
+  if (store.on_server()) {
+    require_postgres_store(store.db());
+    return;
+  }
+  if (fs::is_regular_file(store.db().file())) return;
   // Another process may have finished an upgrade between the two checks: look again.
-  if (migrate_legacy_store(store, log) || fs::is_regular_file(store.db())) return;
+  if (migrate_legacy_store(store, log) || fs::is_regular_file(store.db().file())) return;
   throw ConfigError(store.root().string() + ": no mlpipe store here (no store.db); run a pipeline first, or point "
                     "--store (or $MLPIPE_STORE) at the store's folder, e.g. --store path/to/.mlpipe");
 }

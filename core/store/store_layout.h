@@ -5,10 +5,15 @@
 //   runs/<uid>/    each run's own files (models, predictions, checkpoints), keyed by the run's
 //                  global id, so two stores or machines never write into one another's runs
 //   tmp/           writes in progress (renamed into objects/ when complete)
+// A team store keeps the database on a PostgreSQL server instead of store.db
+// (--store postgresql://USER@HOST:PORT/DB?objects=FOLDER): the folder, which every machine
+// mounts, holds the rest.
 // A value type; thread-safe to share.
 #include <filesystem>
 #include <ostream>
 #include <string>
+
+#include "core/store/database.h"
 
 namespace mlpipe {
 
@@ -16,9 +21,18 @@ class StoreLayout {
  public:
   // `root` is made absolute and normal: recorded paths never depend on the shell's folder.
   explicit StoreLayout(const std::filesystem::path& root);
+  // A store whose database is on a PostgreSQL server (`conninfo`, a libpq URI; `shown` is it
+  // without a password) and whose files are under `root`.
+  // The store a database belongs to.
+  static StoreLayout of(const DbLocation& db);
+  static StoreLayout on_postgres(const std::string& conninfo, const std::string& shown,
+                                 const std::filesystem::path& root);
 
   const std::filesystem::path& root() const { return root_; }
-  std::filesystem::path db() const { return root_ / "store.db"; }
+  DbLocation db() const;
+  bool on_server() const { return !conninfo_.empty(); }
+  // For messages: the folder, or the server and the folder.
+  std::string shown() const;
   std::filesystem::path objects() const { return root_ / "objects"; }
   std::filesystem::path tmp() const { return root_ / "tmp"; }
   std::filesystem::path run_dir(const std::string& run_uid) const { return root_ / "runs" / run_uid; }
@@ -32,9 +46,16 @@ class StoreLayout {
 
  private:
   std::filesystem::path root_;
+  std::string conninfo_, shown_;
 };
 
-// The store folder a command uses: `flag` (--store), else $MLPIPE_STORE, else `fallback`.
+// A postgresql:// (or postgres://) store address split into the libpq URI and its objects
+// folder (?objects=FOLDER, required). Throws ConfigError naming what is missing.
+StoreLayout parse_postgres_store(const std::string& url);
+bool is_postgres_url(const std::string& s);
+
+// The store a command uses: `flag` (--store), else $MLPIPE_STORE, else `fallback`; each is a
+// folder or a postgresql:// address.
 // Throws ConfigError when the retired $MLPIPE_DB is set (it named a database file; a store is a
 // folder now), so a CI job that sets it is not silently pointed at another history.
 StoreLayout choose_store(const std::string& flag, const std::filesystem::path& fallback);

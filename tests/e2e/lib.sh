@@ -3,7 +3,7 @@
 set -euo pipefail
 : "${MLPIPE:?set by ctest}" "${REPO:?set by ctest}"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlpipe-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 cp "$REPO/tests/data/tiny/loans.csv" "$REPO/tests/data/tiny/pipeline.yaml" "$WORK/"
 cd "$WORK"
 
@@ -94,3 +94,16 @@ card_fraud_test_split() {
     TX_TIME_SECONDS, TX_TIME_DAYS, TX_FRAUD FROM test ORDER BY r" >test.csv
   sql rows.db "SELECT count(*) FROM test"
 }
+
+# pg_start: a throw-away PostgreSQL server for this test (tests/pg/pg_server.sh); sets $PG_URL
+# (postgresql://...) and stops the server on exit. Skips the test (exit 77) without PostgreSQL.
+pg_start() {
+  chmod 755 "$WORK"  # the server runs as the postgres user when the tests run as root
+  PG_DIR="$WORK/pg"
+  local rc=0
+  PG_URL=$(bash "$REPO/tests/pg/pg_server.sh" start "$PG_DIR") || rc=$?
+  [ "$rc" -eq 0 ] || exit "$rc"
+  trap 'bash "$REPO/tests/pg/pg_server.sh" stop "$PG_DIR"; rm -rf "$WORK"' EXIT
+}
+# psql_q "SELECT ...": one value or rows, '|'-separated, from the test's PostgreSQL store.
+psql_q() { psql -X -q -A -t -d "$PG_URL" -c "$1"; }

@@ -1,4 +1,4 @@
-#include "core/store/sqlite.h"
+#include "core/store/db_backend.h"
 
 #include <sqlite3.h>
 
@@ -60,71 +60,85 @@ std::string uri_path(const std::string& p) {
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw StepError("run store: " + what + ": " + (db ? store_message(db, sqlite3_errmsg(db)) : "out of memory"));
 }
+
+class SqliteStmt final : public StmtBackend {
+ public:
+  SqliteStmt(sqlite3* db, const std::string& sql) : db_(db) {
+    const char* tail = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &st_, &tail) != SQLITE_OK)
+      fail(db, "cannot prepare statement");
+  }
+  ~SqliteStmt() override { sqlite3_finalize(st_); }
+
+  void bind_int64(int i, int64_t v) override { sqlite3_bind_int64(st_, i, v); }
+  void bind_double(int i, double v) override { sqlite3_bind_double(st_, i, v); }
+  void bind_text(int i, const std::string& v, bool copy) override {
+    sqlite3_bind_text(st_, i, v.data(), int(v.size()), copy ? SQLITE_TRANSIENT : SQLITE_STATIC);
+  }
+  void bind_null(int i) override { sqlite3_bind_null(st_, i); }
+  bool step() override {
+    int rc = sqlite3_step(st_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    std::string msg = store_message(db_, sqlite3_errmsg(db_));
+    sqlite3_reset(st_);
+    throw StepError("run store: " + msg);
+  }
+  void reset() override {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+  }
+  int columns() const override { return sqlite3_column_count(st_); }
+  std::string column_name(int i) const override { return sqlite3_column_name(st_, i); }
+  int type(int i) const override { return sqlite3_column_type(st_, i); }
+  int64_t int64(int i) const override { return sqlite3_column_int64(st_, i); }
+  double real(int i) const override { return sqlite3_column_double(st_, i); }
+  std::string text(int i) const override {
+    const unsigned char* t = sqlite3_column_text(st_, i);
+    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(st_, i)) : "";
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+class SqliteDb final : public DbBackend {
+ public:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  ~SqliteDb() override { sqlite3_close_v2(db_); }
+
+  void exec(const std::string& sql) override {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = store_message(db_, err ? err : sqlite3_errmsg(db_));
+      sqlite3_free(err);
+      throw StepError("run store: " + msg + " (in: " + sql.substr(0, 60) + ")");
+    }
+  }
+  std::unique_ptr<StmtBackend> prepare(const std::string& sql) override {
+    return std::make_unique<SqliteStmt>(db_, sql);
+  }
+  bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
+  std::string begin_sql(bool immediate) const override { return immediate ? "BEGIN IMMEDIATE" : "BEGIN"; }
+  void set_query_only() override { exec("PRAGMA query_only=1"); }
+  void copy_in(const std::string&, const std::string&) override {
+    throw StepError("run store: COPY is PostgreSQL's; SQLite inserts rows one statement at a time");
+  }
+  sqlite3* sqlite() override { return db_; }
+
+ private:
+  sqlite3* db_;
+};
+
 }  // namespace
 
-Stmt::Stmt(sqlite3* db, const std::string& sql) : db_(db) {
-  const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &st_, &tail) != SQLITE_OK)
-    fail(db, "cannot prepare statement");
-}
-Stmt::~Stmt() { sqlite3_finalize(st_); }
-
-Stmt& Stmt::bind(int i, int64_t v) {
-  sqlite3_bind_int64(st_, i, v);
-  return *this;
-}
-Stmt& Stmt::bind(int i, double v) {
-  sqlite3_bind_double(st_, i, v);
-  return *this;
-}
-Stmt& Stmt::bind(int i, const std::string& v) {
-  sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
-  return *this;
-}
-Stmt& Stmt::bind_static(int i, const std::string& v) {
-  sqlite3_bind_text(st_, i, v.data(), int(v.size()), SQLITE_STATIC);
-  return *this;
-}
-Stmt& Stmt::bind_null(int i) {
-  sqlite3_bind_null(st_, i);
-  return *this;
-}
-
-bool Stmt::step() {
-  int rc = sqlite3_step(st_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  std::string msg = store_message(db_, sqlite3_errmsg(db_));
-  sqlite3_reset(st_);
-  throw StepError("run store: " + msg);
-}
-void Stmt::run() {
-  while (step()) {
-  }
-  reset();
-}
-void Stmt::reset() {
-  sqlite3_reset(st_);
-  sqlite3_clear_bindings(st_);
-}
-bool Stmt::readonly() const { return sqlite3_stmt_readonly(st_) != 0; }
-int Stmt::columns() const { return sqlite3_column_count(st_); }
-std::string Stmt::column_name(int i) const { return sqlite3_column_name(st_, i); }
-bool Stmt::is_null(int i) const { return sqlite3_column_type(st_, i) == SQLITE_NULL; }
-int Stmt::type(int i) const { return sqlite3_column_type(st_, i); }
-int64_t Stmt::int64(int i) const { return sqlite3_column_int64(st_, i); }
-double Stmt::real(int i) const { return sqlite3_column_double(st_, i); }
-std::string Stmt::text(int i) const {
-  const unsigned char* t = sqlite3_column_text(st_, i);
-  return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(st_, i)) : "";
-}
-
-Db Db::open(const std::filesystem::path& path, bool read_only) {
+std::unique_ptr<DbBackend> open_sqlite(const std::filesystem::path& path, bool read_only) {
   sqlite3* db = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_FULLMUTEX;
   if (read_only && !std::filesystem::exists(path))
-    throw ConfigError(path.string() + ": no run database here (run a pipeline first, or pass --db)");
+    throw ConfigError(path.string() + ": no run database here (run a pipeline first, or pass --store)");
   std::filesystem::path folder = path.parent_path().empty() ? "." : path.parent_path();
   if (!read_only && read_only_folder(folder))
     throw ConfigError(folder.string() + " is read-only (a read-only file system or no write permission): this command "
@@ -148,7 +162,7 @@ Db Db::open(const std::filesystem::path& path, bool read_only) {
     sqlite3_close(db);
     throw StepError("run store: cannot open " + path.string() + ": " + msg);
   }
-  Db out(db, path);
+  auto out = std::make_unique<SqliteDb>(db);
   sqlite3_busy_timeout(db, 30000);
   sqlite3_extended_result_codes(db, 1);
   if (!read_only) {
@@ -166,52 +180,13 @@ Db Db::open(const std::filesystem::path& path, bool read_only) {
       if (attempt >= 3000) fail(db, "cannot switch to WAL after 30 s of retries");
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    out.exec("PRAGMA synchronous=NORMAL");
+    out->exec("PRAGMA synchronous=NORMAL");
   }
-  out.exec("PRAGMA foreign_keys=ON");
+  out->exec("PRAGMA foreign_keys=ON");
   // Statement journals and sort b-trees in memory: on disk each was a file created and
   // unlinked in /var/tmp (one per reused step's copy of its records).
-  out.exec("PRAGMA temp_store=MEMORY");
+  out->exec("PRAGMA temp_store=MEMORY");
   return out;
-}
-
-Db::~Db() { sqlite3_close_v2(db_); }
-
-void Db::exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = store_message(db_, err ? err : sqlite3_errmsg(db_));
-    sqlite3_free(err);
-    throw StepError("run store: " + msg + " (in: " + sql.substr(0, 60) + ")");
-  }
-}
-
-int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-
-Transaction::Transaction(Db& db, bool immediate) : db_(db) {
-  // Inside another transaction (a caller batching several writes into one commit) this one is
-  // a savepoint: its failure rolls back its own writes, its commit waits for the outer one.
-  nested_ = sqlite3_get_autocommit(db_.get()) == 0;
-  db_.exec(nested_ ? "SAVEPOINT nested" : immediate ? "BEGIN IMMEDIATE" : "BEGIN");
-}
-Transaction::~Transaction() {
-  if (!done_) {
-    try {
-      db_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
-    } catch (...) {
-    }
-  }
-}
-ForeignKeysOff::~ForeignKeysOff() {
-  try {
-    db_.exec("PRAGMA foreign_keys=ON");
-  } catch (...) {
-  }
-}
-
-void Transaction::commit() {
-  db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
-  done_ = true;
 }
 
 }  // namespace mlpipe

@@ -1,0 +1,102 @@
+# The store on a real PostgreSQL server (started here on a loopback port, as tests/pg/pg_server.sh
+# does in CI): every command works on it as on SQLite, the same pipeline gives the same model
+# and metrics in both, a step computed in one workdir is reused in another, migrations run once
+# when many processes start together, a newer database is refused, `query` cannot write, and a
+# run killed mid-way is shown interrupted, never succeeded. Skips (77) without PostgreSQL.
+source "$(dirname "$0")/lib.sh"
+pg_start
+sed -i 's|    dir: out/bundle|    dir: out/bundle\n    register: tiny\n    promote: champion|' pipeline.yaml
+PG="$PG_URL?objects=$WORK/team-objects"
+
+# Two machines upgrading at once: six processes open the new database together; one migrates.
+for i in 1 2 3 4 5 6; do "$MLPIPE" runs list --store "$PG" >/dev/null 2>"mig$i.err" & done
+wait || true
+"$MLPIPE" run pipeline.yaml -q --store "$PG" --name first >/dev/null
+assert_eq "$(psql_q "SELECT count(*) FROM schema_migrations")" 1 "migrations applied once"
+
+# The same run on SQLite: the same model bytes and the same metrics.
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --set steps.export.dir=out/sqlite
+pg_model=$(psql_q "SELECT content_hash FROM artifacts WHERE run_id = 1 AND step = 'train' AND name LIKE 'model%'")
+sq_model=$(sql .mlpipe/store.db "SELECT content_hash FROM artifacts WHERE run_id = 1 AND step = 'train' AND name LIKE 'model%'")
+[ -n "$pg_model" ] || fail "no model artifact recorded on PostgreSQL"
+assert_eq "$pg_model" "$sq_model" "model bytes on PostgreSQL and SQLite"
+pg_metrics=$(psql_q "SELECT step || split || key || coalesce(iteration::text, '') || '=' || coalesce(value::text, 'null') FROM metrics WHERE run_id = 1 ORDER BY rowid" | md5sum)
+sq_metrics=$(sql .mlpipe/store.db "SELECT step || split || key || coalesce(iteration, '') || '=' || coalesce(printf('%!.17g', value), 'null') FROM metrics WHERE run_id = 1 ORDER BY rowid" | md5sum)
+assert_eq "$(psql_q "SELECT count(*) FROM metrics WHERE run_id = 1")" "$(sql .mlpipe/store.db "SELECT count(*) FROM metrics WHERE run_id = 1")" "metric rows in both stores"
+auc_pg=$(psql_q "SELECT value FROM metrics WHERE run_id = 1 AND step = 'evaluate' AND key = 'auc'")
+auc_sq=$(sql .mlpipe/store.db "SELECT printf('%!.17g', value) FROM metrics WHERE run_id = 1 AND step = 'evaluate' AND key = 'auc'")
+assert_eq "$(python3 -c "print(float('$auc_pg') == float('$auc_sq'))")" True "test AUC in both stores"
+
+# Re-run: every step reused; reproduce: bit-identical; resume of a finished run says so.
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --store "$PG"
+assert_eq "$(psql_q "SELECT string_agg(DISTINCT status, ',') FROM steps WHERE run_id = 2")" reused "run 2 reused"
+assert_eq "$(psql_q "SELECT count(*) FROM metrics WHERE run_id = 2")" "$(psql_q "SELECT count(*) FROM metrics WHERE run_id = 1")" "a reused run's records"
+expect_exit 0 "$MLPIPE" reproduce 1 --store "$PG"
+assert_contains "$OUT" "verdict: reproduced bit-identically"
+
+# Another workdir (another machine's checkout) on the same team store reuses the steps.
+mkdir -p other && cp loans.csv pipeline.yaml other/
+(cd other && expect_exit 0 "$MLPIPE" run pipeline.yaml -q --store "$PG")
+last=$(psql_q "SELECT max(run_id) FROM runs")
+assert_eq "$(psql_q "SELECT count(*) FROM steps WHERE run_id = $last AND status = 'reused'")" 6 "steps reused from another workdir"
+
+# Every reader and writer command works on the server store ($MLPIPE_STORE as well as --store).
+export MLPIPE_STORE=$PG
+expect_exit 0 "$MLPIPE" runs list
+assert_contains "$OUT" "tiny-loans"
+expect_exit 0 "$MLPIPE" runs show first
+assert_contains "$OUT" "run 1  tiny-loans  ok"
+expect_exit 0 "$MLPIPE" runs tag 1 team=risk
+expect_exit 0 "$MLPIPE" runs note 1 "checked on the team store"
+expect_exit 0 "$MLPIPE" runs show 1
+assert_contains "$OUT" "team=risk"
+expect_exit 0 "$MLPIPE" runs compare 1 2
+assert_contains "$OUT" "config_hash"
+expect_exit 0 "$MLPIPE" runs diff 1 2
+expect_exit 0 "$MLPIPE" metrics 1
+assert_contains "$OUT" "auc"
+expect_exit 0 "$MLPIPE" report 1 -o report.html
+assert_contains report.html "tiny-loans"
+expect_exit 0 "$MLPIPE" models list
+assert_contains "$OUT" "champion=v1"
+expect_exit 0 "$MLPIPE" models promote tiny 1 --alias staging
+expect_exit 0 "$MLPIPE" predict tiny@champion loans.csv -o pg.csv
+expect_exit 0 "$MLPIPE" predict tiny@champion loans.csv --store .mlpipe -o sqlite.csv
+cmp pg.csv sqlite.csv || fail "the champion scores differently from the two stores"
+expect_exit 0 "$MLPIPE" store info
+assert_contains "$OUT" "runs"
+expect_exit 0 "$MLPIPE" gc --dry-run
+expect_exit 0 "$MLPIPE" query "SELECT run_id, status, auc FROM run_summary ORDER BY run_id"
+assert_contains "$OUT" "0.83"
+
+# query is read-only on PostgreSQL too: writes, several statements and settings are refused.
+expect_exit 2 "$MLPIPE" query "DELETE FROM runs"
+assert_contains "$ERR" "read-only"
+expect_exit 2 "$MLPIPE" query "WITH d AS (DELETE FROM runs RETURNING 1) SELECT * FROM d"
+assert_contains "$ERR" "read-only"
+expect_exit 2 "$MLPIPE" query "SELECT 1; DROP TABLE runs"
+assert_contains "$ERR" "one statement"
+expect_exit 2 "$MLPIPE" query "SELECT pg_sleep(5)" --timeout 0.5
+assert_contains "$ERR" "stopped after"
+assert_eq "$(psql_q "SELECT count(*) > 0 FROM runs")" t "runs still there"
+
+# A run killed in the middle (its metrics half written) is interrupted, never ok.
+MLPIPE_CRASH_AT=metrics "$MLPIPE" run pipeline.yaml -q --force >/dev/null 2>&1 && fail "the crash point did not fire"
+killed=$(psql_q "SELECT max(run_id) FROM runs")
+expect_exit 0 "$MLPIPE" runs list
+assert_eq "$(psql_q "SELECT status FROM runs WHERE run_id = $killed")" interrupted "killed run"
+assert_eq "$(psql_q "SELECT count(*) FROM steps WHERE run_id = $killed AND status = 'ok' AND step = 'train'")" 0 "no half-recorded step shown ok"
+
+# A database from a newer mlpipe is refused, with what to do.
+psql_q "INSERT INTO schema_migrations VALUES (99, 'later')" >/dev/null
+expect_exit 2 "$MLPIPE" run pipeline.yaml -q
+assert_contains "$ERR" "newer than this mlpipe understands"
+psql_q "DELETE FROM schema_migrations WHERE version = 99" >/dev/null
+
+# Bad addresses say what is wrong.
+unset MLPIPE_STORE
+expect_exit 2 "$MLPIPE" runs list --store "$PG_URL"
+assert_contains "$ERR" "?objects=FOLDER"
+expect_exit 2 "$MLPIPE" runs list --store "postgresql://mlpipe@127.0.0.1:1/none?objects=$WORK/o"
+assert_contains "$ERR" "cannot connect to the PostgreSQL store postgresql://mlpipe@127.0.0.1:1/none"
+echo "ok"
