@@ -9,10 +9,12 @@
 
 #include "core/store/query.h"
 #include "core/store/run_store.h"
+#include "tests/unit/store/store_fixtures.h"
 #include "core/store/schema.h"
 #include "core/util/error.h"
 
 using namespace mlpipe;
+using mlpipe::testing::count;
 namespace fs = std::filesystem;
 
 namespace {
@@ -24,21 +26,8 @@ struct TempDb {
   ~TempDb() { fs::remove_all(dir); }
 };
 
-int64_t count(Db& db, const std::string& sql) {
-  Stmt s = db.prepare(sql);
-  REQUIRE(s.step());
-  return s.int64(0);
-}
-
 RunInfo info() {
-  RunInfo r;
-  r.pipeline = "p";
-  r.pipeline_file = "p.yaml";
-  r.config_yaml = "pipeline: p";
-  r.config_json = "{}";
-  r.config_hash = "h";
-  r.overrides_json = "[]";
-  r.mlpipe_version = "test";
+  RunInfo r = testing::run_info();
   return r;
 }
 }  // namespace
