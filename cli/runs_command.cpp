@@ -4,6 +4,7 @@
 #include "core/platform/environment.h"
 #include "core/store/run_deletion.h"
 #include "core/store/run_labels.h"
+#include "core/store/run_push.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
 #include "core/store/runs_table.h"
@@ -49,6 +50,42 @@ void add_runs(CLI::App& app, int& exit_code) {
     std::string format = lo->json ? "json" : lo->format;
     if (format == "table" || format == "markdown") round_for_people(r);
     std::cout << format_result(r, format);
+    exit_code = 0;
+  });
+
+  struct PushOpts {
+    std::string store, to;
+    std::vector<std::string> runs;
+  };
+  auto po = std::make_shared<PushOpts>();
+  CLI::App* push = runs->add_subcommand(
+      "push", "Copy runs into another store (e.g. the team's PostgreSQL store) with their records, files, cache entries "
+              "and registered versions");
+  add_store_option(push, po->store);
+  push->add_option("runs", po->runs, "Runs to copy: ids, names or global ids")->required();
+  push->add_option("--to", po->to, "The store to copy into: a folder or postgresql://...?objects=FOLDER")->required();
+  push->footer("Runs keep their global ids: one the target has already is not copied again. The runs a pushed run\n"
+               "reused steps of, reproduces or belongs to (a sweep) go with it. A model version the target holds\n"
+               "already (same bytes) is that version there; another becomes the target's next version; no alias moves.\n"
+               "Example:\n  mlpipe runs push latest --to 'postgresql://mlpipe@db:5432/mlpipe?objects=/shared/mlpipe-objects'");
+  push->callback([po, &exit_code] {
+    StoreLayout from = existing_store(po->store);
+    StoreLayout to = choose_store(po->to, ".mlpipe");
+    std::vector<int64_t> ids;
+    {
+      RunStore store(from.db());
+      for (const auto& r : po->runs) ids.push_back(resolve_run_id(store.db(), r));
+    }
+    PushReport rep = push_runs(from, to, ids);
+    for (const PushedRun& p : rep.runs) {
+      std::cout << "run " << p.from_id << " (" << p.run_uid << ")"
+                << (p.already ? " is run " + std::to_string(p.to_id) + " there already"
+                              : " -> run " + std::to_string(p.to_id))
+                << (p.asked ? "" : " (a run it depends on)") << "\n";
+      for (const auto& m : p.models) std::cout << "  " << m << "\n";
+    }
+    std::cout << "mlpipe: " << rep.objects << " object(s) copied (" << rep.bytes << " bytes) into "
+              << to.shown() << "\n";
     exit_code = 0;
   });
 

@@ -4,7 +4,10 @@
 // come back as text and are converted on reading.
 #include <libpq-fe.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -26,8 +29,8 @@ std::string server_message(PGconn* conn, const PGresult* res, const std::string&
   std::string msg = res ? PQresultErrorMessage(res) : "";
   if (msg.empty()) msg = PQerrorMessage(conn);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  if (PQstatus(conn) == CONNECTION_BAD)
-    return "lost the connection to the PostgreSQL store " + shown + " (" + msg + ")";
+  if (PQstatus(conn) == CONNECTION_BAD)  // libpq's first line says it ("server closed the connection unexpectedly")
+    return "lost the connection to the PostgreSQL store " + shown + " (" + msg.substr(0, msg.find('\n')) + ")";
   return msg;
 }
 
@@ -44,10 +47,69 @@ std::string double_text(double v) {
   return buf;
 }
 
+// One session with the server, shared by the connection and its statements. A connection lost
+// outside a transaction is made again (with backoff, up to $MLPIPE_STORE_RETRY_S seconds,
+// default 30) before the next statement; one lost inside a transaction fails every statement of
+// that transaction (its writes are gone) until it is rolled back, so nothing after the loss is
+// written as if it were part of it.
+struct PgSession {
+  PGconn* conn = nullptr;
+  std::string shown;
+  std::string settings;      // re-applied on a new connection
+  bool lost_transaction = false;
+
+  bool lost() const { return PQstatus(conn) == CONNECTION_BAD; }
+
+  // Before a statement: a usable connection, or StepError after the retries.
+  void ensure(const std::string& sql) {
+    if (lost_transaction) {
+      if (sql == "ROLLBACK" || sql.rfind("ROLLBACK TO", 0) == 0) return;  // answered in exec
+      throw StepError("run store: the connection to the PostgreSQL store " + shown +
+                      " was lost in the middle of a transaction; its writes were not recorded");
+    }
+    if (!lost()) return;
+    double limit = 30;
+    if (const char* e = std::getenv("MLPIPE_STORE_RETRY_S"); e && *e) limit = std::atof(e);
+    static std::atomic<bool> said{false};  // once per process
+    if (!said.exchange(true)) {
+      std::fprintf(stderr, "mlpipe: lost the connection to the PostgreSQL store %s; trying again for up to %.0f s\n",
+                   shown.c_str(), limit);
+    }
+    auto start = std::chrono::steady_clock::now();
+    for (double wait = 0.25;; wait = std::min(wait * 2, 4.0)) {
+      PQreset(conn);
+      if (!lost()) {
+        PGresult* r = PQexec(conn, settings.c_str());
+        PQclear(r);
+        return;
+      }
+      double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (spent + wait > limit) break;
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+    }
+    std::string msg = PQerrorMessage(conn);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    throw StepError("run store: lost the connection to the PostgreSQL store " + shown + " and could not connect again in " +
+                    format_seconds(limit) + " (" + msg + ")");
+  }
+
+  // After a failed statement: remembers a transaction lost with the connection.
+  void failed(bool was_in_transaction) {
+    if (lost() && was_in_transaction) lost_transaction = true;
+  }
+
+  static std::string format_seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f s", s);
+    return buf;
+  }
+};
+
+bool busy(PGconn* conn) { return PQtransactionStatus(conn) != PQTRANS_IDLE; }
+
 class PgStmt final : public StmtBackend {
  public:
-  PgStmt(PGconn* conn, const std::string& shown, std::string sql)
-      : conn_(conn), shown_(shown), sql_(std::move(sql)) {}
+  PgStmt(PgSession& session, std::string sql) : session_(session), sql_(std::move(sql)) {}
   ~PgStmt() override { PQclear(res_); }
 
   void bind_int64(int i, int64_t v) override { set(i, std::to_string(v), kInt8Oid); }
@@ -139,21 +201,23 @@ class PgStmt final : public StmtBackend {
   }
   void execute() {
     if (res_) return;
+    session_.ensure(sql_);
     std::vector<const char*> vals(values_.size());
     for (size_t k = 0; k < values_.size(); ++k) vals[k] = values_[k] ? values_[k]->c_str() : nullptr;
-    res_ = PQexecParams(conn_, sql_.c_str(), int(vals.size()), types_.empty() ? nullptr : types_.data(),
+    bool in_tx = busy(session_.conn);
+    res_ = PQexecParams(session_.conn, sql_.c_str(), int(vals.size()), types_.empty() ? nullptr : types_.data(),
                         vals.empty() ? nullptr : vals.data(), nullptr, nullptr, 0);
     row_ = -1;
     if (!res_ || !ok(res_)) {
-      std::string msg = server_message(conn_, res_, shown_);
+      session_.failed(in_tx);
+      std::string msg = server_message(session_.conn, res_, session_.shown);
       PQclear(res_);
       res_ = nullptr;
       throw StepError("run store: " + msg);
     }
   }
 
-  PGconn* conn_;
-  const std::string& shown_;
+  PgSession& session_;
   std::string sql_;
   std::vector<std::optional<std::string>> values_;
   std::vector<Oid> types_;
@@ -163,45 +227,67 @@ class PgStmt final : public StmtBackend {
 
 class PgDb final : public DbBackend {
  public:
-  PgDb(PGconn* conn, std::string shown) : conn_(conn), shown_(std::move(shown)) {}
-  ~PgDb() override { PQfinish(conn_); }
+  PgDb(PGconn* conn, std::string shown) {
+    s_.conn = conn;
+    s_.shown = std::move(shown);
+  }
+  ~PgDb() override { PQfinish(s_.conn); }
 
   void exec(const std::string& sql) override {
-    PGresult* res = PQexec(conn_, sql.c_str());
+    if (s_.lost_transaction && (sql == "ROLLBACK" || sql.rfind("ROLLBACK TO", 0) == 0)) {
+      s_.lost_transaction = false;  // the server rolled it back when the connection went
+      return;
+    }
+    s_.ensure(sql);
+    bool in_tx = busy(s_.conn);
+    PGresult* res = PQexec(s_.conn, sql.c_str());
     if (!res || !ok(res)) {
-      std::string msg = server_message(conn_, res, shown_);
+      s_.failed(in_tx);
+      std::string msg = server_message(s_.conn, res, s_.shown);
       PQclear(res);
       throw StepError("run store: " + msg + " (in: " + sql.substr(0, 60) + ")");
     }
     PQclear(res);
   }
-  std::unique_ptr<StmtBackend> prepare(const std::string& sql) override {
-    return std::make_unique<PgStmt>(conn_, shown_, to_postgres_sql(sql));
+  // Session settings: run now, and again on a new connection after a loss.
+  void setting(const std::string& sql) {
+    exec(sql);
+    s_.settings += sql + ";";
   }
-  bool in_transaction() const override { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+  std::unique_ptr<StmtBackend> prepare(const std::string& sql) override {
+    return std::make_unique<PgStmt>(s_, to_postgres_sql(sql));
+  }
+  // A lost connection holds no transaction any more (a lost one is answered by `exec`).
+  bool in_transaction() const override { return s_.lost_transaction || (!s_.lost() && busy(s_.conn)); }
   std::string begin_sql(bool) const override { return "BEGIN"; }
-  void set_query_only() override { exec("SET default_transaction_read_only = on"); }
+  void set_query_only() override { setting("SET default_transaction_read_only = on"); }
   void copy_in(const std::string& copy_sql, const std::string& rows) override {
-    PGresult* res = PQexec(conn_, copy_sql.c_str());
+    s_.ensure(copy_sql);
+    bool in_tx = busy(s_.conn);
+    PGconn* conn = s_.conn;
+    PGresult* res = PQexec(conn, copy_sql.c_str());
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-      std::string msg = server_message(conn_, res, shown_);
+      s_.failed(in_tx);
+      std::string msg = server_message(conn, res, s_.shown);
       PQclear(res);
       throw StepError("run store: " + msg + " (in: " + copy_sql.substr(0, 60) + ")");
     }
     PQclear(res);
-    bool sent = PQputCopyData(conn_, rows.data(), int(rows.size())) == 1;
-    PQputCopyEnd(conn_, sent ? nullptr : "mlpipe could not send the rows");
+    bool sent = PQputCopyData(conn, rows.data(), int(rows.size())) == 1;
+    PQputCopyEnd(conn, sent ? nullptr : "mlpipe could not send the rows");
     std::string msg;
-    while ((res = PQgetResult(conn_)) != nullptr) {
-      if (!ok(res) && msg.empty()) msg = server_message(conn_, res, shown_);
+    while ((res = PQgetResult(conn)) != nullptr) {
+      if (!ok(res) && msg.empty()) msg = server_message(conn, res, s_.shown);
       PQclear(res);
     }
-    if (!msg.empty()) throw StepError("run store: " + msg + " (in: " + copy_sql.substr(0, 60) + ")");
+    if (!msg.empty()) {
+      s_.failed(in_tx);
+      throw StepError("run store: " + msg + " (in: " + copy_sql.substr(0, 60) + ")");
+    }
   }
 
  private:
-  PGconn* conn_;
-  std::string shown_;
+  PgSession s_;
 };
 
 }  // namespace
@@ -217,7 +303,7 @@ std::unique_ptr<DbBackend> open_postgres(const DbLocation& where, bool read_only
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "already exists, skipping" and the like
   auto db = std::make_unique<PgDb>(conn, where.string());
   // UTC timestamps, and one session's statements never wait forever on a lock another holds.
-  db->exec("SET TIME ZONE 'UTC'; SET lock_timeout = '60s'");
+  db->setting("SET TIME ZONE 'UTC'; SET lock_timeout = '60s'");
   if (read_only) db->set_query_only();
   return db;
 }

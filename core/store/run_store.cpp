@@ -30,11 +30,18 @@ RunStore::RunStore(const DbLocation& where)
 int64_t RunStore::begin_run(const RunInfo& r) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string now = now_iso();
+  // Run ids are one more than the last, on PostgreSQL too: its identity sequence skips ahead
+  // after a server crash (run 2, then run 34). Starts are serialised there by a lock that the
+  // run's opening transaction holds (a few milliseconds).
+  bool pg = db_.kind() == DbKind::postgres;
+  Transaction tx(db_);  // a savepoint inside the run's opening transaction
+  if (pg) db_.exec("SELECT pg_advisory_xact_lock(7236828203640811876)");  // "mlpipe runs"
   Stmt ins = db_.prepare(
-         "INSERT INTO runs(pipeline, pipeline_file, status, started_at, config_yaml, config_json,"
-         " config_hash, overrides, seed, git_commit, git_dirty, host, user, mlpipe_version, pid,"
-         " heartbeat_at, workdir, run_uid, name) VALUES (?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-         " RETURNING run_id");
+      std::string("INSERT INTO runs(") + (pg ? "run_id, " : "") +
+      "pipeline, pipeline_file, status, started_at, config_yaml, config_json,"
+      " config_hash, overrides, seed, git_commit, git_dirty, host, user, mlpipe_version, pid,"
+      " heartbeat_at, workdir, run_uid, name) VALUES (" + (pg ? "(SELECT coalesce(max(run_id), 0) + 1 FROM runs), " : "") +
+      "?,?, 'running', ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING run_id");
   ins
       .bind(1, r.pipeline)
       .bind(2, r.pipeline_file)
@@ -57,6 +64,7 @@ int64_t RunStore::begin_run(const RunInfo& r) {
   if (!ins.step()) throw StepError("run store: the new run got no id");
   int64_t id = ins.int64(0);
   ins.reset();
+  tx.commit();
   return id;
 }
 

@@ -69,6 +69,23 @@ expect_exit 0 "$MLPIPE" gc --dry-run
 expect_exit 0 "$MLPIPE" query "SELECT run_id, status, auc FROM run_summary ORDER BY run_id"
 assert_contains "$OUT" "0.83"
 
+# runs push: a local run (and the runs it stands on) into the team store, under its global id;
+# pushing again copies nothing; the pushed run reproduces there; and back out into a new folder.
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --store .mlpipe --set params.depth=2 --set steps.export.dir=out/sqlite
+local_uid=$(sql .mlpipe/store.db "SELECT run_uid FROM runs WHERE run_id = 2")
+expect_exit 0 "$MLPIPE" runs push 2 --store .mlpipe --to "$PG"
+assert_contains "$OUT" "tiny v2 is v2 there"
+pushed=$(psql_q "SELECT run_id FROM runs WHERE run_uid = '$local_uid'")
+[ -n "$pushed" ] || fail "the pushed run is not in the team store"
+assert_eq "$(psql_q "SELECT count(*) FROM metrics WHERE run_id = $pushed")" "$(sql .mlpipe/store.db "SELECT count(*) FROM metrics WHERE run_id = 2")" "pushed metric rows"
+expect_exit 0 "$MLPIPE" runs push 2 --store .mlpipe --to "$PG"
+assert_contains "$OUT" "is run $pushed there already"
+assert_contains "$OUT" "0 object(s) copied"
+expect_exit 0 "$MLPIPE" reproduce "$pushed" --store "$PG"
+assert_contains "$OUT" "verdict: reproduced bit-identically"
+expect_exit 0 "$MLPIPE" runs push "$pushed" --store "$PG" --to copy-back
+assert_eq "$(sql copy-back/store.db "SELECT run_uid FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)")" "$local_uid" "pushed back out under its global id"
+
 # query is read-only on PostgreSQL too: writes, several statements and settings are refused.
 expect_exit 2 "$MLPIPE" query "DELETE FROM runs"
 assert_contains "$ERR" "read-only"

@@ -43,12 +43,18 @@ case "$cmd" in
   stop)
     [ -d "$dir/data" ] && "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     ;;
+  restart)  # start again the cluster in DIR on its port (after `kill`, as a crashed server comes back)
+    port=$(cat "$dir/port")
+    "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      start >"$dir/pg_ctl.log" 2>&1 || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
+    ;;
   kill)  # the server gone at once, as a crash: every backend killed with it
     pid=$(head -1 "$dir/data/postmaster.pid")
     kill -9 "$pid"
     ;;
   *)
-    echo "usage: pg_server.sh start|stop|kill DIR" >&2
+    echo "usage: pg_server.sh start|stop|kill|restart DIR" >&2
     exit 2
     ;;
 esac
