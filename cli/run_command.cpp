@@ -45,10 +45,9 @@ void add_run(CLI::App& app, int& exit_code) {
     RunOptions ro;
     ro.pipeline_file = o->pipeline;
     ro.overrides = o->sets;
-    // --store, else $MLPIPE_STORE, else .mlpipe/ beside the pipeline (run_pipeline's default).
-    std::string from_env = std::getenv("MLPIPE_STORE") ? std::getenv("MLPIPE_STORE") : "";
-    if (!o->store.empty() || !from_env.empty() || std::getenv("MLPIPE_DB"))
-      ro.store = choose_store(o->store, ".mlpipe");
+    // --store, else $MLPIPE_STORE, else the config file's store:, else .mlpipe/ beside the
+    // pipeline (run_pipeline's default).
+    ro.store = chosen_store(o->store);
     ro.jobs = o->jobs;
     ro.nthread = o->threads;
     ro.log = o->quiet ? nullptr : &std::cerr;

@@ -2,7 +2,10 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "core/store/legacy_store.h"
 #include "core/store/postgres_schema.h"
@@ -97,7 +100,43 @@ fs::path StoreLayout::resolve(const std::string& recorded) const {
   return p.is_absolute() ? p : root_ / p;
 }
 
-StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
+fs::path user_config_file() {
+  if (const char* c = std::getenv("MLPIPE_CONFIG"); c && *c) return c;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return fs::path(x) / "mlpipe" / "config.yaml";
+  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".config" / "mlpipe" / "config.yaml";
+  return {};
+}
+
+std::optional<std::string> configured_store() {
+  fs::path file = user_config_file();
+  if (file.empty() || !fs::is_regular_file(file)) {
+    if (const char* c = std::getenv("MLPIPE_CONFIG"); c && *c)
+      throw ConfigError(file.string() + ": no such file ($MLPIPE_CONFIG names mlpipe's config file)");
+    return std::nullopt;
+  }
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file.string() + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": " + e.msg);
+  }
+  if (doc.IsNull()) return std::nullopt;
+  if (!doc.IsMap()) throw ConfigError(file.string() + ": expected a mapping such as `store: postgresql://...`");
+  std::optional<std::string> store;
+  for (const auto& kv : doc) {
+    std::string key = kv.first.as<std::string>();
+    std::string where = file.string() + ":" + std::to_string(kv.first.Mark().line + 1) + ":" +
+                        std::to_string(kv.first.Mark().column + 1);
+    if (key != "store") throw ConfigError(where + ": unknown key '" + key + "'" + did_you_mean(key, {"store"}) + " (known: store)");
+    if (!kv.second.IsScalar() || kv.second.as<std::string>().empty())
+      throw ConfigError(where + ": store: expected a folder or a postgresql://...?objects=FOLDER address");
+    store = kv.second.as<std::string>();
+  }
+  return store;
+}
+
+std::optional<StoreLayout> chosen_store(const std::string& flag) {
   if (!flag.empty()) return is_postgres_url(flag) ? parse_postgres_store(flag) : StoreLayout(flag);
   if (const char* db = std::getenv("MLPIPE_DB"); db && *db)
     throw ConfigError(std::string("$MLPIPE_DB (") + db +
@@ -108,6 +147,13 @@ StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
                       ", and unset MLPIPE_DB");
   if (const char* env = std::getenv("MLPIPE_STORE"); env && *env)
     return is_postgres_url(env) ? parse_postgres_store(env) : StoreLayout(env);
+  if (std::optional<std::string> c = configured_store())
+    return is_postgres_url(*c) ? parse_postgres_store(*c) : StoreLayout(*c);
+  return std::nullopt;
+}
+
+StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
+  if (std::optional<StoreLayout> s = chosen_store(flag)) return *s;
   return StoreLayout(fallback);
 }
 

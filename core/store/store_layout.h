@@ -10,6 +10,7 @@
 // mounts, holds the rest.
 // A value type; thread-safe to share.
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -54,11 +55,21 @@ class StoreLayout {
 StoreLayout parse_postgres_store(const std::string& url);
 bool is_postgres_url(const std::string& s);
 
-// The store a command uses: `flag` (--store), else $MLPIPE_STORE, else `fallback`; each is a
-// folder or a postgresql:// address.
+// The store a command uses: `flag` (--store), else $MLPIPE_STORE, else the config file's
+// `store:`, else `fallback`; each is a folder or a postgresql:// address.
 // Throws ConfigError when the retired $MLPIPE_DB is set (it named a database file; a store is a
 // folder now), so a CI job that sets it is not silently pointed at another history.
+// A relative folder from the config file is relative to the shell's folder, as the flag's is.
 StoreLayout choose_store(const std::string& flag, const std::filesystem::path& fallback);
+// The same without a fallback: nullopt when neither the flag, $MLPIPE_STORE nor the config file
+// names a store.
+std::optional<StoreLayout> chosen_store(const std::string& flag);
+// mlpipe's own config file: $MLPIPE_CONFIG, else $XDG_CONFIG_HOME/mlpipe/config.yaml, else
+// ~/.config/mlpipe/config.yaml. It holds one key today, `store:` (a folder or a postgresql://
+// address), read after --store and $MLPIPE_STORE. Throws ConfigError naming the file, line and
+// column for a key it does not know.
+std::filesystem::path user_config_file();
+std::optional<std::string> configured_store();
 
 // For commands that read or change an existing store: upgrades a store of the layout before
 // stores (runs.db) in place (migrate_legacy_store, core/store/legacy_store.h), and throws ConfigError naming the folder

@@ -86,6 +86,16 @@ assert_contains "$OUT" "verdict: reproduced bit-identically"
 expect_exit 0 "$MLPIPE" runs push "$pushed" --store "$PG" --to copy-back
 assert_eq "$(sql copy-back/store.db "SELECT run_uid FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)")" "$local_uid" "pushed back out under its global id"
 
+# serve NAME@ALIAS from the team store follows the alias when it moves there.
+serve_start tiny@champion --reload-every 0.2
+curl -s "$url/v1/model" | grep -q '"version":1' || { curl -s "$url/v1/model"; fail "serving v1"; }
+expect_exit 0 "$MLPIPE" models promote tiny 2
+for _ in $(seq 50); do grep -q "moved to v2" serve.err && break; sleep 0.1; done
+assert_contains serve.err "tiny@champion moved to v2"
+curl -s "$url/v1/model" | grep -q '"version":2' || { curl -s "$url/v1/model"; fail "serving v2 after the promotion"; }
+serve_stop
+trap 'bash "$REPO/tests/pg/pg_server.sh" stop "$PG_DIR"; rm -rf "$WORK"' EXIT
+
 # query is read-only on PostgreSQL too: writes, several statements and settings are refused.
 expect_exit 2 "$MLPIPE" query "DELETE FROM runs"
 assert_contains "$ERR" "read-only"
