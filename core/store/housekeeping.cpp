@@ -74,6 +74,12 @@ GcReport collect_garbage(const StoreLayout& store, const GcOptions& opt) {
   r.dry_run = opt.dry_run;
   RunStore rs(store.db());
   Db& db = rs.db();
+  if (db.kind() == DbKind::postgres) {
+    // Machines that mount the objects folder over NFS may not share flock: the server's lock
+    // (held by this connection until it closes) keeps one gc per team store.
+    Stmt l = db.prepare("SELECT pg_try_advisory_lock(7236828203640811879)");  // "mlpipe gc"
+    if (!l.step() || l.int64(0) != 1) throw ConfigError(store.shown() + ": another gc is running (on another machine)");
+  }
   std::set<std::string> keep;
   {
     Transaction tx(db, /*immediate=*/true);
@@ -178,15 +184,18 @@ json store_info(const StoreLayout& store) {
     }
   });
   int64_t db_bytes = 0;
+  if (store.on_server())  // the store's tables with their indexes and TOAST, as the server counts them
+    db_bytes = count("SELECT coalesce(sum(pg_total_relation_size(oid)), 0) FROM pg_class"
+                     " WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'm')");
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    if (store.on_server()) break;  // the server's files are its own
+    if (store.on_server()) break;
     std::error_code ec;
     fs::path p = store.db().file().string() + suffix;
     if (fs::is_regular_file(p, ec)) db_bytes += int64_t(fs::file_size(p, ec));
   }
   int64_t run_files = 0;
   json out = {
-      {"store", store.root().string()},
+      {"store", store.shown()},
       {"runs", count("SELECT count(*) FROM runs")},
       {"cache_entries", count("SELECT count(*) FROM cache_entries")},
       {"cache_entries_bytes_logical", count("SELECT coalesce(sum(bytes), 0) FROM cache_entries")},

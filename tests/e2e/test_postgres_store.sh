@@ -66,6 +66,16 @@ cmp pg.csv sqlite.csv || fail "the champion scores differently from the two stor
 expect_exit 0 "$MLPIPE" store info
 assert_contains "$OUT" "runs"
 expect_exit 0 "$MLPIPE" gc --dry-run
+# One gc per team store, whichever machine it runs on (the server's lock, not only a lock file).
+psql -X -q -d "$PG_URL" -c "SELECT pg_advisory_lock(7236828203640811879); SELECT pg_sleep(3)" >/dev/null &
+holder=$!
+for _ in $(seq 50); do
+  [ "$(psql_q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -gt 0 ] && break
+  sleep 0.1
+done
+expect_exit 2 "$MLPIPE" gc
+assert_contains "$ERR" "another gc is running"
+wait $holder
 expect_exit 0 "$MLPIPE" query "SELECT run_id, status, auc FROM run_summary ORDER BY run_id"
 assert_contains "$OUT" "0.83"
 
