@@ -259,7 +259,12 @@ class PgDb final : public DbBackend {
   }
   // A lost connection holds no transaction any more (a lost one is answered by `exec`).
   bool in_transaction() const override { return s_.lost_transaction || (!s_.lost() && busy(s_.conn)); }
-  std::string begin_sql(bool) const override { return "BEGIN"; }
+  // An immediate transaction takes the store's write lock, as SQLite's BEGIN IMMEDIATE does:
+  // mlpipe's read-then-write transactions (the next version number, replacing a cache entry)
+  // were written for one writer at a time, and two machines must not interleave them.
+  std::string begin_sql(bool immediate) const override {
+    return immediate ? "BEGIN; SELECT pg_advisory_xact_lock(7236828203640811876)" : "BEGIN";  // "mlpipe writes"
+  }
   void set_query_only() override { setting("SET default_transaction_read_only = on"); }
   void copy_in(const std::string& copy_sql, const std::string& rows) override {
     s_.ensure(copy_sql);

@@ -141,8 +141,7 @@ PushReport push_runs(const StoreLayout& from, const StoreLayout& to, const std::
     }
     // Records first, in one transaction: the run appears whole or not at all. Its files and
     // objects are copied before the commit, so a record never names a file the target lacks.
-    Transaction tx(dst);
-    if (dst.kind() == DbKind::postgres) dst.exec("SELECT pg_advisory_xact_lock(7236828203640811876)");  // as begin_run
+    Transaction tx(dst);  // the store's write lock: the next run and version numbers are ours
     {
       Stmt s = dst.prepare("SELECT coalesce(max(run_id), 0) + 1 FROM runs");
       s.step();

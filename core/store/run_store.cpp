@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -31,11 +32,10 @@ int64_t RunStore::begin_run(const RunInfo& r) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string now = now_iso();
   // Run ids are one more than the last, on PostgreSQL too: its identity sequence skips ahead
-  // after a server crash (run 2, then run 34). Starts are serialised there by a lock that the
-  // run's opening transaction holds (a few milliseconds).
+  // after a server crash (run 2, then run 34). The write lock of the transaction (or of the
+  // run's opening transaction, around this savepoint) keeps two starts from taking one number.
   bool pg = db_.kind() == DbKind::postgres;
-  Transaction tx(db_);  // a savepoint inside the run's opening transaction
-  if (pg) db_.exec("SELECT pg_advisory_xact_lock(7236828203640811876)");  // "mlpipe runs"
+  Transaction tx(db_);
   Stmt ins = db_.prepare(
       std::string("INSERT INTO runs(") + (pg ? "run_id, " : "") +
       "pipeline, pipeline_file, status, started_at, config_yaml, config_json,"
@@ -333,10 +333,31 @@ void RunStore::set_parent(const std::vector<int64_t>& children, int64_t parent) 
   tx.commit();
 }
 
+Db& RunStore::hash_db() {
+  if (db_.kind() == DbKind::sqlite) return db_;
+  if (!local_hashes_) {
+    std::filesystem::path dir;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::filesystem::path(x) / "mlpipe";
+    else if (const char* h = std::getenv("HOME"); h && *h) dir = std::filesystem::path(h) / ".cache" / "mlpipe";
+    try {
+      if (dir.empty()) throw StepError("no home folder");
+      std::filesystem::create_directories(dir);
+      Db local = Db::open(dir / "file-hashes.db", false);
+      local.exec("CREATE TABLE IF NOT EXISTS file_hashes (path TEXT PRIMARY KEY, bytes INTEGER NOT NULL,"
+                 " mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,"
+                 " content_hash TEXT NOT NULL, checked_at TEXT NOT NULL) STRICT");
+      local_hashes_.emplace(std::move(local));
+    } catch (const std::exception&) {
+      return db_;  // no writable home: the server's table (a round trip per file)
+    }
+  }
+  return *local_hashes_;
+}
+
 std::optional<std::string> RunStore::cached_file_hash(const std::string& path, int64_t bytes,
                                                       int64_t mtime_ns, int64_t ctime_ns, int64_t inode) {
   std::lock_guard<std::mutex> lock(mu_);
-  Stmt s = db_.prepare("SELECT content_hash FROM file_hashes WHERE path=? AND bytes=? AND mtime_ns=?"
+  Stmt s = hash_db().prepare("SELECT content_hash FROM file_hashes WHERE path=? AND bytes=? AND mtime_ns=?"
                        " AND ctime_ns=? AND inode=?");
   s.bind(1, path).bind(2, bytes).bind(3, mtime_ns).bind(4, ctime_ns).bind(5, inode);
   if (s.step()) return s.text(0);
@@ -346,7 +367,7 @@ std::optional<std::string> RunStore::cached_file_hash(const std::string& path, i
 void RunStore::remember_file_hash(const std::string& path, int64_t bytes, int64_t mtime_ns,
                                   int64_t ctime_ns, int64_t inode, const std::string& hash) {
   std::lock_guard<std::mutex> lock(mu_);
-  db_.prepare("INSERT INTO file_hashes(path, bytes, mtime_ns, ctime_ns, inode, content_hash,"
+  hash_db().prepare("INSERT INTO file_hashes(path, bytes, mtime_ns, ctime_ns, inode, content_hash,"
               " checked_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET bytes = excluded.bytes,"
               " mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, inode = excluded.inode,"
               " content_hash = excluded.content_hash, checked_at = excluded.checked_at")

@@ -109,7 +109,9 @@ class RunStore {
   void set_parent(const std::vector<int64_t>& children, int64_t parent);
 
   // Stat cache for content hashes: the hash recorded for this exact (path, size, mtime, ctime,
-  // inode), or nullopt.
+  // inode), or nullopt. It describes this machine's files: with a PostgreSQL store it is kept on
+  // the machine ($XDG_CACHE_HOME or ~/.cache/mlpipe/file-hashes.db), not on the server (a round
+  // trip per file was most of a no-op run's time there, and inodes are per machine).
   std::optional<std::string> cached_file_hash(const std::string& path, int64_t bytes,
                                               int64_t mtime_ns, int64_t ctime_ns, int64_t inode);
   void remember_file_hash(const std::string& path, int64_t bytes, int64_t mtime_ns,
@@ -124,8 +126,10 @@ class RunStore {
   }
 
  private:
+  Db& hash_db();
   std::mutex mu_;
   Db db_;
+  std::optional<Db> local_hashes_;
 };
 
 }  // namespace mlpipe
