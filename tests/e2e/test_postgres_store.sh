@@ -106,6 +106,18 @@ curl -s "$url/v1/model" | grep -q '"version":2' || { curl -s "$url/v1/model"; fa
 serve_stop
 trap 'bash "$REPO/tests/pg/pg_server.sh" stop "$PG_DIR"; rm -rf "$WORK"' EXIT
 
+# A sweep's trials are child runs there too; a run killed while training resumes to the same model.
+cp pipeline.yaml sweep.yaml
+sed -i 's|    params: {max_depth: "${params.depth}", eta: 0.3}|    params: {max_depth: "${params.depth}", eta: 0.3}\n    sweep:\n      parameters:\n        params.max_depth: [2, 3]\n      parallel: 2\n      metric: train.valid_auc_best|' sweep.yaml
+expect_exit 0 "$MLPIPE" run sweep.yaml -q --set steps.export.dir=out/sweep
+parent=$(psql_q "SELECT max(run_id) FROM runs")
+assert_eq "$(psql_q "SELECT count(*) FROM runs WHERE parent_run = $parent")" 2 "two trials as child runs"
+MLPIPE_CRASH_AT=round@5 "$MLPIPE" run pipeline.yaml -q --force --set steps.export.dir=out/resumed >/dev/null 2>&1 && fail "the crash point did not fire"
+killed=$(psql_q "SELECT max(run_id) FROM runs")
+expect_exit 0 "$MLPIPE" resume "$killed"
+assert_eq "$(psql_q "SELECT status FROM runs WHERE run_id = $killed")" ok "resumed run"
+assert_eq "$(psql_q "SELECT content_hash FROM artifacts WHERE run_id = $killed AND step = 'train' AND name LIKE 'model%'")" "$pg_model" "resumed model"
+
 # query is read-only on PostgreSQL too: writes, several statements and settings are refused.
 expect_exit 2 "$MLPIPE" query "DELETE FROM runs"
 assert_contains "$ERR" "read-only"
