@@ -4,7 +4,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <map>
 #include <cstdlib>
 #include <cmath>
 #include <cstdio>
@@ -96,6 +98,28 @@ void RunStore::add_environment(int64_t run, const KeyValues& kv) {
 void RunStore::add_params(int64_t run, const std::string& step, const KeyValues& kv) {
   std::lock_guard<std::mutex> lock(mu_);
   Transaction tx(db_);
+  if (db_.kind() == DbKind::postgres) {
+    // Many rows per statement there (a statement is a round trip). One statement may not set a
+    // key twice: the last value of a repeated key wins, as it does row by row.
+    std::map<std::string, size_t> last;
+    for (size_t i = 0; i < kv.size(); ++i) last[kv[i].first] = i;
+    KeyValues rows;
+    for (size_t i = 0; i < kv.size(); ++i)
+      if (last[kv[i].first] == i) rows.push_back(kv[i]);
+    const size_t per = 100;
+    for (size_t at = 0; at < rows.size(); at += per) {
+      size_t n = std::min(per, rows.size() - at);
+      std::string sql = "INSERT INTO params(run_id, step, key, value) VALUES ";
+      for (size_t i = 0; i < n; ++i) sql += i ? ",(?,?,?,?)" : "(?,?,?,?)";
+      Stmt s = db_.prepare(sql + " ON CONFLICT (run_id, step, key) DO UPDATE SET value = excluded.value");
+      for (size_t i = 0; i < n; ++i)
+        s.bind(int(4 * i + 1), run).bind(int(4 * i + 2), step).bind(int(4 * i + 3), rows[at + i].first)
+            .bind(int(4 * i + 4), rows[at + i].second);
+      s.run();
+    }
+    tx.commit();
+    return;
+  }
   Stmt s = db_.prepare("INSERT INTO params(run_id, step, key, value) VALUES (?,?,?,?)"
                        " ON CONFLICT (run_id, step, key) DO UPDATE SET value = excluded.value");
   for (const auto& [k, v] : kv) s.bind(1, run).bind(2, step).bind(3, k).bind(4, v).run();

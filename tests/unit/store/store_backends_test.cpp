@@ -128,6 +128,15 @@ TEST_CASE("store backends: metric values, keys and runs come back exactly as wri
     REQUIRE(u.step());
     CHECK(u.text(0) == "analyst");
     CHECK_THROWS_WITH_AS(s.add_metrics(run + 1, "train", pts), "run store: no run 2 to record metrics for", StepError);
+    // Parameters: many in one call (more than one statement's worth there), a repeated key's last value wins.
+    KeyValues kv;
+    for (int i = 0; i < 250; ++i) kv.emplace_back("params.k" + std::to_string(i), std::to_string(i));
+    kv.emplace_back("params.k7", "\"last\"");
+    s.add_params(run, "train", kv);
+    CHECK(count(s.db(), "SELECT count(*) FROM params WHERE step = 'train'") == 250);
+    Stmt k7 = s.db().prepare("SELECT value FROM params WHERE step = 'train' AND key = 'params.k7'");
+    REQUIRE(k7.step());
+    CHECK(k7.text(0) == "\"last\"");
     s.finish_run(run, "ok", 0, "", 1.25);
     CHECK(count(s.db(), "SELECT count(*) FROM runs WHERE status = 'ok' AND duration_s = 1.25") == 1);
     CHECK_THROWS_AS(s.step_finished(run, "train", "bogus", "", 0), StepError);  // the CHECK constraint
