@@ -136,8 +136,20 @@ std::optional<std::string> configured_store() {
   return store;
 }
 
+namespace {
+// A folder or a server address; a server address without its server (an empty variable before
+// ?objects=...) is refused rather than made into a folder named "?objects=".
+StoreLayout store_at(const std::string& where, const char* from) {
+  if (is_postgres_url(where)) return parse_postgres_store(where);
+  if (where.find("?objects=") != std::string::npos || where.find("://") != std::string::npos)
+    throw ConfigError(std::string(from) + " '" + where + "': not a folder, and not a store address either: a PostgreSQL "
+                      "store is postgresql://USER@HOST:PORT/DB?objects=FOLDER");
+  return StoreLayout(where);
+}
+}  // namespace
+
 std::optional<StoreLayout> chosen_store(const std::string& flag) {
-  if (!flag.empty()) return is_postgres_url(flag) ? parse_postgres_store(flag) : StoreLayout(flag);
+  if (!flag.empty()) return store_at(flag, "--store");
   if (const char* db = std::getenv("MLPIPE_DB"); db && *db)
     throw ConfigError(std::string("$MLPIPE_DB (") + db +
                       ") is no longer read: a store is a folder now (store.db, objects/, runs/). Set MLPIPE_STORE to "
@@ -145,10 +157,8 @@ std::optional<StoreLayout> chosen_store(const std::string& flag) {
                                                                                ? "."
                                                                                : fs::path(db).parent_path().string()) +
                       ", and unset MLPIPE_DB");
-  if (const char* env = std::getenv("MLPIPE_STORE"); env && *env)
-    return is_postgres_url(env) ? parse_postgres_store(env) : StoreLayout(env);
-  if (std::optional<std::string> c = configured_store())
-    return is_postgres_url(*c) ? parse_postgres_store(*c) : StoreLayout(*c);
+  if (const char* env = std::getenv("MLPIPE_STORE"); env && *env) return store_at(env, "$MLPIPE_STORE");
+  if (std::optional<std::string> c = configured_store()) return store_at(*c, "store: in the config file");
   return std::nullopt;
 }
 

@@ -146,6 +146,9 @@ psql_q "DELETE FROM schema_migrations WHERE version = 99" >/dev/null
 unset MLPIPE_STORE
 expect_exit 2 "$MLPIPE" runs list --store "$PG_URL"
 assert_contains "$ERR" "?objects=FOLDER"
+expect_exit 2 "$MLPIPE" runs list --store "?objects=$WORK/o"   # an empty $URL before it
+assert_contains "$ERR" "not a folder, and not a store address either"
+[ ! -e "?objects=" ] || fail "a folder named after the address was made"
 expect_exit 2 "$MLPIPE" runs list --store "postgresql://mlpipe@127.0.0.1:1/none?objects=$WORK/o"
 assert_contains "$ERR" "cannot connect to the PostgreSQL store postgresql://mlpipe@127.0.0.1:1/none"
 echo "ok"
