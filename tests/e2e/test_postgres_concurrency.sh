@@ -1,6 +1,6 @@
 # Many machines on one PostgreSQL store and one object folder: 16 runs at once from two workdirs
-# with two host names (a UTS namespace each, where permitted) record every run, step and metric
-# row, migrate once, and lose or corrupt no object. A server killed in the middle of a run: the
+# with two host names (a UTS namespace each, where permitted), on a new database, record every
+# run, step and metric row, migrate it once (16 processes upgrading at once), and lose or corrupt no object. A server killed in the middle of a run: the
 # run fails with exit 1 after its retries (never hangs, never ok), and once the server is back it
 # is shown interrupted. Skips (77) without PostgreSQL.
 source "$(dirname "$0")/lib.sh"

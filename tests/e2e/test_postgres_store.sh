@@ -1,17 +1,18 @@
-# The store on a real PostgreSQL server (started here on a loopback port, as tests/pg/pg_server.sh
-# does in CI): every command works on it as on SQLite, the same pipeline gives the same model
-# and metrics in both, a step computed in one workdir is reused in another, migrations run once
-# when many processes start together, a newer database is refused, `query` cannot write, and a
+# The store on a real PostgreSQL server (started here on a loopback port by tests/pg/pg_server.sh):
+# every command works on it as on SQLite, the same pipeline gives the same model and metrics in
+# both, a step computed in one workdir is reused in another, readers create nothing, a newer
+# database is refused, `query` cannot write, and a
 # run killed mid-way is shown interrupted, never succeeded. Skips (77) without PostgreSQL.
 source "$(dirname "$0")/lib.sh"
 pg_start
 sed -i 's|    dir: out/bundle|    dir: out/bundle\n    register: tiny\n    promote: champion|' pipeline.yaml
 PG="$PG_URL?objects=$WORK/team-objects"
 
-# Two machines upgrading at once: six processes open the new database together; one migrates.
-for i in 1 2 3 4 5 6; do "$MLPIPE" runs list --store "$PG" >/dev/null 2>"mig$i.err" & done
-wait || true
-"$MLPIPE" run pipeline.yaml -q --store "$PG" --name first >/dev/null
+# A reader finds no store in an empty database (and makes none); the first run makes it.
+expect_exit 2 "$MLPIPE" runs list --store "$PG"
+assert_contains "$ERR" "no mlpipe store in this database yet"
+assert_eq "$(psql_q "SELECT to_regclass('schema_migrations') IS NULL")" t "a reader made no tables"
+expect_exit 0 "$MLPIPE" run pipeline.yaml -q --store "$PG" --name first
 assert_eq "$(psql_q "SELECT count(*) FROM schema_migrations")" 1 "migrations applied once"
 
 # The same run on SQLite: the same model bytes and the same metrics.
