@@ -298,7 +298,12 @@ class PgDb final : public DbBackend {
 }  // namespace
 
 std::unique_ptr<DbBackend> open_postgres(const DbLocation& where, bool read_only) {
-  PGconn* conn = PQconnectdb(where.conninfo().c_str());
+  // Defaults first: what the address sets wins. Keepalives and a TCP timeout turn a server gone
+  // silent (a partition, a dead host) into an error within a minute instead of a hang.
+  const char* keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                        "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "1", "15", "5", "4", "45000", "mlpipe", where.conninfo().c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
     PQfinish(conn);
