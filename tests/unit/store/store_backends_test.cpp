@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "core/store/postgres_schema.h"
+#include "core/store/query.h"
+#include "core/store/run_deletion.h"
 #include "core/store/run_store.h"
 #include "tests/unit/store/store_fixtures.h"
 #include "core/store/schema.h"
@@ -215,5 +217,46 @@ TEST_CASE("store backends: a reused step gets the computing step's records, and 
     CHECK(count(s.db(), "SELECT count(*) FROM metrics WHERE run_id = " + std::to_string(second)) == 2);
     CHECK(count(s.db(), "SELECT count(*) FROM artifacts WHERE content_hash = 'fed' AND bytes = 21") == 2);
     CHECK(count(s.db(), "SELECT count(*) FROM steps WHERE status = 'reused' AND reused_from_run = " + std::to_string(first)) == 1);
+  }
+}
+
+TEST_CASE("store backends: deleting a run removes every record of it, and what depends on it refuses") {
+  for (auto& b : backends()) {
+    CAPTURE(b->name);
+    RunStore s(b->where);
+    int64_t run = s.begin_run(info());
+    s.add_step(run, "train", "train");
+    s.add_metrics(run, "train", {{"auc", "valid", 1, 0.5}, {"auc", "valid", 2, 0.7}});
+    s.add_params(run, "train", {{"params.eta", "0.1"}});
+    s.tag_run(run, "team", std::string("risk"), "me");
+    s.step_finished(run, "train", "ok", "", 1);
+    s.finish_run(run, "ok", 0, "", 1);
+    int64_t keep = s.begin_run(info());
+    s.finish_run(keep, "ok", 0, "", 1);
+    StoreLayout layout = StoreLayout::of(b->where);
+    delete_runs(s, layout, plan_run_deletion(s.db(), {run}), "me");
+    for (const char* table : {"runs", "steps", "metrics", "params", "run_tag_events"})
+      CHECK(count(s.db(), std::string("SELECT count(*) FROM ") + table + " WHERE run_id = " + std::to_string(run)) == 0);
+    CHECK(count(s.db(), "SELECT count(*) FROM run_deletions WHERE run_id = " + std::to_string(run)) == 1);
+    CHECK(count(s.db(), "SELECT count(*) FROM runs WHERE run_id = " + std::to_string(keep)) == 1);
+  }
+}
+
+TEST_CASE("store backends: queries are read-only, one statement at a time") {
+  for (auto& b : backends()) {
+    CAPTURE(b->name);
+    { RunStore s(b->where); s.begin_run(info()); }
+    for (const char* sql : {"DELETE FROM runs", "INSERT INTO runs(run_id) VALUES (9)", "UPDATE runs SET status = 'ok'",
+                            "CREATE TABLE t(x BIGINT)", "DROP TABLE runs"}) {
+      CAPTURE(sql);
+      CHECK_THROWS_AS(query_database(b->where, sql), ConfigError);
+    }
+    CHECK_THROWS_WITH_AS(query_database(b->where, "SELECT 1; DROP TABLE runs"),
+                         "query: one statement at a time, please (found more after the first ';')", ConfigError);
+    QueryResult r = query_database(b->where, "SELECT count(*) AS n, max(pipeline) AS p FROM runs");
+    REQUIRE(r.rows.size() == 1);
+    CHECK(r.columns == std::vector<std::string>{"n", "p"});
+    CHECK(r.rows[0][0] == 1);
+    CHECK(r.rows[0][1] == "p");
   }
 }
