@@ -170,6 +170,9 @@ StoreLayout choose_store(const std::string& flag, const fs::path& fallback) {
 void require_store(const StoreLayout& store, std::ostream* log) {
   if (store.on_server()) {
     require_postgres_store(store.db());
+    if (!fs::is_directory(store.root()))
+      throw ConfigError(store.shown() + ": the objects folder " + store.root().string() +
+                        " is not here; mount the store's shared folder on this machine (or fix ?objects=)");
     return;
   }
   if (fs::is_regular_file(store.db().file())) return;

@@ -147,6 +147,8 @@ psql_q "DELETE FROM schema_migrations WHERE version = 99" >/dev/null
 unset MLPIPE_STORE
 expect_exit 2 "$MLPIPE" runs list --store "$PG_URL"
 assert_contains "$ERR" "?objects=FOLDER"
+expect_exit 2 "$MLPIPE" runs list --store "$PG_URL?objects=$WORK/not-mounted"
+assert_contains "$ERR" "mount the store's shared folder on this machine"
 expect_exit 2 "$MLPIPE" runs list --store "?objects=$WORK/o"   # an empty $URL before it
 assert_contains "$ERR" "not a folder, and not a store address either"
 [ ! -e "?objects=" ] || fail "a folder named after the address was made"
