@@ -10,6 +10,7 @@
 #include "core/data/csv_reader.h"
 #include "core/store/object_store.h"
 #include "core/util/atomic_file.h"
+#include "tests/unit/store/store_fixtures.h"
 
 using namespace mlpipe;
 using nlohmann::json;
@@ -71,14 +72,7 @@ TEST_CASE("the step cache keeps outputs as shared objects, knows its records and
   StoreLayout layout(t.path / "store");
   RunStore store(layout.db());
   StepCache cache(store, layout);
-  RunInfo info;
-  info.pipeline = "p";
-  info.pipeline_file = "p.yaml";
-  info.config_yaml = "x";
-  info.config_json = "{}";
-  info.config_hash = "h";
-  info.overrides_json = "[]";
-  int64_t run = store.begin_run(info);
+  int64_t run = store.begin_run(mlpipe::testing::run_info());
   store.add_step(run, "ingest", "ingest");
   store.add_step(run, "split", "split");
   auto frame = std::make_shared<Frame>();
