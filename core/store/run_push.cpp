@@ -1,6 +1,7 @@
 #include "core/store/run_push.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
@@ -37,7 +38,7 @@ void copy_rows(Db& src, Db& dst, const std::string& table, const std::string& ke
         if (c == "rowid" || c == "started_epoch" || skip.count(c)) continue;
         cols.push_back(i);
         names.push_back(c);
-        list += (list.empty() ? "" : ", ") + (c == "user" ? std::string("user") : c);
+        list += (list.empty() ? "" : ", ") + c;  // (`user` is quoted on PostgreSQL by the dialect)
         marks += marks.empty() ? "?" : ", ?";
       }
       ins.emplace(dst.prepare("INSERT INTO " + table + "(" + list + ") VALUES (" + marks + ")"));
@@ -56,6 +57,51 @@ void copy_rows(Db& src, Db& dst, const std::string& table, const std::string& ke
       }
     }
     ins->run();
+  }
+}
+
+// A run's metric points, in the order recorded: by COPY into PostgreSQL (a run can hold
+// hundreds of thousands), by one prepared INSERT into SQLite.
+void copy_metrics(Db& src, Db& dst, int64_t run, int64_t to_id) {
+  Stmt s = src.prepare("SELECT step, key, split, iteration, value, recorded_at FROM metrics WHERE run_id = ? ORDER BY rowid");
+  s.bind(1, run);
+  if (dst.kind() == DbKind::postgres) {
+    const std::string copy = "COPY metrics(run_id, step, key, split, iteration, value, recorded_at) FROM STDIN";
+    std::string rows, id = std::to_string(to_id);
+    size_t n = 0;
+    auto field = [&](int i) {
+      if (s.is_null(i)) rows += "\\N";
+      else if (s.type(i) == kSqlFloat) {
+        char num[32];
+        std::snprintf(num, sizeof num, "%.17g", s.real(i));
+        rows += num;
+      } else append_copy_text(rows, s.text(i));
+    };
+    while (s.step()) {
+      rows += id;
+      for (int i = 0; i < 6; ++i) {
+        rows += '\t';
+        field(i);
+      }
+      rows += '\n';
+      if (++n % 65536 == 0) {
+        dst.copy_in(copy, rows);
+        rows.clear();
+      }
+    }
+    if (!rows.empty()) dst.copy_in(copy, rows);
+    return;
+  }
+  Stmt ins = dst.prepare("INSERT INTO metrics(run_id, step, key, split, iteration, value, recorded_at) VALUES (?,?,?,?,?,?,?)");
+  while (s.step()) {
+    ins.bind(1, to_id).bind(2, s.text(0)).bind(3, s.text(1));
+    if (s.is_null(2)) ins.bind_null(4);
+    else ins.bind(4, s.text(2));
+    if (s.is_null(3)) ins.bind_null(5);
+    else ins.bind(5, s.int64(3));
+    if (s.is_null(4)) ins.bind_null(6);
+    else ins.bind(6, s.real(4));
+    ins.bind(7, s.text(5)).run();
   }
 }
 
@@ -153,7 +199,8 @@ PushReport push_runs(const StoreLayout& from, const StoreLayout& to, const std::
     copy_rows(src, dst, "runs", "run_id", run,
               {{"run_id", new_id}, {"reproduces_run", mapped}, {"parent_run", mapped}});
     copy_rows(src, dst, "steps", "run_id", run, {{"run_id", new_id}, {"reused_from_run", mapped}});
-    for (const char* table : {"params", "metrics", "inputs", "artifacts", "environment", "bundle_manifests"})
+    copy_metrics(src, dst, run, to_id);
+    for (const char* table : {"params", "inputs", "artifacts", "environment", "bundle_manifests"})
       copy_rows(src, dst, table, "run_id", run, {{"run_id", new_id}});
     copy_rows(src, dst, "run_tag_events", "run_id", run, {{"run_id", new_id}}, {"event_id"});
     copy_rows(src, dst, "run_notes", "run_id", run, {{"run_id", new_id}}, {"note_id"});

@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <map>
-#include <cstdlib>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <ctime>
 
 #include "core/store/schema.h"
@@ -154,6 +154,45 @@ void RunStore::step_finished(int64_t run, const std::string& step, const std::st
   s.bind(5, run).bind(6, step).run();
 }
 
+namespace {
+// A batch of metric points as COPY's text format: tab-separated, \N for NULL (a NaN too, as
+// SQLite stores one), doubles in 17 significant digits (read back to the same bits).
+std::string metric_copy_rows(int64_t run, const std::string& step, const std::string& now,
+                             const std::vector<MetricPoint>& points) {
+  std::string rows, run_text = std::to_string(run), step_text, now_text;
+  append_copy_text(step_text, step);
+  append_copy_text(now_text, now);
+  rows.reserve(points.size() * 64);
+  char num[32];
+  for (const MetricPoint& p : points) {
+    rows += run_text;
+    rows += '\t';
+    rows += step_text;
+    rows += '\t';
+    append_copy_text(rows, p.key);
+    rows += '\t';
+    if (p.split.empty()) rows += "\\N";
+    else append_copy_text(rows, p.split);
+    rows += '\t';
+    if (p.iteration) rows += std::to_string(*p.iteration);
+    else rows += "\\N";
+    rows += '\t';
+    if (std::isnan(p.value)) {
+      rows += "\\N";
+    } else if (std::isinf(p.value)) {
+      rows += p.value > 0 ? "Infinity" : "-Infinity";
+    } else {
+      std::snprintf(num, sizeof num, "%.17g", p.value);
+      rows += num;
+    }
+    rows += '\t';
+    rows += now_text;
+    rows += '\n';
+  }
+  return rows;
+}
+}  // namespace
+
 void RunStore::add_metrics(int64_t run, const std::string& step,
                            const std::vector<MetricPoint>& points) {
   if (points.empty()) return;
@@ -175,38 +214,8 @@ void RunStore::add_metrics(int64_t run, const std::string& step,
   std::string now = now_iso();
   if (db_.kind() == DbKind::postgres) {
     // One COPY per batch: a round trip per row would cap a remote server at a few thousand
-    // points/s (bench/cpp/metric_record_bench.cpp --postgres).
-    std::string rows, run_text = std::to_string(run), step_text, now_text;
-    append_copy_text(step_text, step);
-    append_copy_text(now_text, now);
-    rows.reserve(points.size() * 64);
-    char num[32];
-    for (size_t i = 0; i < points.size(); ++i) {
-      const MetricPoint& p = points[i];
-      rows += run_text;
-      rows += '\t';
-      rows += step_text;
-      rows += '\t';
-      append_copy_text(rows, p.key);
-      rows += '\t';
-      if (p.split.empty()) rows += "\\N";
-      else append_copy_text(rows, p.split);
-      rows += '\t';
-      if (p.iteration) rows += std::to_string(*p.iteration);
-      else rows += "\\N";
-      rows += '\t';
-      if (std::isnan(p.value)) {
-        rows += "\\N";  // as SQLite stores a NaN
-      } else if (std::isinf(p.value)) {
-        rows += p.value > 0 ? "Infinity" : "-Infinity";
-      } else {
-        std::snprintf(num, sizeof num, "%.17g", p.value);
-        rows += num;
-      }
-      rows += '\t';
-      rows += now_text;
-      rows += '\n';
-    }
+    // points/s (bench/cpp/metric_record_bench.cpp with a postgresql:// address).
+    std::string rows = metric_copy_rows(run, step, now, points);
     crash_point("metrics");  // the batch built, nothing sent
     db_.copy_in("COPY metrics(run_id, step, key, split, iteration, value, recorded_at) FROM STDIN", rows);
     tx.commit();
