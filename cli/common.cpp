@@ -9,9 +9,11 @@
 namespace mlpipe::cli {
 
 void add_store_option(CLI::App* cmd, std::string& store) {
-  cmd->add_option("--store", store, "Store folder (default: $MLPIPE_STORE, else .mlpipe/" +
-                                        std::string(cmd->get_name() == "run" ? " beside the pipeline)" : " here)"))
-      ->type_name("DIR");
+  cmd->add_option("--store", store,
+                  "Store: a folder, or postgresql://USER@HOST:PORT/DB?objects=FOLDER (default: $MLPIPE_STORE, else "
+                  "store: in ~/.config/mlpipe/config.yaml, else .mlpipe/" +
+                      std::string(cmd->get_name() == "run" ? " beside the pipeline)" : " here)"))
+      ->type_name("STORE");
   cmd->add_option_function<std::string>(
          "--db",
          [](const std::string& v) {
