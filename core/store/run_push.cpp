@@ -23,7 +23,8 @@ using Remap = std::function<std::optional<int64_t>(const Stmt& row, int col)>;
 // Copies the rows of `table` where `key_column` = `key` from `src` to `dst`, column for column,
 // leaving out the ones the target makes itself (identities, generated columns) and replacing
 // those in `remap`. The column lists are the source's: both backends have the same columns.
-void copy_rows(Db& src, Db& dst, const std::string& table, const std::string& key_column, int64_t key,
+template <class Key>  // int64_t (a run id) or std::string (a fingerprint)
+void copy_rows(Db& src, Db& dst, const std::string& table, const std::string& key_column, const Key& key,
                const std::map<std::string, Remap>& remap, const std::set<std::string>& skip = {}) {
   Stmt s = src.prepare("SELECT * FROM " + table + " WHERE " + key_column + " = ?");
   s.bind(1, key);
@@ -124,15 +125,15 @@ std::vector<int64_t> ints(Db& db, const std::string& sql, int64_t key) {
 // The runs asked for and, recursively, the ones their records point at.
 std::vector<int64_t> with_dependencies(Db& src, const std::vector<int64_t>& runs) {
   std::set<int64_t> seen;
-  std::vector<int64_t> todo = runs;
-  while (!todo.empty()) {
-    int64_t r = todo.back();
-    todo.pop_back();
+  std::vector<int64_t> pending = runs;
+  while (!pending.empty()) {
+    int64_t r = pending.back();
+    pending.pop_back();
     if (!seen.insert(r).second) continue;
     for (const char* sql : {"SELECT reused_from_run FROM steps WHERE run_id = ?",
                             "SELECT reproduces_run FROM runs WHERE run_id = ?",
                             "SELECT parent_run FROM runs WHERE run_id = ?"})
-      for (int64_t d : ints(src, sql, r)) todo.push_back(d);
+      for (int64_t d : ints(src, sql, r)) pending.push_back(d);
   }
   return {seen.begin(), seen.end()};  // ascending: a run's dependencies are older than it
 }
@@ -236,18 +237,8 @@ PushReport push_runs(const StoreLayout& from, const StoreLayout& to, const std::
       Stmt o = src.prepare("SELECT object, bytes FROM cache_objects WHERE fingerprint = ?");
       o.bind(1, fp);
       while (o.step()) copy_object(src_objects, dst_objects, to, o.text(0), o.int64(1), report);
-      Stmt e = src.prepare("SELECT fingerprint, step, step_type, parts, meta, records, bytes, created_at FROM cache_entries"
-                           " WHERE fingerprint = ?");
-      e.bind(1, fp);
-      e.step();
-      dst.prepare("INSERT INTO cache_entries(fingerprint, run_id, step, step_type, parts, meta, records, bytes, created_at)"
-                  " VALUES (?,?,?,?,?,?,?,?,?)")
-          .bind(1, e.text(0)).bind(2, to_id).bind(3, e.text(1)).bind(4, e.text(2)).bind(5, e.text(3))
-          .bind(6, e.text(4)).bind(7, e.text(5)).bind(8, e.int64(6)).bind(9, e.text(7)).run();
-      Stmt co = src.prepare("SELECT name, object, bytes FROM cache_objects WHERE fingerprint = ?");
-      co.bind(1, fp);
-      Stmt ins = dst.prepare("INSERT INTO cache_objects(fingerprint, name, object, bytes) VALUES (?,?,?,?)");
-      while (co.step()) ins.bind(1, fp).bind(2, co.text(0)).bind(3, co.text(1)).bind(4, co.int64(2)).run();
+      copy_rows(src, dst, "cache_entries", "fingerprint", fp, {{"run_id", new_id}});
+      copy_rows(src, dst, "cache_objects", "fingerprint", fp, {});
     }
 
     // The model versions it registered.
