@@ -51,10 +51,16 @@ assert_contains "$OUT" "would delete 0"
 # interrupted, not ok, when the server is back.
 cp -r "$REPO/examples/credit-default" credit
 export MLPIPE_STORE_RETRY_S=3
-(sleep 2; bash "$REPO/tests/pg/pg_server.sh" kill "$PG_DIR") &
+# The server goes once the run is training (a slow learning rate keeps it there for seconds).
+(for _ in $(seq 600); do
+   [ "$(psql_q "SELECT count(*) FROM steps s JOIN runs r USING (run_id) WHERE r.pipeline = 'credit-default' AND s.step = 'train' AND s.status = 'running'" 2>/dev/null)" = 1 ] && break
+   sleep 0.05
+ done
+ bash "$REPO/tests/pg/pg_server.sh" kill "$PG_DIR") &
 killer=$!
 start=$SECONDS
-expect_exit 1 "$MLPIPE" run credit/pipeline.yaml -q --store "$PG" --set steps.export.dir=out/credit
+expect_exit 1 "$MLPIPE" run credit/pipeline.yaml -q --store "$PG" --set steps.export.dir=out/credit \
+  --set params.eta=0.002 --set params.rounds=4000
 wait $killer
 [ $((SECONDS - start)) -lt 120 ] || fail "the run took $((SECONDS - start)) s to give up"
 assert_contains "$ERR" "PostgreSQL store"
