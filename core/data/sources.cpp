@@ -108,7 +108,7 @@ Table read_tables(const std::vector<fs::path>& files, const CsvOptions& opt) {
     col.type = parts[0].col(c).type;
     std::map<std::string, int32_t> index;
     for (auto& t : parts) {
-      Column& part = t.col(c);
+      Column& part = t.edit_col(c);
       if (!col.coded()) {
         col.num.insert(col.num.end(), part.num.begin(), part.num.end());
         std::vector<double>().swap(part.num);

@@ -39,7 +39,7 @@ std::vector<std::string> Table::names() const {
   return out;
 }
 
-Column& Table::col(size_t i) {
+Column& Table::edit_col(size_t i) {
   std::shared_ptr<Column>& c = columns_[i];
   if (c.use_count() > 1) c = std::make_shared<Column>(*c);  // shared with a copy: write to our own
   return *c;
@@ -64,10 +64,10 @@ const Column& Table::at(const std::string& name, const std::string& context) con
   return *columns_[i];
 }
 
-Column& Table::at(const std::string& name, const std::string& context) {
+Column& Table::edit(const std::string& name, const std::string& context) {
   int i = find(name);
   if (i < 0) static_cast<const Table*>(this)->at(name, context);  // throws, naming the column
-  return col(size_t(i));
+  return edit_col(size_t(i));
 }
 
 void Table::add(Column c) {

@@ -203,7 +203,7 @@ void apply_one(const json& f, Table& t) {
   const json& cols = f["columns"];
   for (size_t k = 0; k < cols.size(); ++k) {
     std::string name = cols[k].get<std::string>();
-    Column& c = t.at(name, op);
+    Column& c = t.edit(name, op);
     if (op == "fill_missing" && c.type == ColumnType::kCategorical) {
       std::string fill = f["fill"][k].get<std::string>();
       auto it = std::find(c.dict.begin(), c.dict.end(), fill);

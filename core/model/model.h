@@ -116,8 +116,9 @@ class Trainer {
                         const ConfigChecker& check) const = 0;
   virtual Task task(const nlohmann::json& step) const = 0;
   // `train` is the trainer's to keep or free: XGBoost frees it once its binned copy is built.
+  // So are `valid`'s values (XGBoost frees them once it has copied them); its names stay.
   virtual std::unique_ptr<Model> fit(const nlohmann::json& step, FeatureMatrix train,
-                                     const std::vector<float>& y_train, const FeatureMatrix* valid,
+                                     const std::vector<float>& y_train, FeatureMatrix* valid,
                                      const std::vector<float>* y_valid, TrainContext& ctx) const = 0;
   virtual std::unique_ptr<Model> load(const std::filesystem::path& file,
                                       const nlohmann::json& config) const = 0;

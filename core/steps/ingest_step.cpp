@@ -262,7 +262,7 @@ Flow run_ingest(StepContext& ctx) {
   frame->id = get_string(cfg, "id", "");
   std::string label_note;
   if (!frame->label.empty()) {
-    Column& y = t.at(frame->label, where + ": label");
+    Column& y = t.edit(frame->label, where + ": label");
     if (!label.classes.is_null()) {
       std::vector<size_t> counts;
       frame->classes = encode_classes(y, label.classes, where, &counts);

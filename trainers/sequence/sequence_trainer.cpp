@@ -154,7 +154,7 @@ class SequenceTrainer : public Trainer {
     }
   }
 
-  std::unique_ptr<Model> fit(const json&, FeatureMatrix, const std::vector<float>&, const FeatureMatrix*,
+  std::unique_ptr<Model> fit(const json&, FeatureMatrix, const std::vector<float>&, FeatureMatrix*,
                              const std::vector<float>*, TrainContext&) const override {
     throw StepError("trainer 'sequence' learns from sequences: add a `sequences` step before it");
   }

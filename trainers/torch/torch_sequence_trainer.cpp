@@ -279,7 +279,7 @@ class TorchSequenceTrainer : public Trainer {
   void validate(const json&, const std::string&, const ConfigChecker&) const override {}
   Task task(const json&) const override { return Task::kBinary; }
   bool takes_sequences() const override { return true; }
-  std::unique_ptr<Model> fit(const json&, FeatureMatrix, const std::vector<float>&, const FeatureMatrix*,
+  std::unique_ptr<Model> fit(const json&, FeatureMatrix, const std::vector<float>&, FeatureMatrix*,
                              const std::vector<float>*, TrainContext&) const override {
     throw StepError("the sequence trainer learns from sequences");
   }

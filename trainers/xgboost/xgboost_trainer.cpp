@@ -324,7 +324,7 @@ class XgbTrainer : public Trainer {
   }
 
   std::unique_ptr<Model> fit(const json& step, FeatureMatrix xt, const std::vector<float>& yt,
-                             const FeatureMatrix* xv, const std::vector<float>* yv,
+                             FeatureMatrix* xv, const std::vector<float>* yv,
                              TrainContext& ctx) const override {
     int rounds = int(step.value("rounds", 100));
     int patience = int(step.value("early_stopping", 0));
@@ -353,6 +353,7 @@ class XgbTrainer : public Trainer {
       // A plain DMatrix even for hist: on a quantile one (binned on the train cuts) the metrics
       // are the same but XGBoost re-predicts it from scratch every round (training took 2.5x).
       dvalid = std::make_unique<xgb::DMatrix>(*xv, ctx.nthread);
+      std::vector<float>().swap(xv->values);  // copied too
       dvalid->set_labels(*yv);
       if (!ctx.valid_weights.empty()) dvalid->set_weights(ctx.valid_weights);
       sets.push_back(dvalid->get());

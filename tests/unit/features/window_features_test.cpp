@@ -28,7 +28,7 @@ TEST_CASE("datetimes and durations") {
 TEST_CASE("trailing windows by hand: the event itself counts, the window's far edge does not") {
   // Entity a: day 0, 1, 1.5, 3 with amounts 10, 20, 30, 40; entity b interleaved.
   Table t = parse_csv("id,who,day,amount\n1,a,0,10\n2,b,0.5,100\n3,a,1,20\n4,a,1.5,30\n5,b,5,200\n6,a,3,40\n", "t.csv", {});
-  for (auto& v : t.at("day").num) v *= 86400;
+  for (auto& v : t.edit("day").num) v *= 86400;
   json spec = {{"op", "window"}, {"entity", "who"}, {"time", "day"}, {"columns", {"amount"}},
                {"windows", {"2d"}}, {"aggs", {"count", "sum", "mean", "max", "min"}}};
   apply_window(spec, t);
@@ -41,7 +41,7 @@ TEST_CASE("trailing windows by hand: the event itself counts, the window's far e
 
 TEST_CASE("delayed label rates use only labels known `delay` before the event, never its own") {
   Table t = parse_csv("who,day,y\nx,0,1\nx,1,0\nx,2,1\nx,9,0\nx,9,1\n", "t.csv", {});
-  for (auto& v : t.at("day").num) v *= 86400;
+  for (auto& v : t.edit("day").num) v *= 86400;
   apply_label_rate({{"entity", "who"}, {"time", "day"}, {"label", "y"}, {"windows", {"7d"}}, {"delay", "7d"}}, t);
   CHECK(t.at("who_y_rate_7d").num == std::vector<double>{0, 0, 0, 2.0 / 3, 2.0 / 3});
   CHECK(t.at("who_labelled_7d").num == std::vector<double>{0, 0, 0, 3, 3});
@@ -91,8 +91,8 @@ TEST_CASE("no leakage: rewriting the future changes nothing at or before the cut
   double cut = 2500;
   for (size_t i = 0; i < b.rows(); ++i)
     if (b.at("t").num[i] > cut) {
-      b.at("v").num[i] = 1e6;
-      b.at("y").num[i] = 1 - b.at("y").num[i];
+      b.edit("v").num[i] = 1e6;
+      b.edit("y").num[i] = 1 - b.at("y").num[i];
     }
   json specs = json::parse(R"([
     {"op": "window", "entity": "who", "time": "t", "columns": ["v"], "windows": ["300s", "2000s"], "aggs": ["count", "sum", "mean", "max"]},
