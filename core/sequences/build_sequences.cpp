@@ -14,6 +14,22 @@ using nlohmann::json;
 
 namespace mlpipe {
 
+void SequenceSet::gather(const uint32_t* samples, size_t k, float* x, int32_t* cat, uint8_t* mask) const {
+  const size_t T = max_len, F = features(), C = categoricals();
+  std::fill(x, x + k * T * F, 0.0f);
+  std::fill(cat, cat + k * T * C, 0);
+  std::fill(mask, mask + k * T, uint8_t(0));
+  for (size_t i = 0; i < k; ++i) {
+    size_t s = samples[i], len = size_t(window_len[s]), end = size_t(window_end[s]), pad = T - len;
+    for (size_t j = 0; j < len; ++j) {
+      size_t ev = size_t(window_events[end - len + j]), slot = i * T + pad + j;
+      std::copy(event_x.begin() + long(ev * F), event_x.begin() + long((ev + 1) * F), x + slot * F);
+      std::copy(event_cat.begin() + long(ev * C), event_cat.begin() + long((ev + 1) * C), cat + slot * C);
+      mask[slot] = 1;
+    }
+  }
+}
+
 std::vector<uint32_t> SequenceSet::samples_of(uint8_t s) const {
   std::vector<uint32_t> out;
   for (size_t i = 0; i < n; ++i)
@@ -168,34 +184,29 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
                       ": it has no history to learn from; fill these values or drop the rows");
   }
 
-  auto add_sample = [&](const std::vector<uint32_t>& g, size_t k) {
+  s.event_x = std::move(feat);
+  s.event_cat = std::move(codes);
+  auto add_sample = [&](size_t group_end, const std::vector<uint32_t>& g, size_t k) {
     uint32_t row = g[k];
-    size_t start = k + 1 >= T ? k + 1 - T : 0, len = k + 1 - start, pad = T - len;
-    size_t base = s.x.size();
-    s.x.resize(base + T * F, 0.0f);
-    s.cat.resize(s.cat.size() + T * C, 0);
-    s.mask.resize(s.mask.size() + T, 0);
-    size_t sample = s.n++;
-    for (size_t j = 0; j < len; ++j) {
-      uint32_t ev = g[start + j];  // events at or before the sample's own: never later ones
-      size_t slot = pad + j;
-      std::copy(feat.begin() + ev * F, feat.begin() + (ev + 1) * F, s.x.begin() + (sample * T + slot) * F);
-      std::copy(codes.begin() + ev * C, codes.begin() + (ev + 1) * C, s.cat.begin() + (sample * T + slot) * C);
-      s.mask[sample * T + slot] = 1;
-    }
+    size_t start = k + 1 >= T ? k + 1 - T : 0;  // events at or before the sample's own: never later ones
+    s.window_end.push_back(int32_t(group_end + k + 1));
+    s.window_len.push_back(int32_t(k + 1 - start));
+    ++s.n;
     for (size_t t = 0; t < targets.size(); ++t)
       s.targets[t].push_back(tcols[t] ? float(tcols[t]->num[row]) : kNaNf);
     s.split.push_back(f.has_split() ? f.split[row] : uint8_t(Split::kTrain));
     s.rows.push_back(int32_t(row));
   };
   for (const auto& g : order.groups) {
+    size_t group_end = s.window_events.size();  // where this entity's events start
+    s.window_events.insert(s.window_events.end(), g.begin(), g.end());
     if (entity_level) {
-      if (!g.empty()) add_sample(g, g.size() - 1);
+      if (!g.empty()) add_sample(group_end, g, g.size() - 1);
       continue;
     }
     for (size_t k = 0; k < g.size(); ++k) {
       bool labelled = tcols[0] && !std::isnan(tcols[0]->num[g[k]]);
-      if (labelled || !need_targets) add_sample(g, k);
+      if (labelled || !need_targets) add_sample(group_end, g, k);
     }
   }
   return s;

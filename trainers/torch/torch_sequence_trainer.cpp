@@ -26,21 +26,30 @@ using nlohmann::json;
 namespace mlpipe {
 namespace {
 
-// The whole set as tensors once; batches are index_select-ed from them. `x` is a view of the
-// set's floats, not a copy (a card-fraud set's x is 580 MB): only read, and never kept past the
-// SequenceSet it was made from.
+// The set's targets as one tensor, and its windows gathered batch by batch: the set holds each
+// event once (SequenceSet::gather), where a tensor of every window was 580 MB for the card-fraud
+// simulator. Reads the SequenceSet it was made from, which must outlive it; batch() is const
+// and may be called from several threads at once (the batch slices, the scoring workers).
 struct Tensors {
-  torch::Tensor x, cat, mask, y;
-  Tensors(const SequenceSet& s, const std::vector<Head>& heads) {
-    int64_t n = int64_t(s.n), T = int64_t(s.max_len), F = int64_t(s.features()), C = int64_t(s.categoricals());
-    x = torch::from_blob(const_cast<float*>(s.x.data()), {n, T, F}, torch::kFloat32);
-    cat = C ? torch::from_blob(const_cast<int32_t*>(s.cat.data()), {n, T, C}, torch::kInt32).to(torch::kLong)
-            : torch::zeros({n, T, 0}, torch::kLong);
-    mask = torch::from_blob(const_cast<uint8_t*>(s.mask.data()), {n, T}, torch::kUInt8).to(torch::kBool);
+  struct Batch {
+    torch::Tensor x, cat, mask;
+  };
+  const SequenceSet& s;
+  torch::Tensor y;
+  Tensors(const SequenceSet& set, const std::vector<Head>& heads) : s(set) {
+    int64_t n = int64_t(s.n);
     y = torch::empty({n, int64_t(heads.size())}, torch::kFloat32);
     auto acc = y.accessor<float, 2>();
     for (size_t h = 0; h < heads.size(); ++h)
       for (int64_t i = 0; i < n; ++i) acc[i][int64_t(h)] = s.targets[size_t(heads[h].target)][size_t(i)];
+  }
+  Batch batch(const std::vector<uint32_t>& samples) const {
+    int64_t k = int64_t(samples.size()), T = int64_t(s.max_len), F = int64_t(s.features()), C = int64_t(s.categoricals());
+    torch::Tensor x = torch::empty({k, T, F}, torch::kFloat32), cat = torch::empty({k, T, C}, torch::kInt32),
+                  mask = torch::empty({k, T}, torch::kUInt8);
+    s.gather(samples.data(), samples.size(), x.data_ptr<float>(), C ? cat.data_ptr<int32_t>() : nullptr,
+             mask.data_ptr<uint8_t>());
+    return {x, cat.to(torch::kLong), mask.to(torch::kBool)};
   }
 };
 
@@ -116,8 +125,8 @@ class TorchSeqModel : public Model {
         size_t lo = size_t(b) * batch, used = std::min(samples.size() - lo, batch);
         std::vector<uint32_t> part(samples.begin() + long(lo), samples.begin() + long(lo + used));
         part.resize(batch, part.front());
-        torch::Tensor idx = index_of(part);
-        torch::Tensor z = net->forward(all.x.index_select(0, idx), all.cat.index_select(0, idx), all.mask.index_select(0, idx)).select(1, 0);
+        Tensors::Batch in = all.batch(part);
+        torch::Tensor z = net->forward(in.x, in.cat, in.mask).select(1, 0);
         if (heads_[0].loss == "bce") z = torch::sigmoid(z);
         z = z.to(torch::kFloat64).contiguous();
         std::copy(z.data_ptr<double>(), z.data_ptr<double>() + used, out.begin() + long(lo));
@@ -146,7 +155,6 @@ class TorchSeqModel : public Model {
     torch::set_num_threads(int(std::max(1u, nthread_)));
     SeqNet& net = inference_net();
     Tensors all(s, heads_);
-    torch::Tensor x64 = all.x.to(torch::kFloat64);
     size_t F = s.features(), C = s.categoricals(), width = F + C + 2;
     std::vector<double> out(samples.size() * width);
     constexpr size_t kBatch = 256;
@@ -157,8 +165,9 @@ class TorchSeqModel : public Model {
     for (int64_t b = first; b < last; ++b) {
       size_t lo = size_t(b) * kBatch;
       std::vector<uint32_t> part(samples.begin() + long(lo), samples.begin() + long(std::min(samples.size(), lo + kBatch)));
-      torch::Tensor idx = index_of(part);
-      torch::Tensor x = x64.index_select(0, idx), cat = all.cat.index_select(0, idx), mask = all.mask.index_select(0, idx);
+      Tensors::Batch in = all.batch(part);
+      // float64 per batch: the whole set in float64 was 1.1 GB for the card-fraud simulator.
+      torch::Tensor x = in.x.to(torch::kFloat64), cat = in.cat, mask = in.mask;
       std::vector<torch::Tensor> emb, zero_emb;
       torch::Tensor margin, bias;
       {
@@ -390,10 +399,9 @@ class TorchSequenceTrainer : public Trainer {
     // Created after a resume has loaded the weights: the replicas copy them at every batch.
     BatchSlices slicer(net, cfg, slices, device);
     auto loss_of = [&](SeqNet& n, const std::vector<uint32_t>& rows) {
-      torch::Tensor idx = index_of(rows);
-      torch::Tensor logits = n->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
-                                        all.mask.index_select(0, idx).to(device));
-      return total_loss(logits, all.y.index_select(0, idx).to(device), heads);
+      Tensors::Batch in = all.batch(rows);
+      torch::Tensor logits = n->forward(in.x.to(device), in.cat.to(device), in.mask.to(device));
+      return total_loss(logits, all.y.index_select(0, index_of(rows)).to(device), heads);
     };
     double train_seconds = 0;
     size_t train_samples = 0;
@@ -437,9 +445,8 @@ class TorchSequenceTrainer : public Trainer {
         std::vector<torch::Tensor> outs;
         for (size_t b = 0; b < valid.size(); b += 2048) {
           std::vector<uint32_t> part(valid.begin() + b, valid.begin() + std::min(valid.size(), b + 2048));
-          torch::Tensor idx = index_of(part);
-          outs.push_back(net->forward(all.x.index_select(0, idx).to(device), all.cat.index_select(0, idx).to(device),
-                                      all.mask.index_select(0, idx).to(device)).to(torch::kCPU));
+          Tensors::Batch in = all.batch(part);
+          outs.push_back(net->forward(in.x.to(device), in.cat.to(device), in.mask.to(device)).to(torch::kCPU));
         }
         torch::Tensor logits = torch::cat(outs, 0);
         torch::Tensor yv = all.y.index_select(0, index_of(valid));

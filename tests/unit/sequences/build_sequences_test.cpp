@@ -15,6 +15,20 @@ Frame events(const std::string& csv) {
   f.label = "y";
   return f;
 }
+// Every sample's window, as the trainer sees it.
+struct Windows {
+  std::vector<float> x;
+  std::vector<int32_t> cat;
+  std::vector<uint8_t> mask;
+};
+Windows all_windows(const SequenceSet& s) {
+  std::vector<uint32_t> samples(s.n);
+  for (uint32_t i = 0; i < s.n; ++i) samples[i] = i;
+  Windows w{std::vector<float>(s.n * s.max_len * s.features(), -1.0f),
+            std::vector<int32_t>(s.n * s.max_len * s.categoricals(), -1), std::vector<uint8_t>(s.n * s.max_len, 9)};
+  s.gather(samples.data(), s.n, w.x.data(), w.cat.data(), w.mask.data());
+  return w;
+}
 const json kCfg = {{"entity", "card"}, {"time", "t"}, {"max_len", 2}, {"features", {"amount"}},
                    {"categorical", {"merchant"}}};
 }  // namespace
@@ -29,13 +43,16 @@ TEST_CASE("windows hold the entity's latest events at or before the sample, left
   REQUIRE(s.n == 4);
   // Samples in entity order, then time: A@1, A@3, A@5, B@2.
   CHECK(s.rows == std::vector<int32_t>{2, 3, 0, 1});
-  CHECK(s.mask == std::vector<uint8_t>{0, 1, 1, 1, 1, 1, 0, 1});
+  Windows w = all_windows(s);
+  CHECK(w.mask == std::vector<uint8_t>{0, 1, 1, 1, 1, 1, 0, 1});
   const size_t F = s.features();  // amount, log_time_gap
   REQUIRE(F == 2);
   double sd = fit["numeric"][0]["std"];
-  CHECK(s.x[(2 * 2 + 0) * F] == doctest::Approx((30 - 20) / sd));  // A@5 window: t=3 then t=5
-  CHECK(s.x[(2 * 2 + 1) * F] == doctest::Approx((50 - 20) / sd));
-  CHECK(s.cat == std::vector<int32_t>{0, 2, 2, 3, 3, 1, 0, 2});  // 0 pad, 1 unseen, 2.. vocab
+  CHECK(w.x[(2 * 2 + 0) * F] == doctest::Approx((30 - 20) / sd));  // A@5 window: t=3 then t=5
+  CHECK(w.x[(2 * 2 + 1) * F] == doctest::Approx((50 - 20) / sd));
+  CHECK(w.x[0] == 0.0f);  // A@1's padding slot
+  CHECK(w.x[1] == 0.0f);
+  CHECK(w.cat == std::vector<int32_t>{0, 2, 2, 3, 3, 1, 0, 2});  // 0 pad, 1 unseen, 2.. vocab
   CHECK(s.targets[0] == std::vector<float>{0, 0, 1, 0});
 }
 
@@ -58,11 +75,12 @@ TEST_CASE("no future leakage: rewriting later events leaves earlier samples' win
   SequenceSet sb = build_sequences(b, fit_sequence_preprocess(b, cfg, fit_rows), true);
   REQUIRE(sa.n == sb.n);
   size_t T = sa.max_len, F = sa.features(), C = sa.categoricals(), checked = 0;
+  Windows wa = all_windows(sa), wb = all_windows(sb);
   for (size_t i = 0; i < sa.n; ++i) {
     if (sa.rows[i] > 40) continue;
     ++checked;
-    for (size_t k = 0; k < T * F; ++k) CHECK(sa.x[i * T * F + k] == sb.x[i * T * F + k]);
-    for (size_t k = 0; k < T * C; ++k) CHECK(sa.cat[i * T * C + k] == sb.cat[i * T * C + k]);
+    for (size_t k = 0; k < T * F; ++k) CHECK(wa.x[i * T * F + k] == wb.x[i * T * F + k]);
+    for (size_t k = 0; k < T * C; ++k) CHECK(wa.cat[i * T * C + k] == wb.cat[i * T * C + k]);
   }
   CHECK(checked == 41);
 }
