@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/data/npy.h"
+#include "core/data/text_dictionary.h"
 #include "core/model/calibrated_model.h"
 #include "core/sequences/sequence_io.h"
 #include "core/util/atomic_file.h"
@@ -31,8 +32,8 @@ void save_frame(const Frame& f, const fs::path& dir) {
       write_npy(dir / file, c.codes);
       // A file of its own, not inside schema.json: the dictionary of a text column can be large
       // and is then one object shared by every step that passes the column on.
-      std::string dict = "col_" + std::to_string(i) + ".categories.json";
-      write_file_atomic(dir / dict, json(c.dict).dump());
+      std::string dict = "col_" + std::to_string(i) + ".categories";
+      write_file_atomic(dir / dict, encode_dictionary(c.dict));
       col["categories_file"] = dict;
     }
     cols.push_back(col);
@@ -63,7 +64,11 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
     } else {
       c.type = ColumnType::kCategorical;
       c.codes = read_npy_i4(file(col["file"].get<std::string>()));
-      c.dict = json::parse(read_file(file(col["categories_file"].get<std::string>()))).get<std::vector<std::string>>();
+      std::string name = col["categories_file"].get<std::string>();
+      fs::path path = file(name);
+      std::string bytes = read_file(path);
+      bool json_list = name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0;  // cached before 2026-12
+      c.dict = json_list ? json::parse(bytes).get<std::vector<std::string>>() : decode_dictionary(bytes, path.string());
     }
     f->table.add(std::move(c));
   }

@@ -6,6 +6,7 @@
 
 #include "core/cache/fingerprint.h"
 #include "core/data/npy.h"
+#include "core/data/text_dictionary.h"
 #include "core/cache/step_cache.h"
 #include "core/data/csv_reader.h"
 #include "core/store/object_store.h"
@@ -126,4 +127,21 @@ TEST_CASE("the step cache keeps outputs as shared objects, knows its records and
   StoreLayout other(t.path / "other");
   RunStore other_store(other.db());
   CHECK(!StepCache(other_store, other).find("fp1"));
+}
+
+TEST_CASE("text dictionaries round-trip compactly, and a damaged one is refused with the file's name") {
+  std::vector<std::string> texts = {"", "a", std::string(300, 'x'), "tab\there", "nl\nthere", std::string("nul\0in", 6), "Zürich"};
+  std::string bytes = encode_dictionary(texts);
+  CHECK(decode_dictionary(bytes, "d") == texts);
+  CHECK(decode_dictionary(encode_dictionary({}), "d").empty());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 100000; ++i) ids.push_back("C" + std::to_string(1000000 + i));
+  size_t text_bytes = 100000 * 8;
+  CHECK(encode_dictionary(ids).size() < text_bytes + 100000 + 32);  // one length byte per short text
+  CHECK(encode_dictionary(ids).size() < json(ids).dump().size());
+  CHECK_THROWS_WITH(decode_dictionary(bytes.substr(0, bytes.size() - 1), "cache/col_3.categories"),
+                    doctest::Contains("cache/col_3.categories: not a dictionary"));
+  CHECK_THROWS_WITH(decode_dictionary(bytes + "x", "f"), doctest::Contains("1 bytes after the last text"));
+  CHECK_THROWS_WITH(decode_dictionary("[\"a\"]", "f"), doctest::Contains("no 'mlpipe-dictionary 1' header"));
+  CHECK_THROWS(decode_dictionary(std::string("mlpipe-dictionary 1\n") + "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", "f"));
 }
