@@ -149,7 +149,7 @@ class TorchSeqModel : public Model {
   }
 
   // Integrated gradients (Sundararajan et al. 2017) of the first head's margin, midpoint rule
-  // in kSteps steps, in float64 like inference; see Model::sequence_contributions.
+  // in kSteps steps, in float64 (a float64 copy of the weights); see Model::sequence_contributions.
   std::vector<double> sequence_contributions(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
     constexpr int kSteps = 32;
     torch::set_num_threads(int(std::max(1u, nthread_)));
@@ -162,49 +162,49 @@ class TorchSeqModel : public Model {
     // One batch per thread at a time, as in predict_sequences (autograd runs CPU graphs on the
     // calling thread). A batch's result does not depend on how the batches are spread.
     auto attribute = [&](int64_t first, int64_t last) {
-    for (int64_t b = first; b < last; ++b) {
-      size_t lo = size_t(b) * kBatch;
-      std::vector<uint32_t> part(samples.begin() + long(lo), samples.begin() + long(std::min(samples.size(), lo + kBatch)));
-      Tensors::Batch in = all.batch(part);
-      // float64 per batch: the whole set in float64 was 1.1 GB for the card-fraud simulator.
-      torch::Tensor x = in.x.to(torch::kFloat64), cat = in.cat, mask = in.mask;
-      std::vector<torch::Tensor> emb, zero_emb;
-      torch::Tensor margin, bias;
-      {
-        torch::NoGradGuard no_grad;
-        emb = net->embed(cat);
-        for (auto& e : emb) zero_emb.push_back(torch::zeros_like(e));
-        margin = net->forward_embedded(x, emb, mask).select(1, 0);
-        bias = net->forward_embedded(torch::zeros_like(x), zero_emb, mask).select(1, 0);
+      for (int64_t b = first; b < last; ++b) {
+        size_t lo = size_t(b) * kBatch;
+        std::vector<uint32_t> part(samples.begin() + long(lo), samples.begin() + long(std::min(samples.size(), lo + kBatch)));
+        Tensors::Batch in = all.batch(part);
+        // float64 per batch: the whole set in float64 was 1.1 GB for the card-fraud simulator.
+        torch::Tensor x = in.x.to(torch::kFloat64), cat = in.cat, mask = in.mask;
+        std::vector<torch::Tensor> emb, zero_emb;
+        torch::Tensor margin, bias;
+        {
+          torch::NoGradGuard no_grad;
+          emb = net->embed(cat);
+          for (auto& e : emb) zero_emb.push_back(torch::zeros_like(e));
+          margin = net->forward_embedded(x, emb, mask).select(1, 0);
+          bias = net->forward_embedded(torch::zeros_like(x), zero_emb, mask).select(1, 0);
+        }
+        torch::Tensor gx = torch::zeros_like(x);
+        std::vector<torch::Tensor> ge = zero_emb;
+        for (int k = 0; k < kSteps; ++k) {
+          double a = (double(k) + 0.5) / double(kSteps);
+          std::vector<torch::Tensor> inputs = {(x * a).detach().requires_grad_(true)};
+          for (const auto& e : emb) inputs.push_back((e * a).detach().requires_grad_(true));
+          std::vector<torch::Tensor> scaled(inputs.begin() + 1, inputs.end());
+          torch::Tensor z = net->forward_embedded(inputs[0], scaled, mask).select(1, 0).sum();
+          std::vector<torch::Tensor> g = torch::autograd::grad({z}, inputs, {}, false, false, true);
+          if (g[0].defined()) gx += g[0];
+          for (size_t c = 0; c < emb.size(); ++c)
+            if (g[c + 1].defined()) ge[c] += g[c + 1];
+        }
+        torch::Tensor ax = (x * gx).sum(1) / double(kSteps);  // [B, F]
+        std::vector<torch::Tensor> ae;
+        for (size_t c = 0; c < emb.size(); ++c) ae.push_back((emb[c] * ge[c]).sum({1, 2}) / double(kSteps));  // [B]
+        ax = ax.contiguous();
+        margin = margin.contiguous();
+        bias = bias.contiguous();
+        for (size_t i = 0; i < part.size(); ++i) {
+          const double* row = ax.data_ptr<double>() + i * F;
+          double* to = out.data() + (lo + i) * width;
+          to = std::copy(row, row + F, to);
+          for (size_t c = 0; c < C; ++c) *to++ = ae[c][int64_t(i)].item<double>();
+          *to++ = bias[int64_t(i)].item<double>();
+          *to = margin[int64_t(i)].item<double>();
+        }
       }
-      torch::Tensor gx = torch::zeros_like(x);
-      std::vector<torch::Tensor> ge = zero_emb;
-      for (int k = 0; k < kSteps; ++k) {
-        double a = (double(k) + 0.5) / double(kSteps);
-        std::vector<torch::Tensor> inputs = {(x * a).detach().requires_grad_(true)};
-        for (const auto& e : emb) inputs.push_back((e * a).detach().requires_grad_(true));
-        std::vector<torch::Tensor> scaled(inputs.begin() + 1, inputs.end());
-        torch::Tensor z = net->forward_embedded(inputs[0], scaled, mask).select(1, 0).sum();
-        std::vector<torch::Tensor> g = torch::autograd::grad({z}, inputs, {}, false, false, true);
-        if (g[0].defined()) gx += g[0];
-        for (size_t c = 0; c < emb.size(); ++c)
-          if (g[c + 1].defined()) ge[c] += g[c + 1];
-      }
-      torch::Tensor ax = (x * gx).sum(1) / double(kSteps);  // [B, F]
-      std::vector<torch::Tensor> ae;
-      for (size_t c = 0; c < emb.size(); ++c) ae.push_back((emb[c] * ge[c]).sum({1, 2}) / double(kSteps));  // [B]
-      ax = ax.contiguous();
-      margin = margin.contiguous();
-      bias = bias.contiguous();
-      for (size_t i = 0; i < part.size(); ++i) {
-        const double* row = ax.data_ptr<double>() + i * F;
-        double* to = out.data() + (lo + i) * width;
-        to = std::copy(row, row + F, to);
-        for (size_t c = 0; c < C; ++c) *to++ = ae[c][int64_t(i)].item<double>();
-        *to++ = bias[int64_t(i)].item<double>();
-        *to = margin[int64_t(i)].item<double>();
-      }
-    }
     };
     if (batches <= 1 || nthread_ <= 1) {
       torch::set_num_threads(1);
