@@ -104,20 +104,22 @@ class TorchSeqModel : public Model {
   // LibTorch's RNN and attention kernels give a sample slightly different float32 results when
   // it sits in a batch's ragged last rows (~1e-7), so a score would depend on which other samples
   // are scored with it. Scoring therefore runs only full batches, in float32 on the trained
-  // weights: a last batch is padded with copies of its first sample. Batches are kSmallBatch
-  // samples for a few (a served event: little padding to compute) and kScoreBatch for files
-  // (fewer, larger kernel calls). The kernels' result for a row of a full batch depends neither
-  // on its slot nor on these two sizes nor on the thread count: `mlpipe predict` on any file and
-  // `mlpipe serve` one event at a time give the evaluate step's scores exactly, for the GRU, LSTM
-  // and Transformer encoders (test_sequence_trainer.sh, test_serve_history_gru.sh, which fail
-  // with ragged batches). Float64 (the earlier route) was 2-3x slower than training.
-  static constexpr size_t kSmallBatch = 64, kScoreBatch = 256;
+  // weights: a last batch is padded with copies of its first sample. Batches are kScoreBatch
+  // samples: little padding for a served event, and for files faster than 128 or 256 (the GRU's
+  // and the Transformer's 120,000 windows: 3.0 s and 6.0 s against 3.8 s and 7.0 s at 256; a
+  // batch's per-step state stays in cache). The kernels' result for a row of a full batch
+  // depends neither on its slot nor on the batch size (32 to 1,024 gave the same bits) nor on
+  // the thread count: `mlpipe predict` on any file and `mlpipe serve` one event at a time give
+  // the evaluate step's scores exactly, for the GRU, LSTM and Transformer encoders
+  // (test_sequence_trainer.sh, test_serve_history_gru.sh, which fail with ragged batches).
+  // Float64 (the earlier route) was 2-3x slower than training.
+  static constexpr size_t kScoreBatch = 64;
   std::vector<double> predict_sequences(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
     if (samples.empty()) return {};
     SeqNet& net = scoring_net();
     Tensors all(s, heads_);
     std::vector<double> out(samples.size());
-    const size_t batch = samples.size() < kScoreBatch ? kSmallBatch : kScoreBatch;
+    const size_t batch = kScoreBatch;
     const int64_t batches = int64_t((samples.size() + batch - 1) / batch);
     auto score = [&](int64_t first, int64_t last) {
       torch::NoGradGuard no_grad;  // thread-local: each worker sets its own
