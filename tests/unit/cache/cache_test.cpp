@@ -12,18 +12,12 @@
 #include "core/store/object_store.h"
 #include "core/util/atomic_file.h"
 #include "tests/unit/store/store_fixtures.h"
+#include "tests/unit/temp_dir.h"
 
 using namespace mlpipe;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("mlpipe-cache-" + std::to_string(::getpid()));
-  TempDir() { fs::remove_all(path); fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
-}  // namespace
 
 TEST_CASE(".npy files have numpy's layout and round-trip") {
   TempDir t;

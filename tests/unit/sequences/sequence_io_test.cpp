@@ -8,19 +8,13 @@
 #include "core/sequences/build_sequences.h"
 #include "core/sequences/sequence_io.h"
 #include "core/util/atomic_file.h"
-#include <unistd.h>
+#include "tests/unit/temp_dir.h"
 
 using namespace mlpipe;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path dir = fs::temp_directory_path() / ("mlpipe-seqio-" + std::to_string(::getpid()));
-  TempDir() { fs::remove_all(dir); fs::create_directories(dir); }
-  ~TempDir() { fs::remove_all(dir); }
-  const fs::path& path() const { return dir; }
-};
 SequenceSet sample_set() {
   Frame f;
   f.table = parse_csv("card,t,amount,merchant,y\nA,5,50,m9,1\nB,2,20,m1,0\nA,1,10,m1,0\nA,3,30,m2,0\nA,7,70,m2,1\nB,9,5,m3,1\n",
@@ -49,8 +43,8 @@ TEST_CASE("a saved sequence set loads with the same windows, targets and rows") 
   TempDir dir;
   SequenceSet s = sample_set();
   REQUIRE(s.n == 6);
-  save_sequences(s, dir.path() / "seq");
-  auto back = load_sequences(dir.path() / "seq");
+  save_sequences(s, dir.path / "seq");
+  auto back = load_sequences(dir.path / "seq");
   CHECK(back->n == s.n);
   CHECK(back->event_x.size() == 6 * s.features());  // each event once, not once per window
   CHECK(windows(*back) == windows(s));
@@ -62,7 +56,7 @@ TEST_CASE("a saved sequence set loads with the same windows, targets and rows") 
 TEST_CASE("a sequence set cached by an older mlpipe (every window copied: x, cat, mask) loads with the same windows") {
   TempDir dir;
   SequenceSet s = sample_set();
-  fs::path old = dir.path() / "old";
+  fs::path old = dir.path / "old";
   save_sequences(s, old);
   Windows w = windows(s);
   write_npy(old / "x.npy", w.x);
