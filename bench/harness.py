@@ -299,7 +299,7 @@ def main():
         ("python3 -c 'import xgboost'", [PY, "-c", "import xgboost"]),
     ], rounds=max(ROUNDS, 10)))
 
-    # 8. Card-fraud-shaped pipelines on transactions.csv: each step's time and peak memory, the
+    # 7. Card-fraud-shaped pipelines on transactions.csv: each step's time and peak memory, the
     # run's peak against the CSV's size (bars: XGBoost at most 5x, LSTM at most 8x). One run
     # each: the LSTM trains for minutes.
     csv_mb = os.path.getsize(tx) / 2**20
@@ -309,14 +309,14 @@ def main():
         store = os.path.join(wd, name)
         import shutil
         shutil.rmtree(store, ignore_errors=True)
-        print(f"== 8. {name}", flush=True)
+        print(f"== 7. {name}", flush=True)
         out = subprocess.run([PY, os.path.join(HERE, "step_memory.py"), MLPIPE, "run", os.path.join(pipes, name + ".yaml"),
                               "--no-cache", "--threads", "2", "--store", store], cwd=DATA, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit(f"bench: {name} failed:\n{out.stdout}\n{out.stderr}")
         peak = float(out.stdout.rsplit("peak ", 1)[1].split()[0])
-        results.append({"title": f"8. Card-fraud pipeline, {label}: transactions.csv ({csv_mb:.0f} MiB), each step", "rows": [], "raw": (
-            out.stdout.strip() + f"\n\nPeak {peak:.0f} MB = **{peak / csv_mb:.1f}x the CSV** (bar: {bar}x). Command: "
+        results.append({"title": f"7. Card-fraud pipeline, {label}: transactions.csv ({csv_mb:.0f} MiB), each step", "rows": [], "raw": (
+            out.stdout.strip() + f"\n\nPeak {peak:.0f} MiB = **{peak / csv_mb:.1f}x the CSV** (bar: {bar}x). Command: "
             f"`bench/step_memory.py mlpipe run bench/pipelines/{name}.yaml --no-cache --threads 2` (one run).")})
 
     report(results, notes)

@@ -20,7 +20,7 @@ credit=../shared/data/give-me-some-credit/cs-training.csv
 MLPIPE="$PWD/build/mlpipe" /usr/bin/python3 bench/harness.py
 # The team store on PostgreSQL (a throw-away server on loopback), appended to RESULTS.md.
 bash bench/postgres.sh >/dev/null
-{ echo; echo "## 7. The team store on PostgreSQL (bench/postgres.sh; also bench/postgres/RESULTS.md)"; echo; tail -n +3 bench/postgres/RESULTS.md; } >>bench/RESULTS.md
+{ echo; echo "## 8. The team store on PostgreSQL (bench/postgres.sh; also bench/postgres/RESULTS.md)"; echo; tail -n +3 bench/postgres/RESULTS.md; } >>bench/RESULTS.md
 # Online scoring (mlpipe serve against FastAPI + XGBoost under wrk), appended to RESULTS.md.
 bash bench/serve_load.sh >/dev/null
 { echo; echo "## Online scoring (bench/serve_load.sh; also bench/serve/LOAD.md)"; echo; tail -n +3 bench/serve/LOAD.md; } >>bench/RESULTS.md

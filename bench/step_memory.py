@@ -51,11 +51,11 @@ def main():
     _, status, usage = os.wait4(p.pid, 0)
     done.set()
     code = os.waitstatus_to_exitcode(status)
-    print("| step | status | s | peak MB while it ran |")
+    print("| step | status | s | peak MiB while it ran |")
     print("|---|---|---|---|")
     for name, st, secs, mb in rows:
         print(f"| {name} | {st} | {secs:.2f} | {mb:.0f} |")
-    print(f"\nrun: exit {code}, peak {usage.ru_maxrss / 1024:.0f} MB (ru_maxrss)")
+    print(f"\nrun: exit {code}, peak {usage.ru_maxrss / 1024:.0f} MiB (ru_maxrss)")
     sys.exit(code)
 
 
