@@ -9,7 +9,7 @@ namespace mlpipe {
 
 // Each event's features are held once, and a sample's window is a range of its entity's events:
 // the card-fraud simulator's 1.5M windows of 16 events x 6 features were 576 MB as copies, and
-// are 36 MB of events plus 12 MB of ranges. gather() writes the windows of a batch.
+// are 36 MB of events plus 18 MB of ranges. gather() writes the windows of a batch.
 struct SequenceSet {
   size_t n = 0;        // samples
   size_t max_len = 0;  // T

@@ -186,10 +186,10 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
 
   s.event_x = std::move(feat);
   s.event_cat = std::move(codes);
-  auto add_sample = [&](size_t group_end, const std::vector<uint32_t>& g, size_t k) {
+  auto add_sample = [&](size_t group_start, const std::vector<uint32_t>& g, size_t k) {
     uint32_t row = g[k];
     size_t start = k + 1 >= T ? k + 1 - T : 0;  // events at or before the sample's own: never later ones
-    s.window_end.push_back(int32_t(group_end + k + 1));
+    s.window_end.push_back(int32_t(group_start + k + 1));
     s.window_len.push_back(int32_t(k + 1 - start));
     ++s.n;
     for (size_t t = 0; t < targets.size(); ++t)
@@ -198,15 +198,15 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
     s.rows.push_back(int32_t(row));
   };
   for (const auto& g : order.groups) {
-    size_t group_end = s.window_events.size();  // where this entity's events start
+    size_t group_start = s.window_events.size();  // where this entity's events start
     s.window_events.insert(s.window_events.end(), g.begin(), g.end());
     if (entity_level) {
-      if (!g.empty()) add_sample(group_end, g, g.size() - 1);
+      if (!g.empty()) add_sample(group_start, g, g.size() - 1);
       continue;
     }
     for (size_t k = 0; k < g.size(); ++k) {
       bool labelled = tcols[0] && !std::isnan(tcols[0]->num[g[k]]);
-      if (labelled || !need_targets) add_sample(group_end, g, k);
+      if (labelled || !need_targets) add_sample(group_start, g, k);
     }
   }
   return s;
