@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <iostream>
+#include <set>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "core/store/model_registry.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/periodic_thread.h"
 #include "core/util/sha256.h"
@@ -68,18 +70,47 @@ void send_error(httplib::Response& res, int status, const std::string& kind, con
   send_json(res, status, ordered_json{{"error", {{"kind", kind}, {"message", message}}}});
 }
 
+// The history every registered version of `name` (but those in `seen`) reads: what a server
+// following an alias keeps, so that the alias moving to any of them finds its history there.
+// A version whose bundle cannot be read or whose history cannot be served is left out (it
+// would be refused when the alias moves to it, with the reason).
+std::vector<HistorySpec> registered_history(Db& db, const std::string& name, std::set<int64_t>& seen) {
+  std::vector<HistorySpec> out;
+  std::optional<ModelVersion> latest = find_model(db, name, "latest");
+  if (!latest) return out;
+  for (int64_t v = 1; v <= latest->version; ++v) {
+    if (seen.count(v)) continue;
+    seen.insert(v);
+    try {
+      std::optional<ModelVersion> m = find_model(db, name, std::to_string(v));
+      if (!m) continue;
+      std::filesystem::path dir = verified_bundle_path(*m);
+      json pre = json::parse(read_file(dir / "preprocess.json"));
+      json manifest = json::parse(read_file(dir / "manifest.json"));
+      HistorySpec spec = history_spec(pre, manifest);
+      if (spec.needed()) out.push_back(std::move(spec));
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
 // Follows an alias: every `every` seconds, the version it points to; a new one is loaded (and
 // checked) beside the current one, then swapped in. A refused one leaves the current one serving.
 class AliasWatcher {
  public:
-  AliasWatcher(ScoringService& service, ServeMetrics& metrics, std::string store_flag, double every)
-      : service_(service), metrics_(metrics), store_flag_(std::move(store_flag)), thread_(every, [this] { check(); }) {}
+  AliasWatcher(ScoringService& service, ServeMetrics& metrics, std::string store_flag, double every, std::set<int64_t> seen)
+      : service_(service), metrics_(metrics), store_flag_(std::move(store_flag)), seen_(std::move(seen)), thread_(every, [this] { check(); }) {}
 
  private:
   void check() {
     ServedModel now = service_.served();
     try {
       Db db = open_store_readonly(existing_store(store_flag_).db());
+      // New versions first: their history is kept from now on, before an alias moves to them.
+      if (service_.uses_history() && service_.widen_history(registered_history(db, now.name, seen_)))
+        std::cerr << "mlpipe: the history kept for " << now.name << "@" << now.alias
+                  << " widened to what a newly registered version reads\n";
       std::optional<ModelVersion> v = find_model(db, now.name, now.alias);
       if (!v || v->version == now.version) return;
       ServedModel next = now;
@@ -101,6 +132,7 @@ class AliasWatcher {
   ServeMetrics& metrics_;
   std::string store_flag_;
   int64_t failed_version_ = -1;
+  std::set<int64_t> seen_;  // registered versions whose history is kept
   PeriodicThread thread_;  // last: ticks only once the rest is built
 };
 
@@ -123,6 +155,12 @@ int serve(const ServeOpts& o) {
   if (!history.empty() && history != "none") {
     size_t n = service.keep_history_in(history);
     std::cerr << "mlpipe: history in " << history << ": " << n << " events taken back\n";
+  }
+  // An alias can move to any registered version: the history kept is what each of them reads.
+  std::set<int64_t> seen;
+  if (!first.alias.empty() && service.uses_history()) {
+    Db db = open_store_readonly(existing_store(o.store).db());
+    service.widen_history(registered_history(db, first.name, seen));
   }
   ServeMetrics metrics;
   metrics.set_model(first.name.empty() ? first.dir.filename().string() : first.name, first.version,
@@ -239,7 +277,7 @@ int serve(const ServeOpts& o) {
     svr.stop();
   });
   std::unique_ptr<AliasWatcher> watcher;
-  if (!first.alias.empty()) watcher = std::make_unique<AliasWatcher>(service, metrics, o.store, o.reload_every);
+  if (!first.alias.empty()) watcher = std::make_unique<AliasWatcher>(service, metrics, o.store, o.reload_every, seen);
 
   std::string what = first.name.empty() ? first.dir.string()
                                         : first.name + " v" + std::to_string(first.version) +

@@ -1,6 +1,7 @@
 #include "core/serve/event_history.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/data/datetime.h"
@@ -36,6 +37,98 @@ HistorySpec history_spec(const json& pre, const json& manifest) {
   return s;
 }
 
+bool EventHistory::widen(const HistorySpec& more, bool events_taken) {
+  if (!more.needed()) return false;
+  if (!spec_.time.empty() && more.time != spec_.time)
+    throw ConfigError("serve: this model's history features use time column `" + more.time +
+                      "`; the history kept here is by `" + spec_.time + "` (serve it with a history of its own)");
+  bool changed = spec_.time.empty();
+  spec_.time = more.time;
+  if (spec_.id.empty()) spec_.id = more.id;
+  if (spec_.label.empty()) spec_.label = more.label;
+  bool taken = latest_ > kNoGap;  // before any event, nothing was missed
+  for (const auto& [column, keep] : more.keep_s) {
+    auto it = spec_.keep_s.find(column);
+    if (it != spec_.keep_s.end()) {
+      if (keep <= it->second) continue;
+      // Kept for `it->second` so far: what is older than that is gone.
+      // (those at exactly latest - keep are kept: the gap is just before them).
+      if (taken)
+        complete_from_[column] = std::max(complete_from_.count(column) ? complete_from_[column] : kNoGap,
+                                          std::nextafter(latest_ - it->second, -1e308));
+      it->second = keep;
+      changed = true;
+      continue;
+    }
+    spec_.keep_s[column] = keep;
+    changed = true;
+    if (taken) complete_from_[column] = latest_;
+    else if (events_taken) pending_gap_.insert(column);  // events came, with no time kept: the next one's
+    // The events kept for other columns are this column's too (what they hold of it).
+    auto& lists = by_entity_[column];
+    for (auto& [seq, e] : events_) {
+      std::string key = key_of(e.row, column);
+      if (key.empty()) continue;
+      lists[key].push_back(seq);
+      ++e.refs;
+    }
+  }
+  if (!spec_.id.empty() && by_id_.empty())
+    for (const auto& [seq, e] : events_) {
+      std::string id = key_of(e.row, spec_.id);
+      if (!id.empty()) by_id_[id] = seq;
+    }
+  return changed;
+}
+
+bool EventHistory::covers(const HistorySpec& need, double t) const {
+  for (const auto& [column, keep] : need.keep_s) {
+    if (!spec_.keep_s.count(column)) return false;
+    auto gap = complete_from_.find(column);
+    if (gap != complete_from_.end() && !(t - keep > gap->second)) return false;
+  }
+  return true;
+}
+
+bool EventHistory::covered_then(const HistorySpec& need, double t) const {
+  if (!covers(need, t)) return false;
+  for (const auto& [column, keep] : need.keep_s)
+    if (t - keep < latest_ - spec_.keep_s.at(column)) return false;  // aged out since
+  return true;
+}
+
+json EventHistory::retention(bool snapshot) const {
+  json columns = json::object();
+  for (const auto& [column, keep] : spec_.keep_s) {
+    double from = complete_from_.count(column) ? complete_from_.at(column) : kNoGap;
+    // After a restart from the kept events alone, what aged out is a gap too: everything
+    // after the time just before the oldest kept one is there.
+    if (snapshot && latest_ > kNoGap) from = std::max(from, std::nextafter(latest_ - keep, -1e308));
+    columns[column] = {{"keep_s", keep}, {"complete_from", from > kNoGap ? json(from) : json()}};
+  }
+  return {{"time", spec_.time}, {"columns", columns}};
+}
+
+void EventHistory::set_retention(const json& r) {
+  if (!events_.empty() || latest_ > kNoGap) throw StepError("serve: the history's retention is set before its events");
+  if (!r.is_object() || !r.contains("columns") || !r["columns"].is_object())
+    throw ConfigError("a retention entry should be {\"time\", \"columns\": {...}}");
+  spec_.time = r.value("time", spec_.time);
+  spec_.keep_s.clear();
+  complete_from_.clear();
+  for (const auto& [column, c] : r["columns"].items()) {
+    spec_.keep_s[column] = c.at("keep_s").get<double>();
+    if (c.contains("complete_from") && c["complete_from"].is_number()) complete_from_[column] = c["complete_from"].get<double>();
+  }
+}
+
+std::vector<std::pair<uint64_t, const json*>> EventHistory::kept_rows() const {
+  std::vector<std::pair<uint64_t, const json*>> out;
+  out.reserve(events_.size());
+  for (const auto& [seq, e] : events_) out.emplace_back(seq, &e.row);
+  return out;
+}
+
 std::string EventHistory::key_of(const json& event, const std::string& column) const {
   auto it = event.find(column);
   return it == event.end() ? std::string() : request_cell(*it, 0, column);
@@ -55,9 +148,11 @@ json EventHistory::context(const json& event) const {
   return rows;
 }
 
-void EventHistory::add(const json& event, double t) {
+void EventHistory::add(const json& event, double t, uint64_t seq) {
   latest_ = std::max(latest_, t);
-  uint64_t seq = next_++;
+  for (const auto& column : pending_gap_) complete_from_[column] = t;
+  pending_gap_.clear();
+  next_ = std::max(next_, seq + 1);
   Event e{event, t, 0};
   for (const auto& [column, keep] : spec_.keep_s) {
     std::string key = key_of(event, column);

@@ -6,8 +6,10 @@
 // delay) are kept, and a new event is scored on them followed by itself. Memory is bounded by
 // those windows. Not thread-safe: ScoringService serialises its use.
 #include <cstdint>
+#include <utility>
 #include <deque>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -23,6 +25,9 @@ struct HistorySpec {
   bool needed() const { return !keep_s.empty(); }
 };
 
+// "No gap": every event the server was given since it started is kept.
+constexpr double kNoGap = -1e300;
+
 // From a bundle's fitted transforms; an empty spec when none reads history. Throws ConfigError
 // for transforms over different time columns (not served).
 HistorySpec history_spec(const nlohmann::json& preprocess, const nlohmann::json& manifest);
@@ -32,11 +37,34 @@ class EventHistory {
   explicit EventHistory(HistorySpec spec) : spec_(std::move(spec)) {}
   const HistorySpec& spec() const { return spec_; }
 
+  // Keeps what `more` needs as well, from now on (an alias moved to, or a registered version
+  // that may be, whose windows are longer or group by another column). What was not kept before
+  // cannot come back: such a column is complete only after the latest event taken (its gap).
+  // `events_taken`: whether events came before (they are gone when nothing was kept of them).
+  // Returns whether anything changed. Throws ConfigError for another time column.
+  bool widen(const HistorySpec& more, bool events_taken);
+  // Whether an event at `t` (not before the latest) finds kept every earlier event the windows
+  // of `need` read: false while a widened column's gap is inside one of its windows.
+  bool covers(const HistorySpec& need, double t) const;
+  // The same for an event already taken at `t`, scored again now (the windows of `need` reach
+  // back from t, and some of what they read may have aged out since).
+  bool covered_then(const HistorySpec& need, double t) const;
+
+  // What is kept and since when, as a log line's body: {"time", "columns": {c: {"keep_s",
+  // "complete_from"}}}. `snapshot`: the gaps also take what has aged out (what a restart from
+  // the kept events alone has). set_retention sets it back, on an empty history only.
+  nlohmann::json retention(bool snapshot) const;
+  void set_retention(const nlohmann::json& r);
+
   // The kept events sharing an entity value with `event`, in arrival order, then `event`:
   // the rows to score it on (its result is the last).
   nlohmann::json context(const nlohmann::json& event) const;
   // Keeps `event` (its time `t` in epoch seconds) and forgets what every window has passed.
-  void add(const nlohmann::json& event, double t);
+  // `seq` orders it among all events the caller takes (increasing); by default the next one.
+  void add(const nlohmann::json& event, double t, uint64_t seq);
+  void add(const nlohmann::json& event, double t) { add(event, t, next_); }
+  // The kept events with their sequence numbers, in arrival order.
+  std::vector<std::pair<uint64_t, const nlohmann::json*>> kept_rows() const;
   // A label that arrived later, for the event with this id; false when it is not kept (any more).
   bool set_label(const std::string& id, const nlohmann::json& label);
 
@@ -57,6 +85,8 @@ class EventHistory {
   void forget(uint64_t seq);
 
   HistorySpec spec_;
+  std::map<std::string, double> complete_from_;  // column -> events after this time are all kept
+  std::set<std::string> pending_gap_;            // widened before any event time was known
   uint64_t next_ = 0;
   double latest_ = -1e300;
   std::map<uint64_t, Event> events_;

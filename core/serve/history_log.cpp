@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 #include <fstream>
 
@@ -24,11 +26,13 @@ HistoryLog::HistoryLog(std::filesystem::path path) : path_(std::move(path)) {
       ++n;
       if (text[i].empty()) continue;
       json j = json::parse(text[i], nullptr, false);
-      bool ours = !j.is_discarded() && j.is_object() && j.size() == 1 && (j.contains("event") || j.contains("label"));
+      static const char* const kinds[] = {"event", "label", "retention", "state", "kept", "window"};
+      bool ours = !j.is_discarded() && j.is_object() && j.size() == 1 &&
+                  std::any_of(std::begin(kinds), std::end(kinds), [&j](const char* k) { return j.contains(k); });
       if (!ours) {
         if (i + 1 == text.size()) break;  // torn by a crash mid-append
         throw ConfigError(path_.string() + ":" + std::to_string(n) +
-                          ": not a line of an mlpipe serve history (expected {\"event\": ...} or {\"label\": ...})");
+                          ": not a line of an mlpipe serve history (expected {\"event\": ...}, {\"label\": ...} or a snapshot's line)");
       }
       entries_.push_back(std::move(j));
     }
@@ -61,11 +65,11 @@ void HistoryLog::append(const std::vector<json>& lines) {
   lines_ += lines.size();
 }
 
-void HistoryLog::compact(const std::vector<json>& kept) {
+void HistoryLog::compact(const std::vector<json>& snapshot) {
   std::string all;
-  for (const auto& e : kept) all += json{{"event", e}}.dump() + "\n";
+  for (const auto& e : snapshot) all += e.dump() + "\n";
   write_file_atomic(path_, all);
-  lines_ = kept.size();
+  lines_ = snapshot.size();
   open_for_append();
 }
 

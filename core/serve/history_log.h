@@ -1,9 +1,11 @@
 #pragma once
 // What `mlpipe serve --history FILE` keeps on disk so that a restarted server has the same event
-// history: one JSON line per event taken ({"event": {...}}) and per label applied ({"label":
-// {"id", "label"}}), appended and fsynced before the request is answered. When the log grows
-// past twice what is kept, it is rewritten (atomically) as a snapshot of the kept events, whose
-// rows already carry their labels. Not thread-safe: ScoringService serialises its use.
+// history: one JSON line per event taken ({"event": {...}}), per label applied ({"label":
+// {"id", "label"}}) and per widening of what is kept ({"retention": ...}), appended and fsynced
+// before the request is answered. When the log grows past twice what is kept, it is rewritten
+// (atomically) as a snapshot: the retention, the state ({"state"}), the kept events ({"kept"},
+// labels applied) and sequence windows with their features exactly ({"window"}). Not
+// thread-safe: ScoringService serialises its use.
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -29,8 +31,8 @@ class HistoryLog {
   void append(const std::vector<nlohmann::json>& lines);
   // Whether the log holds more than twice the lines of what is kept (and over 1,000).
   bool wants_compaction(size_t kept) const { return lines_ > 1000 && lines_ > 2 * kept; }
-  // Rewrites the log as these events (atomically).
-  void compact(const std::vector<nlohmann::json>& kept_events);
+  // Rewrites the log as these lines (atomically): a snapshot of what is kept.
+  void compact(const std::vector<nlohmann::json>& snapshot);
 
   const std::filesystem::path& path() const { return path_; }
   size_t lines() const { return lines_; }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/predict/predict.h"
+#include "core/serve/feature_row_codec.h"
 #include "core/serve/request_error.h"
 #include "core/serve/request_rows.h"
 #include "core/util/sha256.h"
@@ -76,7 +77,8 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
   std::vector<std::string> inputs = l->bundle.manifest.value("features", std::vector<std::string>{});
   l->plan = ingest_plan(l->bundle.preprocess, &inputs);
   try {
-    l->keeps_history = l->bundle.manifest.value("sequence", false) || history_spec(l->bundle.preprocess, l->bundle.manifest).needed();
+    l->need = history_spec(l->bundle.preprocess, l->bundle.manifest);
+    l->keeps_history = l->bundle.manifest.value("sequence", false) || l->need.needed();
   } catch (const ConfigError&) {  // history over two time columns: /v1/score serves, /v1/events says why not
     l->keeps_history = true;
   }
@@ -89,9 +91,41 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
 }
 
 void ScoringService::set_bundle(const ServedModel& model) {
-  std::shared_ptr<const Loaded> next = load(model);  // outside the lock: requests go on meanwhile
+  std::shared_ptr<const Loaded> next = load(model);  // outside the locks: requests go on meanwhile
+  std::lock_guard<std::mutex> events_lock(history_mu_);  // no event is taken while the history changes
+  if (history_ || !windows_.empty() || seq_) {
+    widen_locked(*next, next->need);
+    if (next->bundle.manifest.value("sequence", false)) rebuild_windows(*next);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   loaded_ = std::move(next);
+}
+
+bool ScoringService::widen_history(const std::vector<HistorySpec>& specs) {
+  std::lock_guard<std::mutex> lock(history_mu_);
+  std::shared_ptr<const Loaded> l = current();
+  bool changed = false;
+  for (const HistorySpec& s : specs) changed = widen_locked(*l, s) || changed;
+  return changed;
+}
+
+bool ScoringService::widen_locked(const Loaded& l, const HistorySpec& spec) {
+  EventHistory& h = history(l);
+  if (!h.widen(spec, seq_ > 0)) return false;
+  log_lines({json{{"retention", h.retention(false)}}});
+  return true;
+}
+
+void ScoringService::log_lines(const std::vector<json>& lines) {
+  if (!log_) return;
+  log_->append(lines);
+  if (log_->wants_compaction(kept_count())) log_->compact(snapshot_lines());
+}
+
+size_t ScoringService::kept_count() const {
+  size_t n = history_ ? history_->events() : 0;
+  for (const auto& [key, w] : windows_) n += w.events.size();
+  return n;
 }
 
 std::shared_ptr<const ScoringService::Loaded> ScoringService::current() const {
@@ -108,7 +142,7 @@ PreparedData prepare_rows(const ScoringService::Loaded& l, const json& rows) {
 
 // Rows of tables with the same columns (prepared by one bundle: categorical codes share the
 // training dictionary), one after another.
-Table concat(const std::deque<Table>& parts, const Table& last) {
+Table concat(const std::deque<ScoringService::WindowEvent>& parts, const Table& last) {
   Table out;
   for (size_t c = 0; c < last.cols(); ++c) {
     Column col;
@@ -117,7 +151,7 @@ Table concat(const std::deque<Table>& parts, const Table& last) {
     col.dict = last.col(c).dict;
     for (const Table* t : [&] {
            std::vector<const Table*> all;
-           for (const auto& p : parts) all.push_back(&p);
+           for (const auto& p : parts) all.push_back(&p.features);
            all.push_back(&last);
            return all;
          }()) {
@@ -243,30 +277,91 @@ std::optional<ordered_json> ScoringService::take_event(const Loaded& l, const js
     throw RequestError("events[" + std::to_string(i) + "] at " + ev[time].dump() +
                        " is before the latest event already taken: send events in time order");
   std::optional<ordered_json> result;
+  bool complete = h.covers(l.need, t);  // every earlier event its windows read is kept
+  uint64_t seq = seq_;
   if (!sequence) {
     if (scoring) result = results_for(l, h.context(ev), opt, nullptr).back();
   } else {
     // The event's own features (its history transforms over its entities' kept events), then
     // its window: the entity's last max_len events' features, kept as they were computed.
-    const json& seq = pre["sequences"];
+    const json& sq = pre["sequences"];
+    std::string entity = sq["entity"].get<std::string>();
+    size_t max_len = sq["max_len"].get<size_t>();
+    if (windows_entity_.empty()) {
+      windows_entity_ = entity;
+      windows_max_len_ = max_len;
+      windows_sha_ = l.manifest_sha256;
+    }
     PreparedData p = prepare_rows(l, h.context(ev));
     Table own = p.table.take({uint32_t(p.table.rows() - 1)});
-    std::string key = request_cell(ev.contains(seq["entity"].get<std::string>()) ? ev[seq["entity"].get<std::string>()] : json(),
-                                   i, seq["entity"].get<std::string>());
-    std::deque<Table>& window = windows_[key];
+    std::string key = request_cell(ev.contains(entity) ? ev[entity] : json(), i, entity);
+    auto [it, is_new] = windows_.try_emplace(key);
+    Window& window = it->second;
+    if (is_new) window.partial = windows_cut_;
+    for (const auto& e : window.events) complete = complete && e.exact;
+    // A cut window is whole again once it holds max_len events of its own.
+    complete = complete && (!window.partial || window.events.size() >= max_len);
     if (scoring) {
       PreparedData frame;
-      frame.table = concat(window, own);
+      frame.table = concat(window.events, own);
       result = results_from(l, std::move(frame), opt, nullptr).back();
     }
-    window.push_back(std::move(own));
+    window.events.push_back(WindowEvent{ev, t, seq, std::move(own), h.covers(l.need, t)});
     // max_len earlier events: the oldest is only the predecessor whose time gap the first event
     // of the window has (build_sequences' log_time_gap).
-    while (window.size() > seq["max_len"].get<size_t>()) window.pop_front();
+    while (window.events.size() > max_len) window.events.pop_front();
+    if (window.partial && window.events.size() >= max_len) {
+      bool all_exact = true;
+      for (const auto& e : window.events) all_exact = all_exact && e.exact;
+      if (all_exact) window.partial = false;
+    }
   }
-  if (spec.needed()) h.add(ev, t);
+  if (result && !complete) (*result)["history_complete"] = false;
+  if (spec.needed()) h.add(ev, t, seq);
   latest_ = std::max(latest_, t);
+  ++seq_;
   return result;
+}
+
+void ScoringService::rebuild_windows(const Loaded& next) {
+  const json& sq = next.bundle.preprocess["sequences"];
+  std::string entity = sq["entity"].get<std::string>();
+  size_t max_len = sq["max_len"].get<size_t>();
+  if (entity != windows_entity_) {
+    // Windows of another column: each entity's begins now, and may lack its earlier events.
+    windows_.clear();
+    windows_cut_ = seq_ > 0;
+  } else if (max_len > windows_max_len_) {
+    for (auto& [key, w] : windows_)
+      if (w.events.size() >= windows_max_len_) w.partial = true;  // it was cut at the old length
+  }
+  for (auto& [key, w] : windows_)
+    while (w.events.size() > max_len) w.events.pop_front();
+  windows_entity_ = entity;
+  windows_max_len_ = max_len;
+  if (windows_sha_ == next.manifest_sha256) return;
+  windows_sha_ = next.manifest_sha256;
+  if (windows_.empty()) return;
+  // The windows' events' features as the new bundle computes them, in one pass over the kept
+  // events and the windows' own in arrival order (its history transforms are point in time:
+  // a row reads only the rows before it, as each event did when it came).
+  EventHistory& h = history(next);
+  std::map<uint64_t, const json*> rows;
+  for (const auto& [q, row] : h.kept_rows()) rows[q] = row;  // with the labels that came since
+  for (const auto& [key, w] : windows_)
+    for (const auto& e : w.events) rows.emplace(e.seq, &e.raw);
+  json all = json::array();
+  std::map<uint64_t, uint32_t> at;
+  for (const auto& [q, row] : rows) {
+    at[q] = uint32_t(all.size());
+    all.push_back(*row);
+  }
+  PreparedData p = prepare_rows(next, all);
+  for (auto& [key, w] : windows_)
+    for (auto& e : w.events) {
+      e.features = p.table.take({at.at(e.seq)});
+      e.exact = h.covered_then(next.need, e.t);
+    }
 }
 
 ordered_json ScoringService::events(const json& req) {
@@ -292,11 +387,7 @@ ordered_json ScoringService::events(const json& req) {
   out["model"] = model_identity(l->model, l->bundle.manifest, l->manifest_sha256);
   out["results"] = ordered_json::array();
   std::vector<json> taken;  // logged even when a later event fails: they are in the history
-  auto log_taken = [&] {
-    if (!log_) return;
-    log_->append(taken);
-    if (log_->wants_compaction(h.events())) log_->compact(h.kept());
-  };
+  auto log_taken = [&] { log_lines(taken); };
   check_known_columns(events, *l, "events");
   try {
     for (size_t i = 0; i < events.size(); ++i) {
@@ -334,9 +425,19 @@ ordered_json ScoringService::labels(const json& req) {
       unknown.push_back(id);
     }
   }
-  if (log_) log_->append(taken);
+  log_lines(taken);
   return {{"applied", applied}, {"not_kept", unknown}};
 }
+
+namespace {
+HistorySpec spec_of_retention(const json& r, const HistorySpec& like) {
+  HistorySpec s = like;
+  s.time = r.value("time", like.time);
+  s.keep_s.clear();
+  for (const auto& [column, c] : r.at("columns").items()) s.keep_s[column] = c.at("keep_s").get<double>();
+  return s;
+}
+}  // namespace
 
 size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
   std::lock_guard<std::mutex> lock(history_mu_);
@@ -349,16 +450,69 @@ size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
     if (e.contains("event")) {
       take_event(*l, e["event"], i, /*scoring=*/false, PredictOptions{});
       ++n;
-    } else if (e["label"].is_object() && e["label"].contains("id")) {
-      h.set_label(request_cell(e["label"]["id"], i, "id"), e["label"].value("label", json()));
+    } else if (e.contains("label")) {
+      if (e["label"].is_object() && e["label"].contains("id"))
+        h.set_label(request_cell(e["label"]["id"], i, "id"), e["label"].value("label", json()));
+    } else if (e.contains("retention")) {
+      // A snapshot's first line, or the history widened (an alias moved) at this point.
+      if (seq_ == 0 && h.events() == 0) h.set_retention(e["retention"]);
+      else h.widen(spec_of_retention(e["retention"], h.spec()), seq_ > 0);
+    } else if (e.contains("state")) {
+      const json& st = e["state"];
+      latest_ = std::max(latest_, st.at("latest").get<double>());
+      seq_ = std::max(seq_, st.at("seq").get<uint64_t>());
+      if (st.contains("windows")) {
+        const json& w = st["windows"];
+        windows_entity_ = w.at("entity").get<std::string>();
+        windows_max_len_ = w.at("max_len").get<size_t>();
+        windows_sha_ = w.at("sha").get<std::string>();
+        windows_cut_ = w.at("cut").get<bool>();
+      }
+    } else if (e.contains("kept")) {  // a snapshot's event: in the history, not in a window
+      const json& k = e["kept"];
+      double t = event_time(k.at("event"), i, h.spec().time, l->csv);
+      h.add(k["event"], t, k.at("seq").get<uint64_t>());
+      ++n;
+    } else if (e.contains("window")) {
+      const json& w = e["window"];
+      Window& win = windows_[w.at("entity").get<std::string>()];
+      win.partial = w.at("partial").get<bool>();
+      for (const auto& x : w.at("events"))
+        win.events.push_back(WindowEvent{x.at("event"), x.at("t").get<double>(), x.at("seq").get<uint64_t>(),
+                                         decode_feature_row(x.at("features"), "window of " + w["entity"].dump()),
+                                         x.at("exact").get<bool>()});
+      n += win.events.size();
     }
   } catch (const Error& e) {
+    throw ConfigError(file.string() + ": entry " + std::to_string(i + 1) + ": " + e.what());
+  } catch (const json::exception& e) {
     throw ConfigError(file.string() + ": entry " + std::to_string(i + 1) + ": " + e.what());
   }
   opened->clear_entries();
   log_ = std::move(opened);
-  if (log_->wants_compaction(h.events())) log_->compact(h.kept());
+  // The served version may be another than the one the history was written for.
+  widen_locked(*l, l->need);
+  if (l->bundle.manifest.value("sequence", false) && !windows_.empty()) rebuild_windows(*l);
+  if (log_->wants_compaction(kept_count())) log_->compact(snapshot_lines());
   return n;
+}
+
+std::vector<json> ScoringService::snapshot_lines() const {
+  std::vector<json> out;
+  if (history_) out.push_back(json{{"retention", history_->retention(/*snapshot=*/true)}});
+  json st = {{"latest", latest_}, {"seq", seq_}};
+  if (!windows_entity_.empty())
+    st["windows"] = {{"entity", windows_entity_}, {"max_len", windows_max_len_}, {"sha", windows_sha_}, {"cut", windows_cut_}};
+  out.push_back(json{{"state", st}});
+  if (history_)
+    for (const auto& [q, row] : history_->kept_rows()) out.push_back(json{{"kept", {{"seq", q}, {"event", *row}}}});
+  for (const auto& [key, w] : windows_) {
+    json events = json::array();
+    for (const auto& e : w.events)
+      events.push_back({{"seq", e.seq}, {"t", e.t}, {"event", e.raw}, {"exact", e.exact}, {"features", encode_feature_row(e.features)}});
+    out.push_back(json{{"window", {{"entity", key}, {"partial", w.partial}, {"events", events}}}});
+  }
+  return out;
 }
 
 ordered_json ScoringService::describe() const {

@@ -34,8 +34,13 @@ class ScoringService {
   explicit ScoringService(const ServedModel& model);
 
   // Loads another bundle and makes it the one new requests use. Throws (and keeps the current
-  // one) when the new bundle is refused.
+  // one) when the new bundle is refused. The event history widens to what it needs (see
+  // widen_history), and sequence windows are recomputed by it from the events they hold.
   void set_bundle(const ServedModel& model);
+  // Keeps, from now on, the history these models' features need as well (every version an alias
+  // may move to), so that a move does not find it gone. Events scored while the history lacks
+  // part of what their windows read say "history_complete": false. Returns whether it widened.
+  bool widen_history(const std::vector<HistorySpec>& specs);
   ServedModel served() const;
 
   // POST /v1/score: {"rows": [{...}, ...]} or {"row": {...}}, optional "explain": K or "all".
@@ -72,6 +77,20 @@ class ScoringService {
     std::vector<std::string> column_names;  // the training data's columns, as read
     std::set<std::string> known_columns;
     bool keeps_history = false;  // features need earlier events: a history transform or a sequence window
+    HistorySpec need;            // what its history transforms read (empty when none, or not servable)
+  };
+  // A sequence model's window: an entity's last max_len events, each with the features the
+  // served bundle computed for it at its own time.
+  struct WindowEvent {
+    nlohmann::json raw;
+    double t = 0;
+    uint64_t seq = 0;
+    Table features;     // one row
+    bool exact = true;  // its features read a complete history
+  };
+  struct Window {
+    std::deque<WindowEvent> events;
+    bool partial = false;  // may lack earlier events of the entity (its window was cut): until full
   };
 
  private:
@@ -91,9 +110,22 @@ class ScoringService {
   std::mutex history_mu_;  // events are taken one request at a time, in order
   std::unique_ptr<EventHistory> history_;
   std::unique_ptr<HistoryLog> log_;
-  std::map<std::string, std::deque<Table>> windows_;  // sequence models: an entity's last events' features
-  double latest_ = -1e300;                              // the latest event time taken
+  std::map<std::string, Window> windows_;  // sequence models, by entity value
+  std::string windows_entity_;             // the entity column, max_len and bundle they are for
+  size_t windows_max_len_ = 0;
+  std::string windows_sha_;
+  bool windows_cut_ = false;               // a window begun now may lack earlier events
+  double latest_ = -1e300;                 // the latest event time taken
+  uint64_t seq_ = 0;                       // events taken so far
   EventHistory& history(const Loaded& l);
+  // Under history_mu_: widen to `spec`, logging the new retention.
+  bool widen_locked(const Loaded& l, const HistorySpec& spec);
+  // Under history_mu_: the windows' features as `next` computes them, from the kept events.
+  void rebuild_windows(const Loaded& next);
+  // The lines a snapshot of the history is (retention, kept events, windows).
+  std::vector<nlohmann::json> snapshot_lines() const;
+  size_t kept_count() const;
+  void log_lines(const std::vector<nlohmann::json>& lines);
 };
 
 // A request's model identity as responses give it.
