@@ -92,8 +92,10 @@ bool EventHistory::covers(const HistorySpec& need, double t) const {
 
 bool EventHistory::covered_then(const HistorySpec& need, double t) const {
   if (!covers(need, t)) return false;
-  for (const auto& [column, keep] : need.keep_s)
-    if (t - keep < latest_ - spec_.keep_s.at(column)) return false;  // aged out since
+  for (const auto& [column, keep] : need.keep_s) {
+    auto f = forgot_.find(column);
+    if (f != forgot_.end() && !(t - keep > f->second)) return false;  // aged out since
+  }
   return true;
 }
 
@@ -101,9 +103,8 @@ json EventHistory::retention(bool snapshot) const {
   json columns = json::object();
   for (const auto& [column, keep] : spec_.keep_s) {
     double from = complete_from_.count(column) ? complete_from_.at(column) : kNoGap;
-    // After a restart from the kept events alone, what aged out is a gap too: everything
-    // after the time just before the oldest kept one is there.
-    if (snapshot && latest_ > kNoGap) from = std::max(from, std::nextafter(latest_ - keep, -1e308));
+    // After a restart from the kept events alone, what aged out is a gap too.
+    if (snapshot && forgot_.count(column)) from = std::max(from, forgot_.at(column));
     columns[column] = {{"keep_s", keep}, {"complete_from", from > kNoGap ? json(from) : json()}};
   }
   return {{"time", spec_.time}, {"columns", columns}};
@@ -175,6 +176,8 @@ void EventHistory::add(const json& event, double t, uint64_t seq) {
     while (!q.empty() && events_.at(q.front()).t < latest_ - keep) {
       uint64_t old = q.front();
       q.pop_front();
+      double& f = forgot_.try_emplace(column, kNoGap).first->second;
+      f = std::max(f, events_.at(old).t);
       if (--events_.at(old).refs == 0) forget(old);
     }
   }

@@ -87,6 +87,7 @@ class EventHistory {
   HistorySpec spec_;
   std::map<std::string, double> complete_from_;  // column -> events after this time are all kept
   std::set<std::string> pending_gap_;            // widened before any event time was known
+  std::map<std::string, double> forgot_;         // column -> the latest time of an event aged out
   uint64_t next_ = 0;
   double latest_ = -1e300;
   std::map<uint64_t, Event> events_;

@@ -84,6 +84,22 @@ replay_events() {
     fi
   done <"$1"
 }
+# post_batches FILE FROM TO OUT: lines FROM..TO of FILE to $url/v1/events; "id,score,flag"
+# lines to OUT (flag "cut" for a score on a cut history, "history_complete": false).
+post_batches() {
+  sed -n "$2,$3p" "$1" | while read -r batch; do
+    code=$(printf '%s' "$batch" | curl -s -o batch.out -w '%{http_code}' $url/v1/events --data-binary @-)
+    [ "$code" = 200 ] || { cat batch.out; fail "events: HTTP $code"; }
+    grep -o '"id":"[^"]*","score":[^,}]*\(,"history_complete":false\)\?' batch.out |
+      sed 's/"id":"\([^"]*\)","score":\([^,}]*\)/\1,\2,/; s/,,"history_complete":false/,cut/' >>"$4"
+  done
+}
+# serve_wait_for TEXT: until serve.err says it (an alias watcher polling every 0.2 s).
+serve_wait_for() {
+  for _ in $(seq 100); do grep -qF "$1" serve.err && return; sleep 0.1; done
+  cat serve.err; fail "serve never said: $1"
+}
+
 # card_fraud_test_split STORE: run 1's test split of the card-fraud data (in the current folder)
 # as table `test` of rows.db (r: the file's order) and as test.csv; prints its row count.
 card_fraud_test_split() {

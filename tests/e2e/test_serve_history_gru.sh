@@ -29,4 +29,37 @@ awk -F, '{ printf "%s,%s\n", $1, ($2 == "null" ? "null" : sprintf("%.17g", $2)) 
 [ "$(grep -vc ",null$" got.txt)" -gt 20000 ] || fail "too few events had a window: $(grep -vc ",null$" got.txt)"
 cmp -s want.txt got.txt || { diff want.txt got.txt | head; fail "served GRU scores differ from predict's"; }
 serve_stop
+
+# The alias moves to a GRU with other features (a 14-day terminal rate) and longer windows (20
+# events): the kept windows' events get v2's features, recomputed from the kept events; a window
+# that was full (16) is cut until it holds 20 again ("history_complete": false); every other
+# score is predict's v2 score.
+sed -e 's/windows: \[7d, 30d\]/windows: [7d, 14d]/' -e 's/rate_30d/rate_14d/' -e 's/max_len: 16/max_len: 20/' gru.yaml >gru2.yaml
+grep -q 'max_len: 20' gru2.yaml && grep -q rate_14d gru2.yaml || fail "gru2.yaml is not v2"
+expect_exit 0 "$MLPIPE" run gru.yaml -q --store st --set steps.export.register=gru
+expect_exit 0 "$MLPIPE" models promote gru 1 --store st
+expect_exit 0 "$MLPIPE" run gru2.yaml -q --store st --set steps.export.register=gru
+expect_exit 0 "$MLPIPE" predict gru@2 --store st test.csv -o want2.csv
+serve_start gru@champion --store st --reload-every 0.2 --history none
+: >before.txt
+post_batches batches.jsonl 1 43 before.txt
+expect_exit 0 "$MLPIPE" models promote gru 2 --store st
+serve_wait_for "moved to v2"
+: >after.txt
+post_batches batches.jsonl 44 "$(wc -l <batches.jsonl)" after.txt
+serve_stop
+assert_eq "$(cat before.txt after.txt | wc -l)" "$n" "every event scored"
+# id,score lines of v1 before the move are predict's v1 scores (want.txt).
+awk -F, '{ printf "%s,%s\n", $1, ($2 == "null" ? "null" : sprintf("%.17g", $2)) }' before.txt >got1.txt
+head -n "$(wc -l <got1.txt)" want.txt | cmp -s - got1.txt || fail "v1's scores before the move differ from predict's"
+# After: each score not cut is predict's v2 score; some windows are cut, not all.
+result=$(awk -F, 'NR == FNR { if (FNR > 1) want[$1] = ($2 == "nan" ? "null" : sprintf("%.17g", $2)); next }
+  { got = ($2 == "null" ? "null" : sprintf("%.17g", $2)) }
+  $3 == "cut" { cut++; next }
+  { whole++; if (got != want[$1]) { bad++; if (bad < 4) print "differs:", $1, got, want[$1] > "/dev/stderr" } }
+  END { printf "%d,%d,%d", cut, whole, bad }' want2.csv after.txt)
+IFS=, read -r cut whole bad <<<"$result"
+assert_eq "$bad" 0 "v2 scores of events with whole windows that differ from predict's"
+[ "$cut" -gt 0 ] && [ "$whole" -gt 5000 ] || fail "after the move: $cut cut, $whole whole"
+echo "after the move to v2: $cut cut, $whole as predict"
 echo "ok ($n events)"

@@ -131,9 +131,9 @@ TEST_CASE("widening the history: a new column and a longer window are complete o
   EventHistory whole(v2), snap(v2);
   whole.set_retention(g.retention(false));
   snap.set_retention(g.retention(true));
-  CHECK(whole.covers(card7, 20 * kDay - 1));
-  CHECK_FALSE(snap.covers(card7, 20 * kDay - 1));  // the card's 7 days before day 13 are not in it
-  CHECK(snap.covers(card7, 20 * kDay));
+  CHECK(whole.covers(card7, 7 * kDay));
+  CHECK_FALSE(snap.covers(card7, 7 * kDay));  // day 0 aged out: not in the snapshot
+  CHECK(snap.covers(card7, 7 * kDay + 1));
   CHECK_THROWS_AS(g.set_retention(g.retention(false)), StepError);  // only before its events
 
   // Another time column cannot share this history.
@@ -147,6 +147,8 @@ TEST_CASE("an event scored again later is covered only while what its windows re
   EventHistory h(v2);
   h.add(ev(1, 10, 100), 0);
   CHECK(h.covered_then(v2, 0));
+  h.add(ev(3, 11, 101), 20 * kDay);
+  CHECK(h.covered_then(v2, 0));  // nothing of card 10 or terminal 100 has aged out yet
   h.add(ev(2, 10, 100), 20 * kDay);
   CHECK_FALSE(h.covered_then(v2, 0));  // day 0's windows read days before it: aged out by day 20
   CHECK(h.covered_then(v2, 20 * kDay));
