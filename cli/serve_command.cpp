@@ -38,6 +38,7 @@ struct ServeOpts {
   unsigned threads = 0;
   double reload_every = 2.0;
   int timeout_s = 10;
+  size_t snapshot_every = 0;
 };
 
 // NAME@ALIAS, NAME@VERSION or a bundle folder, resolved (and checked) now.
@@ -153,7 +154,7 @@ int serve(const ServeOpts& o) {
     history = (existing_store(o.store).root() / "serve" / (first.name + "@" + (first.alias.empty() ? "v" + std::to_string(first.version) : first.alias)) /
                "history.jsonl").string();
   if (!history.empty() && history != "none") {
-    size_t n = service.keep_history_in(history);
+    size_t n = service.keep_history_in(history, o.snapshot_every);
     std::cerr << "mlpipe: history in " << history << ": " << n << " events taken back\n";
   }
   // An alias can move to any registered version: the history kept is what each of them reads.
@@ -322,6 +323,11 @@ void add_serve(CLI::App& app, int& exit_code) {
                   "Keep /v1/events history in this file (JSON lines, fsynced per request): a restarted server takes it back "
                   "(default for NAME@ALIAS: the store's serve/NAME@ALIAS/history.jsonl; none: keep it in memory only)")
       ->type_name("FILE");
+  cmd->add_option("--snapshot-every", o->snapshot_every,
+                  "Rewrite the history file as a snapshot of what is kept every N lines, which bounds a restart's replay "
+                  "(default 0: when the file holds twice what is kept)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000000000));
   add_store_option(cmd, o->store);
   cmd->callback([o, &exit_code] { exit_code = serve(*o); });
 }

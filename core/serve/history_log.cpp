@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace mlpipe {
 
-HistoryLog::HistoryLog(std::filesystem::path path) : path_(std::move(path)) {
+HistoryLog::HistoryLog(std::filesystem::path path, size_t snapshot_every) : path_(std::move(path)), every_(snapshot_every) {
   if (std::filesystem::exists(path_)) {
     std::ifstream in(path_, std::ios::binary);
     std::string line;
@@ -69,7 +69,7 @@ void HistoryLog::compact(const std::vector<json>& snapshot) {
   std::string all;
   for (const auto& e : snapshot) all += e.dump() + "\n";
   write_file_atomic(path_, all);
-  lines_ = snapshot.size();
+  lines_ = snapshot_lines_ = snapshot.size();
   open_for_append();
 }
 

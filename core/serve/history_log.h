@@ -19,7 +19,8 @@ class HistoryLog {
   // Opens (creating) the log; its lines so far go to entries(). Throws ConfigError for a line
   // that is not one of ours (naming the file and line); a torn last line (a crash mid-write) is
   // dropped.
-  explicit HistoryLog(std::filesystem::path path);
+  // `snapshot_every`: lines between snapshots (0: when the log holds twice what is kept).
+  explicit HistoryLog(std::filesystem::path path, size_t snapshot_every = 0);
   ~HistoryLog();
   HistoryLog(const HistoryLog&) = delete;
   HistoryLog& operator=(const HistoryLog&) = delete;
@@ -29,8 +30,11 @@ class HistoryLog {
 
   // Appends lines and makes them durable.
   void append(const std::vector<nlohmann::json>& lines);
-  // Whether the log holds more than twice the lines of what is kept (and over 1,000).
-  bool wants_compaction(size_t kept) const { return lines_ > 1000 && lines_ > 2 * kept; }
+  // Whether a snapshot is due: `snapshot_every` lines since the last, or else the log holds more
+  // than twice the lines of what is kept (and over 1,000).
+  bool wants_compaction(size_t kept) const {
+    return every_ ? lines_ - snapshot_lines_ >= every_ : lines_ > 1000 && lines_ > 2 * kept;
+  }
   // Rewrites the log as these lines (atomically): a snapshot of what is kept.
   void compact(const std::vector<nlohmann::json>& snapshot);
 
@@ -42,6 +46,8 @@ class HistoryLog {
   std::filesystem::path path_;
   std::FILE* f_ = nullptr;
   size_t lines_ = 0;
+  size_t every_ = 0;
+  size_t snapshot_lines_ = 0;  // lines the last snapshot wrote
   std::vector<nlohmann::json> entries_;
 };
 

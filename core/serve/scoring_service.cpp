@@ -439,17 +439,15 @@ HistorySpec spec_of_retention(const json& r, const HistorySpec& like) {
 }
 }  // namespace
 
-size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
+size_t ScoringService::keep_history_in(const std::filesystem::path& file, size_t snapshot_every) {
   std::lock_guard<std::mutex> lock(history_mu_);
   std::shared_ptr<const Loaded> l = current();
   EventHistory& h = history(*l);
-  auto opened = std::make_unique<HistoryLog>(file);
-  size_t n = 0;
+  auto opened = std::make_unique<HistoryLog>(file, snapshot_every);
   for (size_t i = 0; i < opened->entries().size(); ++i) try {
     const json& e = opened->entries()[i];
     if (e.contains("event")) {
       take_event(*l, e["event"], i, /*scoring=*/false, PredictOptions{});
-      ++n;
     } else if (e.contains("label")) {
       if (e["label"].is_object() && e["label"].contains("id"))
         h.set_label(request_cell(e["label"]["id"], i, "id"), e["label"].value("label", json()));
@@ -472,7 +470,6 @@ size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
       const json& k = e["kept"];
       double t = event_time(k.at("event"), i, h.spec().time, l->csv);
       h.add(k["event"], t, k.at("seq").get<uint64_t>());
-      ++n;
     } else if (e.contains("window")) {
       const json& w = e["window"];
       Window& win = windows_[w.at("entity").get<std::string>()];
@@ -481,7 +478,6 @@ size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
         win.events.push_back(WindowEvent{x.at("event"), x.at("t").get<double>(), x.at("seq").get<uint64_t>(),
                                          decode_feature_row(x.at("features"), "window of " + w["entity"].dump()),
                                          x.at("exact").get<bool>()});
-      n += win.events.size();
     }
   } catch (const Error& e) {
     throw ConfigError(file.string() + ": entry " + std::to_string(i + 1) + ": " + e.what());
@@ -494,7 +490,7 @@ size_t ScoringService::keep_history_in(const std::filesystem::path& file) {
   widen_locked(*l, l->need);
   if (l->bundle.manifest.value("sequence", false) && !windows_.empty()) rebuild_windows(*l);
   if (log_->wants_compaction(kept_count())) log_->compact(snapshot_lines());
-  return n;
+  return seq_;  // every event the history has taken, those a snapshot stands for included
 }
 
 std::vector<json> ScoringService::snapshot_lines() const {

@@ -59,8 +59,9 @@ class ScoringService {
 
   // Keeps the event history in `file` (core/serve/history_log.h): what it holds is taken first
   // (so a restarted server has the history it had), then every event and label is appended.
-  // Returns how many events it took from the file.
-  size_t keep_history_in(const std::filesystem::path& file);
+  // Returns how many events the history has taken (a snapshot's included).
+  // `snapshot_every`: lines between snapshots of what is kept (0: when the log doubles it).
+  size_t keep_history_in(const std::filesystem::path& file, size_t snapshot_every = 0);
   // Whether the model's features need earlier events (history transforms or a sequence window).
   bool uses_history() const;
 

@@ -15,10 +15,12 @@ n=$(card_fraud_test_split st)
 expect_exit 0 "$MLPIPE" predict $bundle test.csv -o want.csv
 card_fraud_events rows.db test 500 >batches.jsonl   # 500 events a request
 
-serve_args="$bundle --history history.jsonl"   # kept in history.jsonl: a restart takes it back
+serve_args="$bundle --history history.jsonl --snapshot-every 1000"  # a restart takes back its snapshot and the rest
 # shellcheck disable=SC2086
 serve_start $serve_args
 replay_events batches.jsonl 20 10000
+head -1 history.jsonl | grep -q '^{"retention":' || fail "the history file does not begin with a snapshot"
+grep -q '^{"kept":' history.jsonl || fail "the snapshot holds no kept events"
 assert_eq "$(wc -l <served.txt)" "$n" "every event scored"
 tail -n +2 want.csv | awk -F, '{ printf "%s,%.17g\n", $1, $2 }' >want.txt
 awk -F, '{ printf "%s,%.17g\n", $1, $2 }' served.txt >got.txt

@@ -18,10 +18,11 @@ n=$(card_fraud_test_split st)
 expect_exit 0 "$MLPIPE" predict $bundle test.csv -o want.csv
 card_fraud_events rows.db test 250 >batches.jsonl
 
-serve_args="$bundle --history history.jsonl"
+serve_args="$bundle --history history.jsonl --snapshot-every 1000"  # the restart reads a snapshot
 # shellcheck disable=SC2086
 serve_start $serve_args
 replay_events batches.jsonl 43 10750
+grep -q '^{"window":' history.jsonl || fail "the history file holds no snapshot of the windows"
 assert_eq "$(wc -l <served.txt)" "$n" "every event scored"
 # predict writes nan for an event without a window; serve null.
 tail -n +2 want.csv | awk -F, '{ printf "%s,%s\n", $1, ($2 == "nan" ? "null" : sprintf("%.17g", $2)) }' >want.txt
