@@ -1,10 +1,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/serve/sample_export.h"
 #include "core/store/model_registry.h"
 #include "core/platform/environment.h"
 #include "core/store/run_store.h"
 #include "core/store/run_views.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 #include "core/util/sha256.h"
 
@@ -104,6 +106,56 @@ void add_models(CLI::App& app, int& exit_code) {
     else
       std::cout << po->name << " v" << version << " is now " << po->alias
                 << (prev ? " (was v" + std::to_string(*prev) + ")" : std::string(" (first time)")) << "\n";
+    exit_code = 0;
+  });
+
+  struct SamplesOpts {
+    SampleQuery q;
+    std::string store, version, out;
+    int64_t limit = 0;
+  };
+  auto sa = std::make_shared<SamplesOpts>();
+  CLI::App* samples = models->add_subcommand(
+      "samples", "The rows `mlpipe serve --sample` recorded for a model, as a CSV file (for a drift step on live traffic)");
+  samples->footer(
+      "Examples:\n"
+      "  mlpipe models samples credit-default --since 2026-12-01 -o live.csv   # then a pipeline: ingest live.csv, drift vs @champion\n"
+      "  mlpipe models samples credit-default --version 3 --limit 1000 --scores");
+  samples->add_option("name", sa->q.model, "Registered model name (or a served bundle's pipeline name)")->required();
+  add_store_option(samples, sa->store);
+  samples->add_option("--version", sa->version, "Only rows a version scored (3 or v3; default: every version)");
+  samples->add_option("--since", sa->q.since, "Only rows answered at or after this UTC time (2026-12-01 or 2026-12-01T08:00:00Z)");
+  samples->add_option("--until", sa->q.until, "Only rows answered before this UTC time");
+  samples->add_option("--limit", sa->limit, "Only the latest N rows")->check(CLI::PositiveNumber);
+  samples->add_flag("--scores", sa->q.with_results, "Add sample_at, sample_version and sample_score columns");
+  samples->add_option("-o,--output", sa->out, "Write the CSV here (default: standard output)");
+  samples->callback([sa, &exit_code] {
+    if (!sa->version.empty()) {
+      std::string v = sa->version[0] == 'v' ? sa->version.substr(1) : sa->version;
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)
+        throw ConfigError("--version: expected a version number like 3 or v3, got '" + sa->version + "'");
+      sa->q.version = std::stoll(v);
+    }
+    if (sa->limit > 0) sa->q.limit = sa->limit;
+    Db db = open_store_readonly(existing_store(sa->store).db());
+    // The columns in the order of the model's data (the latest version's, or the one asked for).
+    try {
+      if (has_model(db, sa->q.model)) {
+        std::optional<ModelVersion> m = find_model(db, sa->q.model, sa->q.version ? std::to_string(*sa->q.version) : "latest");
+        if (m) {
+          nlohmann::json pre = nlohmann::json::parse(read_file(verified_bundle_path(*m) / "preprocess.json"));
+          for (const auto& c : pre.at("ingest").at("columns")) sa->q.column_order.push_back(c.at("name").get<std::string>());
+        }
+      }
+    } catch (const std::exception&) {  // no order to follow: the keys sorted
+    }
+    SampleCsv csv = samples_csv(db, sa->q);
+    if (sa->out.empty()) {
+      std::cout << csv.text;
+    } else {
+      write_file_atomic(sa->out, csv.text);
+      std::cerr << csv.rows << " sampled rows of " << sa->q.model << " written to " << sa->out << "\n";
+    }
     exit_code = 0;
   });
 }

@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "core/serve/request_error.h"
+#include "core/serve/sample_recorder.h"
 #include "core/serve/scoring_service.h"
 #include "core/serve/serve_metrics.h"
 #include "core/store/model_registry.h"
@@ -39,6 +40,8 @@ struct ServeOpts {
   double reload_every = 2.0;
   int timeout_s = 10;
   size_t snapshot_every = 0;
+  double sample = 0;
+  uint64_t sample_seed = 0;
 };
 
 // NAME@ALIAS, NAME@VERSION or a bundle folder, resolved (and checked) now.
@@ -163,6 +166,14 @@ int serve(const ServeOpts& o) {
     Db db = open_store_readonly(existing_store(o.store).db());
     service.widen_history(registered_history(db, first.name, seen));
   }
+  // Sampled rows and scores go to the store (for drift on live traffic), written behind the requests.
+  std::unique_ptr<SampleRecorder> recorder;
+  if (o.sample > 0) {
+    recorder = std::make_unique<SampleRecorder>(existing_store(o.store).db(), o.sample, o.sample_seed);
+    service.record_samples_in(recorder.get());
+    std::cerr << "mlpipe: recording " << o.sample * 100 << "% of scored rows in " << existing_store(o.store).db().string()
+              << " (mlpipe models samples " << (first.name.empty() ? "NAME" : first.name) << ")\n";
+  }
   ServeMetrics metrics;
   metrics.set_model(first.name.empty() ? first.dir.filename().string() : first.name, first.version,
                     sha256_file(first.dir / "manifest.json"));
@@ -237,8 +248,19 @@ int serve(const ServeOpts& o) {
     send_json(res, 200, ordered_json{{"status", "ready"}, {"name", m.name}, {"version", m.version}});
     return 0;
   }));
-  svr.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.text(), "text/plain; version=0.0.4");
+  svr.Get("/metrics", [&metrics, &service, &recorder](const httplib::Request&, httplib::Response& res) {
+    std::string text = metrics.text();
+    text += "# HELP mlpipe_history_cut_scores_total Events scored while their windows lacked events the server did not keep.\n"
+            "# TYPE mlpipe_history_cut_scores_total counter\n"
+            "mlpipe_history_cut_scores_total " + std::to_string(service.cut_scores()) + "\n";
+    if (recorder) {
+      text += "# HELP mlpipe_samples_total Scored rows sampled for the store (--sample), by outcome.\n"
+              "# TYPE mlpipe_samples_total counter\n";
+      text += "mlpipe_samples_total{outcome=\"recorded\"} " + std::to_string(recorder->recorded()) + "\n";
+      text += "mlpipe_samples_total{outcome=\"dropped\"} " + std::to_string(recorder->dropped()) + "\n";
+      text += "mlpipe_samples_total{outcome=\"failed\"} " + std::to_string(recorder->failed()) + "\n";
+    }
+    res.set_content(text, "text/plain; version=0.0.4");
   });
   svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler's own error answer
@@ -323,6 +345,12 @@ void add_serve(CLI::App& app, int& exit_code) {
                   "Keep /v1/events history in this file (JSON lines, fsynced per request): a restarted server takes it back "
                   "(default for NAME@ALIAS: the store's serve/NAME@ALIAS/history.jsonl; none: keep it in memory only)")
       ->type_name("FILE");
+  cmd->add_option("--sample", o->sample,
+                  "Record this fraction of scored rows (0 to 1), with their results, in the store's serve_samples table "
+                  "for drift monitoring (mlpipe models samples NAME writes them as CSV); default 0: none")
+      ->type_name("RATE")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--sample-seed", o->sample_seed, "Seed of the draw that picks sampled rows (default 0)")->type_name("N");
   cmd->add_option("--snapshot-every", o->snapshot_every,
                   "Rewrite the history file as a snapshot of what is kept every N lines, which bounds a restart's replay "
                   "(default 0: when the file holds twice what is kept)")

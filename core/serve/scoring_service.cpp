@@ -236,9 +236,21 @@ ordered_json ScoringService::score(const json& req) const {
   ordered_json out;
   out["model"] = model_identity(l->model, l->bundle.manifest, l->manifest_sha256);
   size_t unseen = 0;
-  out["results"] = results_for(*l, rows, opt, &unseen);
+  std::vector<ordered_json> results = results_for(*l, rows, opt, &unseen);
+  if (recorder_) offer_samples(*l, "/v1/score", rows, results);
+  out["results"] = std::move(results);
   if (unseen) out["unseen_categories"] = unseen;
   return out;
+}
+
+void ScoringService::offer_samples(const Loaded& l, const char* route, const json& rows,
+                                   const std::vector<ordered_json>& results) const {
+  if (!recorder_ || !rows.is_array() || rows.size() != results.size()) return;
+  SampleSource from;
+  from.model = l.model.name.empty() ? l.bundle.manifest.value("pipeline", "") : l.model.name;
+  from.version = l.model.version;
+  from.manifest_sha256 = l.manifest_sha256;
+  for (size_t i = 0; i < rows.size(); ++i) recorder_->offer(from, route, rows[i], results[i]);
 }
 
 namespace {
@@ -316,7 +328,10 @@ std::optional<ordered_json> ScoringService::take_event(const Loaded& l, const js
       if (all_exact) window.partial = false;
     }
   }
-  if (result && !complete) (*result)["history_complete"] = false;
+  if (result && !complete) {
+    (*result)["history_complete"] = false;
+    ++cut_scores_;
+  }
   if (spec.needed()) h.add(ev, t, seq);
   latest_ = std::max(latest_, t);
   ++seq_;
@@ -393,6 +408,7 @@ ordered_json ScoringService::events(const json& req) {
     for (size_t i = 0; i < events.size(); ++i) {
       std::optional<ordered_json> r = take_event(*l, events[i], i, scoring, opt);
       if (l->keeps_history) taken.push_back(json{{"event", events[i]}});
+      if (r && recorder_) offer_samples(*l, "/v1/events", json::array({events[i]}), {*r});
       if (r) out["results"].push_back(std::move(*r));
     }
   } catch (...) {

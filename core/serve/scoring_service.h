@@ -3,6 +3,7 @@
 // predict's own code path (prepare_table, score_rows), its description, and the swap to a newer
 // bundle when an alias moves. Thread-safe: requests run concurrently; set_bundle swaps the model
 // atomically, and a request in flight finishes on the bundle it started with.
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -17,6 +18,7 @@
 #include "core/predict/predict.h"
 #include "core/serve/event_history.h"
 #include "core/serve/history_log.h"
+#include "core/serve/sample_recorder.h"
 
 namespace mlpipe {
 
@@ -64,6 +66,12 @@ class ScoringService {
   size_t keep_history_in(const std::filesystem::path& file, size_t snapshot_every = 0);
   // Whether the model's features need earlier events (history transforms or a sequence window).
   bool uses_history() const;
+  // Events scored on a cut history ("history_complete": false) so far.
+  uint64_t cut_scores() const { return cut_scores_; }
+
+  // Offers every scored row, with its result, to `r` (serve --sample); nullptr: none. Set before
+  // serving; `r` outlives the requests.
+  void record_samples_in(SampleRecorder* r) { recorder_ = r; }
 
   // GET /v1/model: name, version, trainer, task, features with their types, metrics, hashes.
   nlohmann::ordered_json describe() const;
@@ -106,6 +114,10 @@ class ScoringService {
   std::optional<nlohmann::ordered_json> take_event(const Loaded& l, const nlohmann::json& event, size_t i, bool scoring,
                                                    const PredictOptions& opt);
 
+  void offer_samples(const Loaded& l, const char* route, const nlohmann::json& rows,
+                     const std::vector<nlohmann::ordered_json>& results) const;
+  SampleRecorder* recorder_ = nullptr;
+  std::atomic<uint64_t> cut_scores_{0};
   mutable std::mutex mu_;  // guards loaded_ (the pointer, not the bundle)
   std::shared_ptr<const Loaded> loaded_;
   std::mutex history_mu_;  // events are taken one request at a time, in order

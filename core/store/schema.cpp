@@ -367,6 +367,27 @@ CREATE TABLE bundle_manifests (
 CREATE TRIGGER bundle_manifests_are_kept BEFORE UPDATE ON bundle_manifests
   BEGIN SELECT RAISE(ABORT, 'recorded bundle hashes are history'); END;
 )sql",
+      // v8: a sample of what `mlpipe serve --sample RATE` answered, for drift monitoring on live
+      // traffic (`mlpipe models samples NAME` writes the rows back as a CSV file) and for
+      // analysts. Append only: a sample is a record of what a model said.
+      R"sql(
+CREATE TABLE serve_samples (
+  sample_id        INTEGER PRIMARY KEY,
+  model            TEXT NOT NULL,      -- the served name (a bundle folder's pipeline name)
+  version          INTEGER NOT NULL,   -- 0: a bundle folder, not a registered version
+  manifest_sha256  TEXT NOT NULL,      -- of the bundle that scored it
+  route            TEXT NOT NULL,      -- /v1/score or /v1/events
+  at               TEXT NOT NULL,      -- when it was answered (UTC)
+  row_json         TEXT NOT NULL,      -- JSON: the row (or event) as the request sent it
+  score            REAL,               -- the score (NULL: a multi-class model, or no window)
+  result_json      TEXT NOT NULL       -- JSON: the whole result (class, scores, reasons)
+) STRICT;
+CREATE INDEX serve_samples_by_model ON serve_samples(model, version, at);
+CREATE TRIGGER serve_samples_are_kept BEFORE UPDATE ON serve_samples
+  BEGIN SELECT RAISE(ABORT, 'serve samples are history'); END;
+CREATE TRIGGER serve_samples_stay BEFORE DELETE ON serve_samples
+  BEGIN SELECT RAISE(ABORT, 'serve samples are history'); END;
+)sql",
   };
   return m;
 }
