@@ -63,6 +63,9 @@ expect_exit 0 "$MLPIPE" predict cf@2 --store st test.csv -o want2.csv
 expect_exit 0 "$MLPIPE" predict cf@1 --store st test.csv -o want1.csv
 : >second.txt
 post_batches batches.jsonl $((half + 1)) $((half + 4)) second.txt
+cuts=$(grep -c ',cut$' second.txt || true)
+curl -s $url/metrics >metrics.txt
+assert_contains metrics.txt "mlpipe_history_cut_scores_total $cuts"
 # A restart: the history (and its cut) comes back from the store.
 serve_stop
 serve_start cf@champion --store st --reload-every 0.2
