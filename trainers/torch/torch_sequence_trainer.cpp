@@ -15,6 +15,7 @@
 #include "core/util/error.h"
 #include "core/util/random.h"
 #include "core/util/strings.h"
+#include "trainers/torch/cpu_block_cache.h"
 #include "trainers/torch/batch_slices.h"
 #include "trainers/torch/data_parallel.h"
 #include "trainers/torch/heads.h"
@@ -116,6 +117,7 @@ class TorchSeqModel : public Model {
   static constexpr size_t kScoreBatch = 64;
   std::vector<double> predict_sequences(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
     if (samples.empty()) return {};
+    CpuBlockCache blocks;  // every batch allocates the same tensors: reuse them (same bits)
     SeqNet& net = scoring_net();
     Tensors all(s, heads_);
     std::vector<double> out(samples.size());
@@ -154,6 +156,7 @@ class TorchSeqModel : public Model {
   // in kSteps steps, in float64 (a float64 copy of the weights); see Model::sequence_contributions.
   std::vector<double> sequence_contributions(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
     constexpr int kSteps = 32;
+    CpuBlockCache blocks;
     torch::set_num_threads(int(std::max(1u, nthread_)));
     SeqNet& net = inference_net();
     Tensors all(s, heads_);
