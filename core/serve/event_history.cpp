@@ -130,6 +130,20 @@ std::vector<std::pair<uint64_t, const json*>> EventHistory::kept_rows() const {
   return out;
 }
 
+std::map<std::string, std::vector<EventHistory::KeptEvent>> EventHistory::by_entity(const std::string& column) const {
+  std::map<std::string, std::vector<KeptEvent>> out;
+  auto lists = by_entity_.find(column);
+  if (lists == by_entity_.end()) return out;
+  for (const auto& [key, seqs] : lists->second) {
+    std::vector<KeptEvent>& v = out[key];
+    for (uint64_t q : seqs) {
+      const Event& e = events_.at(q);
+      v.push_back({q, &e.row, e.t});
+    }
+  }
+  return out;
+}
+
 std::string EventHistory::key_of(const json& event, const std::string& column) const {
   auto it = event.find(column);
   return it == event.end() ? std::string() : request_cell(*it, 0, column);

@@ -65,6 +65,19 @@ class EventHistory {
   void add(const nlohmann::json& event, double t) { add(event, t, next_); }
   // The kept events with their sequence numbers, in arrival order.
   std::vector<std::pair<uint64_t, const nlohmann::json*>> kept_rows() const;
+  // For a kept column, each entity value's kept events (seq, row, time) in arrival order: all
+  // of that entity's events since the oldest one listed (a column ages from its oldest events).
+  struct KeptEvent {
+    uint64_t seq;
+    const nlohmann::json* row;
+    double t;
+  };
+  std::map<std::string, std::vector<KeptEvent>> by_entity(const std::string& column) const;
+  // Whether a kept column holds every event given since the start: nothing aged out, no gap.
+  bool whole(const std::string& column) const {
+    return spec_.keep_s.count(column) && !forgot_.count(column) && !complete_from_.count(column) &&
+           !pending_gap_.count(column);
+  }
   // A label that arrived later, for the event with this id; false when it is not kept (any more).
   bool set_label(const std::string& id, const nlohmann::json& label);
 

@@ -342,10 +342,24 @@ void ScoringService::rebuild_windows(const Loaded& next) {
   const json& sq = next.bundle.preprocess["sequences"];
   std::string entity = sq["entity"].get<std::string>();
   size_t max_len = sq["max_len"].get<size_t>();
+  EventHistory& h = history(next);
   if (entity != windows_entity_) {
-    // Windows of another column: each entity's begins now, and may lack its earlier events.
+    // Windows of another column: each entity's begins now, and may lack its earlier events...
     windows_.clear();
     windows_cut_ = seq_ > 0;
+    windows_sha_.clear();  // (their features are computed below)
+    // ...unless the history keeps that column: an entity's kept events are all of its events
+    // since the oldest kept, so its last max_len of them are its window, whole once there are
+    // max_len (fewer may lack older ones that aged out, unless none ever did).
+    bool whole = h.whole(entity);
+    for (const auto& [key, events] : h.by_entity(entity)) {
+      Window& w = windows_[key];
+      size_t from = events.size() > max_len ? events.size() - max_len : 0;
+      for (size_t i = from; i < events.size(); ++i) w.events.push_back(WindowEvent{*events[i].row, events[i].t, events[i].seq, Table(), true});
+      w.partial = windows_cut_ && !whole && w.events.size() < max_len;
+    }
+    // A new entity's window is whole too when the column has kept every event.
+    if (whole) windows_cut_ = false;
   } else if (max_len > windows_max_len_) {
     for (auto& [key, w] : windows_)
       if (w.events.size() >= windows_max_len_) w.partial = true;  // it was cut at the old length
@@ -360,7 +374,6 @@ void ScoringService::rebuild_windows(const Loaded& next) {
   // The windows' events' features as the new bundle computes them, in one pass over the kept
   // events and the windows' own in arrival order (its history transforms are point in time:
   // a row reads only the rows before it, as each event did when it came).
-  EventHistory& h = history(next);
   std::map<uint64_t, const json*> rows;
   for (const auto& [q, row] : h.kept_rows()) rows[q] = row;  // with the labels that came since
   for (const auto& [key, w] : windows_)

@@ -63,4 +63,29 @@ IFS=, read -r cut whole bad <<<"$result"
 assert_eq "$bad" 0 "v2 scores of events with whole windows that differ from predict's"
 [ "$cut" -gt 0 ] && [ "$whole" -gt 5000 ] || fail "after the move: $cut cut, $whole whole"
 echo "after the move to v2: $cut cut, $whole as predict"
+
+# From XGBoost (customer and terminal windows) to the GRU: the GRU's windows start from the
+# customers' kept events. The XGBoost history keeps 30 days of each customer's events, more than
+# the test split, so nothing has aged out: every window is whole and every score is predict's.
+expect_exit 0 "$MLPIPE" run pipeline-xgboost.yaml -q --store st --set steps.export.register=mix
+expect_exit 0 "$MLPIPE" models promote mix 1 --store st
+expect_exit 0 "$MLPIPE" run gru.yaml -q --store st --set steps.export.register=mix
+serve_start mix@champion --store st --reload-every 0.2 --history none
+: >xgb.txt
+post_batches batches.jsonl 1 43 xgb.txt
+expect_exit 0 "$MLPIPE" models promote mix 2 --store st
+serve_wait_for "moved to v2"
+: >gru.txt
+post_batches batches.jsonl 44 "$(wc -l <batches.jsonl)" gru.txt
+serve_stop
+result=$(awk -F, 'NR == FNR { if (FNR > 1) want[$1] = ($2 == "nan" ? "null" : sprintf("%.17g", $2)); next }
+  { got = ($2 == "null" ? "null" : sprintf("%.17g", $2)) }
+  $3 == "cut" { cut++; next }
+  { whole++; if (got != want[$1]) { bad++; if (bad < 4) print "differs:", $1, got, want[$1] > "/dev/stderr" } }
+  END { printf "%d,%d,%d", cut, whole, bad }' want.csv gru.txt)
+IFS=, read -r cut whole bad <<<"$result"
+assert_eq "$bad" 0 "GRU scores of events with whole windows (after XGBoost) that differ from predict's"
+assert_eq "$cut" 0 "windows cut after the move from XGBoost (nothing aged out)"
+[ "$whole" -gt 10000 ] || fail "after the move from XGBoost: only $whole scores"
+echo "after the move from XGBoost to the GRU: $cut cut, $whole as predict"
 echo "ok ($n events)"

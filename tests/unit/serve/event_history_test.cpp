@@ -152,6 +152,15 @@ TEST_CASE("an event scored again later is covered only while what its windows re
   h.add(ev(2, 10, 100), 20 * kDay);
   CHECK_FALSE(h.covered_then(v2, 0));  // day 0's windows read days before it: aged out by day 20
   CHECK(h.covered_then(v2, 20 * kDay));
+  CHECK_FALSE(h.whole("card"));  // day 0 aged out of it
+  EventHistory fresh(v2);
+  fresh.add(ev(1, 10, 100), 0);
+  CHECK(fresh.whole("card"));
+  CHECK_FALSE(fresh.whole("merchant"));  // not kept at all
+  auto cards = fresh.by_entity("card");
+  REQUIRE(cards.size() == 1);
+  CHECK(cards["10"].size() == 1);
+  CHECK((*cards["10"][0].row)["id"] == 1);
 }
 
 TEST_CASE("a widening before any event time is known cuts at the next event") {
