@@ -100,6 +100,26 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
   }
 }
 
+void publish_bundle(const fs::path& from, const fs::path& dir) {
+  check_replaceable(dir);
+  remove_dead_staging(dir);
+  fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+  fs::create_directories(parent);
+  fs::path staged = temp_sibling(dir);
+  fs::create_directories(staged);
+  try {
+    // Copies, not links: `from`'s files become the run's objects, and a user editing the
+    // published bundle must not edit the record.
+    for (const auto& e : fs::directory_iterator(from))
+      if (e.is_regular_file()) fs::copy_file(e.path(), staged / e.path().filename());
+    replace_directory(staged, dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staged, ec);
+    throw;
+  }
+}
+
 namespace {
 
 // A name in the manifest is a file of the bundle's own folder: no path, no "..", no hidden tricks.

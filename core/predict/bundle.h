@@ -27,6 +27,10 @@ struct BundleContents {
 
 // Writes the bundle into `dir` atomically; returns the final manifest.
 nlohmann::json write_bundle(const std::filesystem::path& dir, const BundleContents& c);
+// Puts a copy of the bundle folder `from` (written by write_bundle) at `dir`, replacing what is
+// there the same way: staged beside it, then swapped in, so a reader never sees half of one
+// and two runs publishing at once leave one whole bundle, the last one's.
+void publish_bundle(const std::filesystem::path& from, const std::filesystem::path& dir);
 
 struct LoadedBundle {
   nlohmann::json manifest;

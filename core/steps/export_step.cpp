@@ -197,21 +197,26 @@ Flow run_export(StepContext& ctx) {
   if (ctx.input.evaluation)
     c.manifest["evaluation"] = {{"on", ctx.input.evaluation->on}, {"metrics", ctx.input.evaluation->metrics}};
   if (ctx.input.frame) c.extra_files["reference.json"] = reference_profile(ctx, tm);
-  json manifest = write_bundle(dir, c);
+  // The run's own copy is what it records and registers; `dir` gets a copy of it. Recording
+  // from `dir` itself failed when another run of the pipeline (same folder, same dir) swapped
+  // its bundle in meanwhile ("changed while it was being stored", test_postgres_concurrency).
+  fs::path own = ctx.outdir / "bundle";
+  json manifest = write_bundle(own, c);
+  publish_bundle(own, dir);
   // The cache checks outside files with XXH3 (the manifest's SHA-256 is for audits).
   for (const auto& [name, info] : manifest["files"].items()) {
-    ctx.artifact(name, dir / name);
-    ctx.outside_outputs[(dir / name).string()] = hash_file(dir / name);
+    ctx.artifact(name, own / name);
+    ctx.outside_outputs[(dir / name).string()] = hash_file(own / name);
   }
-  ctx.artifact("manifest.json", dir / "manifest.json");
-  ctx.outside_outputs[(dir / "manifest.json").string()] = hash_file(dir / "manifest.json");
+  ctx.artifact("manifest.json", own / "manifest.json");
+  ctx.outside_outputs[(dir / "manifest.json").string()] = hash_file(own / "manifest.json");
   if (ctx.store()) {
-    std::string sha = sha256_file(dir / "manifest.json");
+    std::string sha = sha256_file(own / "manifest.json");
     ctx.store()->locked([&](Db& db) { record_bundle_manifest(db, sha, ctx.run_id, ctx.spec.name, fs::absolute(dir).string()); });
   }
   std::string summary = "bundle written to " + dir.string();
   if (ctx.cfg.contains("register") && ctx.store())
-    summary += ctx.reproducing ? look_up_bundle(ctx, dir) : register_bundle(ctx, dir);
+    summary += ctx.reproducing ? look_up_bundle(ctx, own) : register_bundle(ctx, own);
   ctx.summary(summary);
   return {};
 }

@@ -273,7 +273,7 @@ fs::path verified_bundle_path(const ModelVersion& m) {
     throw ConfigError(manifest.string() + ": content hash " + h + " does not match the " +
                       (m.version ? "registry (" + m.manifest_hash + "); the registered bundle was modified, refusing to use it"
                                  : "one " + m.name + " recorded (" + m.manifest_hash +
-                                       "); a later export replaced or changed it (register models to keep them)"));
+                                       "); it was changed after that run recorded it (register models to keep them)"));
   return p;
 }
 

@@ -42,10 +42,16 @@ cp pipeline.yaml byrun.yaml
 sed -i 's/    on_drift: warn/    on_drift: warn\n    reference: run:4/' byrun.yaml
 expect_exit 0 "$MLPIPE" run byrun.yaml
 assert_contains "$ERR" "vs run 4: 0 of 8 features drifted"
-# Run 1's bundle was replaced by run 4's export: refused, with the reason.
+# Run 1's bundle is still its own: each run records its export from its own copy (in the run's
+# folder), which run 4's export to out/bundle did not replace. (Incomes fell since: it drifts.)
 sed -i 's/reference: run:4/reference: run:1/' byrun.yaml
-expect_exit 2 "$MLPIPE" run byrun.yaml
-assert_contains "$ERR" "a later export replaced or changed it"
+expect_exit 0 "$MLPIPE" run byrun.yaml
+assert_contains "$ERR" "warning: drift against run 1"
+# That copy changed: refused, with the reason.
+chmod -R u+w "$(run_dir .mlpipe 1)/export/bundle"
+echo " " >>"$(run_dir .mlpipe 1)/export/bundle/manifest.json"
+expect_exit 2 "$MLPIPE" run byrun.yaml --force drift
+assert_contains "$ERR" "was changed after that run recorded it"
 sed -i 's/reference: run:1/reference: run:x/' byrun.yaml
 expect_exit 2 "$MLPIPE" validate byrun.yaml
 assert_contains "$ERR" "expected run:ID with a run number"
