@@ -65,13 +65,21 @@ void remove_dead_staging(const fs::path& dir) {
 }
 }  // namespace
 
-json write_bundle(const fs::path& dir, const BundleContents& c) {
+namespace {
+// An empty staging folder beside `dir`, which replace_directory later swaps in.
+fs::path stage_beside(const fs::path& dir) {
   check_replaceable(dir);
   remove_dead_staging(dir);
   fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   fs::create_directories(parent);
   fs::path staged = temp_sibling(dir);
   fs::create_directories(staged);
+  return staged;
+}
+}  // namespace
+
+json write_bundle(const fs::path& dir, const BundleContents& c) {
+  fs::path staged = stage_beside(dir);
   try {
     std::string model_file = c.model->file_name();
     c.model->save(staged / model_file);
@@ -101,12 +109,7 @@ json write_bundle(const fs::path& dir, const BundleContents& c) {
 }
 
 void publish_bundle(const fs::path& from, const fs::path& dir) {
-  check_replaceable(dir);
-  remove_dead_staging(dir);
-  fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
-  fs::create_directories(parent);
-  fs::path staged = temp_sibling(dir);
-  fs::create_directories(staged);
+  fs::path staged = stage_beside(dir);
   try {
     // Copies, not links: `from`'s files become the run's objects, and a user editing the
     // published bundle must not edit the record.

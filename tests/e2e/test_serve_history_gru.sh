@@ -31,6 +31,28 @@ awk -F, '{ printf "%s,%s\n", $1, ($2 == "null" ? "null" : sprintf("%.17g", $2)) 
 cmp -s want.txt got.txt || { diff want.txt got.txt | head; fail "served GRU scores differ from predict's"; }
 serve_stop
 
+# replay_with_move NAME BEFORE AFTER: NAME@champion (v1) serves the first 43 batches (scores to
+# BEFORE), champion moves to v2, and v2 serves the rest (to AFTER).
+replay_with_move() {
+  serve_start "$1@champion" --store st --reload-every 0.2 --history none
+  : >"$2"
+  post_batches batches.jsonl 1 43 "$2"
+  expect_exit 0 "$MLPIPE" models promote "$1" 2 --store st
+  serve_wait_for "moved to v2"
+  : >"$3"
+  post_batches batches.jsonl 44 "$(wc -l <batches.jsonl)" "$3"
+  serve_stop
+}
+# against_predict WANT_CSV SERVED: "cut,whole,bad": SERVED's (id,score,flag) lines cut, not cut,
+# and not cut but other than WANT_CSV's predict score (nan there is null here).
+against_predict() {
+  awk -F, 'NR == FNR { if (FNR > 1) want[$1] = ($2 == "nan" ? "null" : sprintf("%.17g", $2)); next }
+    { got = ($2 == "null" ? "null" : sprintf("%.17g", $2)) }
+    $3 == "cut" { cut++; next }
+    { whole++; if (got != want[$1]) { bad++; if (bad < 4) print "differs:", $1, got, want[$1] > "/dev/stderr" } }
+    END { printf "%d,%d,%d", cut, whole, bad }' "$1" "$2"
+}
+
 # The alias moves to a GRU with other features (a 14-day terminal rate) and longer windows (20
 # events): the kept windows' events get v2's features, recomputed from the kept events; a window
 # that was full (16) is cut until it holds 20 again ("history_complete": false); every other
@@ -41,25 +63,13 @@ expect_exit 0 "$MLPIPE" run gru.yaml -q --store st --set steps.export.register=g
 expect_exit 0 "$MLPIPE" models promote gru 1 --store st
 expect_exit 0 "$MLPIPE" run gru2.yaml -q --store st --set steps.export.register=gru
 expect_exit 0 "$MLPIPE" predict gru@2 --store st test.csv -o want2.csv
-serve_start gru@champion --store st --reload-every 0.2 --history none
-: >before.txt
-post_batches batches.jsonl 1 43 before.txt
-expect_exit 0 "$MLPIPE" models promote gru 2 --store st
-serve_wait_for "moved to v2"
-: >after.txt
-post_batches batches.jsonl 44 "$(wc -l <batches.jsonl)" after.txt
-serve_stop
+replay_with_move gru before.txt after.txt
 assert_eq "$(cat before.txt after.txt | wc -l)" "$n" "every event scored"
 # id,score lines of v1 before the move are predict's v1 scores (want.txt).
 awk -F, '{ printf "%s,%s\n", $1, ($2 == "null" ? "null" : sprintf("%.17g", $2)) }' before.txt >got1.txt
 head -n "$(wc -l <got1.txt)" want.txt | cmp -s - got1.txt || fail "v1's scores before the move differ from predict's"
 # After: each score not cut is predict's v2 score; some windows are cut, not all.
-result=$(awk -F, 'NR == FNR { if (FNR > 1) want[$1] = ($2 == "nan" ? "null" : sprintf("%.17g", $2)); next }
-  { got = ($2 == "null" ? "null" : sprintf("%.17g", $2)) }
-  $3 == "cut" { cut++; next }
-  { whole++; if (got != want[$1]) { bad++; if (bad < 4) print "differs:", $1, got, want[$1] > "/dev/stderr" } }
-  END { printf "%d,%d,%d", cut, whole, bad }' want2.csv after.txt)
-IFS=, read -r cut whole bad <<<"$result"
+IFS=, read -r cut whole bad <<<"$(against_predict want2.csv after.txt)"
 assert_eq "$bad" 0 "v2 scores of events with whole windows that differ from predict's"
 [ "$cut" -gt 0 ] && [ "$whole" -gt 5000 ] || fail "after the move: $cut cut, $whole whole"
 echo "after the move to v2: $cut cut, $whole as predict"
@@ -70,20 +80,8 @@ echo "after the move to v2: $cut cut, $whole as predict"
 expect_exit 0 "$MLPIPE" run pipeline-xgboost.yaml -q --store st --set steps.export.register=mix
 expect_exit 0 "$MLPIPE" models promote mix 1 --store st
 expect_exit 0 "$MLPIPE" run gru.yaml -q --store st --set steps.export.register=mix
-serve_start mix@champion --store st --reload-every 0.2 --history none
-: >xgb.txt
-post_batches batches.jsonl 1 43 xgb.txt
-expect_exit 0 "$MLPIPE" models promote mix 2 --store st
-serve_wait_for "moved to v2"
-: >gru.txt
-post_batches batches.jsonl 44 "$(wc -l <batches.jsonl)" gru.txt
-serve_stop
-result=$(awk -F, 'NR == FNR { if (FNR > 1) want[$1] = ($2 == "nan" ? "null" : sprintf("%.17g", $2)); next }
-  { got = ($2 == "null" ? "null" : sprintf("%.17g", $2)) }
-  $3 == "cut" { cut++; next }
-  { whole++; if (got != want[$1]) { bad++; if (bad < 4) print "differs:", $1, got, want[$1] > "/dev/stderr" } }
-  END { printf "%d,%d,%d", cut, whole, bad }' want.csv gru.txt)
-IFS=, read -r cut whole bad <<<"$result"
+replay_with_move mix xgb.txt gru.txt
+IFS=, read -r cut whole bad <<<"$(against_predict want.csv gru.txt)"
 assert_eq "$bad" 0 "GRU scores of events with whole windows (after XGBoost) that differ from predict's"
 assert_eq "$cut" 0 "windows cut after the move from XGBoost (nothing aged out)"
 [ "$whole" -gt 10000 ] || fail "after the move from XGBoost: only $whole scores"
