@@ -15,7 +15,7 @@ as=()
 [ "$(id -u)" -eq 0 ] && { chown postgres "$work"; as=(runuser -u postgres --); }
 trap '"${as[@]}" "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 "${as[@]}" "$bin/initdb" -D "$work/data" -U mlpipe --auth=trust >/dev/null
-port=$((20000 + RANDOM % 40000))
+port=$(bash tests/free_port.sh)
 "${as[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w -o "-p $port -k $work -c listen_addresses=127.0.0.1" start >/dev/null
 url="postgresql://mlpipe@127.0.0.1:$port/postgres"
 out=bench/postgres/RESULTS.md

@@ -6,11 +6,7 @@ source "$(dirname "$0")/lib.sh"
 if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then echo "SKIP: built without LibTorch"; exit 0; fi
 cp "$REPO/tests/data/tiny/events.csv" "$REPO/tests/data/tiny/sequence.yaml" .
 DB=.mlpipe/store.db
-# A port nobody listens on (bash's /dev/tcp: no python needed on a bare machine).
-for _ in $(seq 1 50); do
-  port=$((20000 + RANDOM % 40000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-done
+port=$(bash "$REPO/tests/free_port.sh") || fail "no free port"
 launch() {  # launch RANK: one rank of a 2-process job, as torchrun would start it
   env RANK=$1 LOCAL_RANK=$1 WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
     "$MLPIPE" run sequence.yaml --threads 1 >rank$1.out 2>rank$1.err

@@ -25,10 +25,7 @@ case "$cmd" in
     [ ${#as[@]} -gt 0 ] && chown postgres "$dir" && chmod 755 "$dir"
     "${as[@]}" "$bin/initdb" -D "$dir/data" -U mlpipe --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
-    for _ in $(seq 1 50); do
-      port=$((20000 + RANDOM % 40000))
-      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-    done
+    port=$(bash "$(dirname "$0")/../free_port.sh") || exit 1
     # Durability off: a test server's data is thrown away (the store's own guarantees are
     # tested by killing clients and the server, not by pulling the power).
     if ! "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
