@@ -26,7 +26,10 @@ void save_frame(const Frame& f, const fs::path& dir) {
     const Column& c = f.table.col(i);
     std::string file = "col_" + std::to_string(i) + ".npy";
     json col = {{"name", c.name}, {"type", column_type_name(c.type)}, {"file", file}};
-    if (!c.coded()) {
+    if (c.f32) {
+      write_npy(dir / file, c.num32);
+      col["float32"] = true;
+    } else if (!c.coded()) {
       write_npy(dir / file, c.num);
     } else {
       write_npy(dir / file, c.codes);
@@ -60,7 +63,12 @@ std::shared_ptr<Frame> load_frame(const FileOf& file) {
     c.name = col["name"];
     if (col["type"] == "numeric" || col["type"] == "datetime") {
       c.type = col["type"] == "numeric" ? ColumnType::kNumeric : ColumnType::kDatetime;
-      c.num = read_npy_f8(file(col["file"].get<std::string>()));
+      if (col.value("float32", false)) {
+        c.num32 = read_npy_f4(file(col["file"].get<std::string>()));
+        c.f32 = true;
+      } else {
+        c.num = read_npy_f8(file(col["file"].get<std::string>()));
+      }
     } else {
       c.type = ColumnType::kCategorical;
       c.codes = read_npy_i4(file(col["file"].get<std::string>()));

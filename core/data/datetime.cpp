@@ -269,7 +269,7 @@ std::optional<double> parse_duration(std::string_view s) {
 }
 
 std::vector<double> time_values(const Column& c) {
-  if (c.type != ColumnType::kCategorical) return c.num;
+  if (c.type != ColumnType::kCategorical) return c.values();
   std::vector<double> per_code(c.dict.size());
   for (size_t k = 0; k < c.dict.size(); ++k) {
     auto t = parse_datetime(c.dict[k]);

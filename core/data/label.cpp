@@ -59,9 +59,9 @@ LabelCounts binarize_label(Column& col, const json& positive, const std::string&
     if (!numeric)
       throw StepError(where + ": label column '" + col.name + "' holds numbers, but positive: " + text_of(positive) +
                       " is not a number");
-    for (size_t r = 0; r < col.num.size(); ++r) {
-      if (std::isnan(col.num[r])) ++n.missing;
-      else y[r] = col.num[r] == want ? (++n.positive, 1.0) : (++n.negative, 0.0);
+    for (size_t r = 0; r < col.size(); ++r) {
+      if (double x = col.value(r); std::isnan(x)) ++n.missing;
+      else y[r] = x == want ? (++n.positive, 1.0) : (++n.negative, 0.0);
     }
     if (n.positive == 0 && require_positive)
       throw StepError(where + ": label column '" + col.name + "' has no row equal to the positive value " +

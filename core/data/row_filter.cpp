@@ -130,7 +130,7 @@ std::vector<uint32_t> rows_where(const Table& t, const std::vector<Condition>& a
         throw StepError(what + ": '" + c.value + "' is not a number (column '" + c.column + "' is numeric)");
     }
     for (size_t r = 0; r < t.rows(); ++r) {
-      double x = col.num[r];
+      double x = col.value(r);
       keep[r] &= !std::isnan(x) && compare(x, c.op, v);
     }
   }

@@ -19,17 +19,37 @@ const char* column_type_name(ColumnType t) {
 }
 
 bool Column::missing(size_t r) const {
-  return coded() ? codes[r] < 0 : std::isnan(num[r]);
+  return coded() ? codes[r] < 0 : std::isnan(value(r));
 }
 
 double Column::as_double(size_t r) const {
-  if (!coded()) return num[r];
+  if (!coded()) return value(r);
   return codes[r] < 0 ? std::numeric_limits<double>::quiet_NaN() : double(codes[r]);
+}
+
+std::vector<double> Column::values() const {
+  if (!f32) return num;
+  return std::vector<double>(num32.begin(), num32.end());
+}
+
+void Column::narrow() {
+  if (f32 || type != ColumnType::kNumeric) return;
+  num32.assign(num.begin(), num.end());
+  std::vector<double>().swap(num);
+  f32 = true;
+}
+
+void Column::widen() {
+  if (!f32) return;
+  num.assign(num32.begin(), num32.end());
+  std::vector<float>().swap(num32);
+  f32 = false;
 }
 
 std::string Column::text(size_t r) const {
   if (missing(r)) return "";
   if (type == ColumnType::kDatetime) return format_datetime(num[r]);
+  if (f32) return format_float(num32[r]);
   return coded() ? dict[codes[r]] : format_double(num[r]);
 }
 
@@ -97,7 +117,11 @@ Table Table::take(const std::vector<uint32_t>& rows) const {
     n.name = c.name;
     n.type = c.type;
     n.dict = c.dict;
-    if (!c.coded()) {
+    n.f32 = c.f32;
+    if (c.f32) {
+      n.num32.resize(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) n.num32[i] = c.num32[rows[i]];
+    } else if (!c.coded()) {
       n.num.resize(rows.size());
       for (size_t i = 0; i < rows.size(); ++i) n.num[i] = c.num[rows[i]];
     } else {

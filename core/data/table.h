@@ -1,7 +1,7 @@
 #pragma once
 // The in-memory columnar table passed between steps. Numeric columns hold doubles (NaN =
-// missing); datetime columns hold seconds since 1970 UTC in the same doubles; categorical
-// columns hold int32 codes (-1 = missing) into a dictionary of texts.
+// missing), or floats when narrow (f32); datetime columns hold seconds since 1970 UTC in
+// doubles; categorical columns hold int32 codes (-1 = missing) into a dictionary of texts.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,15 +16,29 @@ const char* column_type_name(ColumnType t);
 struct Column {
   std::string name;
   ColumnType type = ColumnType::kNumeric;
-  std::vector<double> num;        // kNumeric, kDatetime
+  std::vector<double> num;        // kNumeric (unless f32), kDatetime
+  // kNumeric with f32: the values rounded to float32. Features the feature ops derive (window,
+  // label_rate, ratio, time_parts) are kept so: every trainer reads float32, and they were half
+  // of the card-fraud frame's memory. Code that reads `num` directly must check f32 first, or
+  // read through value()/values().
+  std::vector<float> num32;
+  bool f32 = false;
   std::vector<int32_t> codes;     // kCategorical
   std::vector<std::string> dict;  // kCategorical: code -> text
 
   bool coded() const { return type == ColumnType::kCategorical; }
-  size_t size() const { return coded() ? codes.size() : num.size(); }
+  size_t size() const { return coded() ? codes.size() : f32 ? num32.size() : num.size(); }
   bool missing(size_t row) const;
   // Numeric value, or the category code as a number; NaN when missing.
   double as_double(size_t row) const;
+  // A numeric or datetime column's value (a narrow one widened exactly).
+  double value(size_t row) const { return f32 ? double(num32[row]) : num[row]; }
+  // All of a numeric or datetime column's values as doubles (a copy when narrow).
+  std::vector<double> values() const;
+  // Rounds a numeric column's doubles to float32 (to nearest) and frees them; widen() undoes the
+  // storage (exactly: every float is a double), not the rounding.
+  void narrow();
+  void widen();
   // Text as read (numbers in shortest form, datetimes as "YYYY-MM-DD HH:MM:SS"); "" when missing.
   std::string text(size_t row) const;
 };

@@ -43,7 +43,8 @@ Column gather(const Column& src, const std::vector<int64_t>& from, const std::st
   } else {
     c.num.resize(from.size());
     for (size_t i = 0; i < from.size(); ++i)
-      c.num[i] = from[i] < 0 ? std::numeric_limits<double>::quiet_NaN() : src.num[size_t(from[i])];
+      c.num[i] = from[i] < 0 ? std::numeric_limits<double>::quiet_NaN() : src.value(size_t(from[i]));
+    if (src.f32) c.narrow();  // lossless: the values are floats
   }
   return c;
 }

@@ -108,7 +108,7 @@ std::vector<double> fit_values(const Column& c, const std::vector<uint32_t>& row
   std::vector<double> v;
   v.reserve(rows.size());
   for (uint32_t r : rows)
-    if (!std::isnan(c.num[r])) v.push_back(c.num[r]);
+    if (double x = c.value(r); !std::isnan(x)) v.push_back(x);
   return v;
 }
 
@@ -157,6 +157,7 @@ void apply_one(const json& f, Table& t) {
                      : part == "weekend" ? (weekday >= 5 ? 1.0 : 0.0)
                                          : (hour < 6 ? 1.0 : 0.0);
       }
+      if (stores_float32(f)) out.narrow();
       t.remove(out.name);
       t.add(std::move(out));
     }
@@ -173,7 +174,8 @@ void apply_one(const json& f, Table& t) {
     out.name = f["name"].get<std::string>();
     out.num.resize(t.rows());
     for (size_t r = 0; r < t.rows(); ++r)
-      out.num[r] = (b.num[r] == 0 || std::isnan(b.num[r])) ? kNaN : a.num[r] / b.num[r];
+      out.num[r] = (b.value(r) == 0 || std::isnan(b.value(r))) ? kNaN : a.value(r) / b.value(r);
+    if (stores_float32(f)) out.narrow();
     t.remove(out.name);
     t.add(std::move(out));
     return;
@@ -214,6 +216,9 @@ void apply_one(const json& f, Table& t) {
       continue;
     }
     if (c.type != ColumnType::kNumeric) numeric_column(t, name, op);  // throws
+    // In double, then kept as it was kept: a narrow column stays narrow.
+    bool was_narrow = c.f32;
+    c.widen();
     std::vector<double>& x = c.num;
     if (op == "standardize") {
       double m = f["mean"][k], s = f["std"][k];
@@ -235,6 +240,7 @@ void apply_one(const json& f, Table& t) {
       for (double& v : x)
         if (std::isnan(v)) v = fill;
     }
+    if (was_narrow) c.narrow();
   }
 }
 
@@ -247,6 +253,7 @@ json fit_one(const json& spec, const Table& t, const std::vector<uint32_t>& rows
   if (op == "time_parts") {
     f = spec;
     f["parts"] = as_strings(spec["parts"]);
+    f["store"] = "float32";
     return f;
   }
   if (op == "window" || op == "label_rate") {  // nothing to learn: the spec is the transform
@@ -259,6 +266,7 @@ json fit_one(const json& spec, const Table& t, const std::vector<uint32_t>& rows
     } else {
       f["windows"] = as_strings(spec["windows"]);
     }
+    f["store"] = "float32";
     return f;
   }
   if (op == "ratio") {
@@ -268,6 +276,7 @@ json fit_one(const json& spec, const Table& t, const std::vector<uint32_t>& rows
       f[k] = c;
     }
     f["name"] = spec["name"];
+    f["store"] = "float32";
     return f;
   }
   std::vector<std::string> cols = resolve_columns(spec, t, protected_cols);

@@ -61,6 +61,16 @@ Column numeric(std::string name, size_t rows) {
   return c;
 }
 
+// Computed in double, kept as the fitted spec says: float32 since `store: float32` (a spec
+// fitted before that, in an older bundle, keeps doubles, so it scores as it was trained).
+void store_outputs(const json& spec, std::vector<Column>& outs, Table& t) {
+  for (auto& o : outs) {
+    if (stores_float32(spec)) o.narrow();
+    t.remove(o.name);
+    t.add(std::move(o));
+  }
+}
+
 }  // namespace
 
 // (.at: validate calls these on specs not checked yet; a missing key throws, never asserts)
@@ -100,7 +110,7 @@ void apply_window(const json& spec, Table& t) {
   for (const auto& c : spec["columns"]) {
     const Column& col = t.at(c.get<std::string>(), "window");
     if (col.type != ColumnType::kNumeric) throw StepError("window: column '" + col.name + "' is not numeric");
-    values.push_back(col.num);
+    values.push_back(col.values());
   }
   size_t out_index = 0;
   for (double w : windows) {
@@ -147,10 +157,7 @@ void apply_window(const json& spec, Table& t) {
       }
     }
   }
-  for (auto& o : outs) {
-    t.remove(o.name);
-    t.add(std::move(o));
-  }
+  store_outputs(spec, outs, t);
 }
 
 void apply_label_rate(const json& spec, Table& t) {
@@ -169,7 +176,7 @@ void apply_label_rate(const json& spec, Table& t) {
     for (auto [b, e] : g.ranges) {
       std::vector<double> known(e - b + 1, 0.0), pos(e - b + 1, 0.0);
       for (size_t p = b; p < e; ++p) {
-        double v = y.num[g.order[p]];
+        double v = y.value(g.order[p]);
         known[p - b + 1] = known[p - b] + (std::isnan(v) ? 0.0 : 1.0);
         pos[p - b + 1] = pos[p - b] + (!std::isnan(v) && v > 0.5 ? 1.0 : 0.0);
       }
@@ -185,10 +192,9 @@ void apply_label_rate(const json& spec, Table& t) {
       }
     }
   }
-  for (auto& o : outs) {
-    t.remove(o.name);
-    t.add(std::move(o));
-  }
+  store_outputs(spec, outs, t);
 }
+
+bool stores_float32(const json& fitted) { return fitted.value("store", "") == "float32"; }
 
 }  // namespace mlpipe

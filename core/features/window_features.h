@@ -17,6 +17,11 @@ namespace mlpipe {
 void apply_window(const nlohmann::json& spec, Table& t);
 void apply_label_rate(const nlohmann::json& spec, Table& t);
 
+// Whether a fitted spec keeps the columns it adds as float32 (`store: float32`, which fitting
+// writes into every window, label_rate, ratio and time_parts spec since 2026-12); older fitted
+// specs keep doubles.
+bool stores_float32(const nlohmann::json& fitted);
+
 // The names of the columns each adds, in order.
 std::vector<std::string> window_column_names(const nlohmann::json& spec);
 std::vector<std::string> label_rate_column_names(const nlohmann::json& spec);

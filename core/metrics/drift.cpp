@@ -97,7 +97,7 @@ json profile_column(const Column& c, const std::vector<uint32_t>& rows) {
   if (!c.coded()) {
     std::vector<double> v;
     v.reserve(rows.size());
-    for (uint32_t r : rows) v.push_back(c.num[r]);
+    for (uint32_t r : rows) v.push_back(c.value(r));
     return profile_numeric(v);
   }
   std::vector<std::string> v;
@@ -153,6 +153,7 @@ Drift compare_column(const json& p, const Column& c) {
   std::string kind = p.at("kind").get<std::string>();
   if ((kind == "numeric") != !c.coded())
     throw StepError("column '" + c.name + "' is " + column_type_name(c.type) + " here but " + kind + " in the reference");
+  if (c.f32) return compare_numeric(p, c.values());
   if (!c.coded()) return compare_numeric(p, c.num);
   std::vector<std::string> v;
   v.reserve(c.size());

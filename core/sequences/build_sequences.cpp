@@ -101,7 +101,7 @@ json fit_sequence_preprocess(const Frame& f, const json& cfg, const std::vector<
       throw StepError("feature '" + name + "' is categorical; list it under `categorical:`");
     if (std::find(targets.begin(), targets.end(), name) != targets.end())
       throw StepError("'" + name + "' is a target and cannot also be a feature");
-    json s = stats(c.num);
+    json s = stats(c.values());
     s["name"] = name;
     out["numeric"].push_back(s);
   }
@@ -143,7 +143,10 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
     const json& n = fit["numeric"][k];
     const Column& c = f.table.at(n["name"].get<std::string>(), "features");
     double m = n["mean"], sd = n["std"];
-    for (size_t r = 0; r < rows; ++r) feat[r * F + k] = std::isnan(c.num[r]) ? 0.0f : float((c.num[r] - m) / sd);
+    for (size_t r = 0; r < rows; ++r) {
+      double x = c.value(r);
+      feat[r * F + k] = std::isnan(x) ? 0.0f : float((x - m) / sd);
+    }
   }
   std::vector<double> gap = time_gaps(order, rows);
   double gm = fit["gap"]["mean"], gs = fit["gap"]["std"];
@@ -175,7 +178,7 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
     const Column& e = f.table.at(fit["entity"].get<std::string>());
     size_t lost = 0, first = 0;
     for (uint32_t r = 0; r < rows; ++r)
-      if (!std::isnan(tcols[0]->num[r]) && (e.missing(r) || std::isnan(order.time[r])))
+      if (!std::isnan(tcols[0]->value(r)) && (e.missing(r) || std::isnan(order.time[r])))
         if (lost++ == 0) first = r;
     if (lost)
       throw StepError(std::to_string(lost) + " labelled event" + (lost > 1 ? "s have" : " has") + " no " +
@@ -193,7 +196,7 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
     s.window_len.push_back(int32_t(k + 1 - start));
     ++s.n;
     for (size_t t = 0; t < targets.size(); ++t)
-      s.targets[t].push_back(tcols[t] ? float(tcols[t]->num[row]) : kNaNf);
+      s.targets[t].push_back(tcols[t] ? float(tcols[t]->value(row)) : kNaNf);
     s.split.push_back(f.has_split() ? f.split[row] : uint8_t(Split::kTrain));
     s.rows.push_back(int32_t(row));
   };
@@ -205,7 +208,7 @@ SequenceSet build_sequences(const Frame& f, const json& fit, bool need_targets) 
       continue;
     }
     for (size_t k = 0; k < g.size(); ++k) {
-      bool labelled = tcols[0] && !std::isnan(tcols[0]->num[g[k]]);
+      bool labelled = tcols[0] && !std::isnan(tcols[0]->value(g[k]));
       if (labelled || !need_targets) add_sample(group_start, g, k);
     }
   }

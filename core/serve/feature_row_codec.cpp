@@ -32,7 +32,7 @@ json encode_feature_row(const Table& row) {
   for (const Column& c : row.columns()) {
     columns.push_back(json::array({c.name, column_type_name(c.type)}));
     if (c.coded()) values.push_back(c.codes[0]);
-    else values.push_back(bits_of(c.num[0]));
+    else values.push_back(bits_of(c.value(0)));  // a narrow value widened: exact
   }
   return {{"columns", columns}, {"values", values}};
 }

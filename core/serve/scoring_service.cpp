@@ -157,8 +157,10 @@ Table concat(const std::deque<ScoringService::WindowEvent>& parts, const Table& 
          }()) {
       const Column& from = t->at(col.name, "history");
       if (col.coded()) col.codes.insert(col.codes.end(), from.codes.begin(), from.codes.end());
-      else col.num.insert(col.num.end(), from.num.begin(), from.num.end());
+      else
+        for (size_t r = 0; r < from.size(); ++r) col.num.push_back(from.value(r));  // narrow ones widened: exact
     }
+    if (last.col(c).f32) col.narrow();  // as the bundle made it (lossless: the values are floats)
     out.add(std::move(col));
   }
   return out;

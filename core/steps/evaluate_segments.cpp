@@ -78,8 +78,8 @@ std::vector<std::string> groups_of(const SegmentSpec& spec, const Frame* raw, co
     if (!spec.bands.empty()) order = band_labels(spec.bands);
     for (uint32_t r : rows) {
       if (c.missing(r)) out.push_back("missing");
-      else if (!spec.bands.empty()) out.push_back(band_of(c.num[r], spec.bands));
-      else out.push_back(numeric ? format_double(c.num[r]) : c.text(r));
+      else if (!spec.bands.empty()) out.push_back(band_of(c.value(r), spec.bands));
+      else out.push_back(numeric && !c.f32 ? format_double(c.num[r]) : c.text(r));
     }
   } else {
     std::vector<std::string> have;

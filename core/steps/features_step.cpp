@@ -106,8 +106,12 @@ Flow run_features(StepContext& ctx) {
 }  // namespace
 
 StepType features_step_type() {
-  return {"features", "fit feature transforms on one split and apply them to all rows",
-          check_features, run_features, features_schema()};
+  StepType t{"features", "fit feature transforms on one split and apply them to all rows",
+             check_features, run_features, features_schema()};
+  // Derived columns are float32 since 2026-12: a frame cached before holds doubles, and a model
+  // trained on it would differ from one trained now (a ratio of rounded means), so it is not reused.
+  t.runtime = [](const StepSpec&, unsigned) { return json{{"derived_columns", "float32"}}; };
+  return t;
 }
 
 }  // namespace mlpipe

@@ -24,6 +24,8 @@ bool ends_with(std::string_view s, std::string_view suffix);
 bool glob_match(std::string_view pattern, std::string_view text);
 // Shortest decimal text that reads back to exactly the same double.
 std::string format_double(double v);
+// Shortest decimal text that reads back to exactly the same float (a float32 column's values).
+std::string format_float(float v);
 // Fixed-point with `digits` decimals, for human-facing output.
 std::string format_fixed(double v, int digits);
 // A number for people (tables, reports): as format_double when that is at most 8 characters,

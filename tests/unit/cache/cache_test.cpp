@@ -1,3 +1,4 @@
+#include <cmath>
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -72,6 +73,11 @@ TEST_CASE("the step cache keeps outputs as shared objects, knows its records and
   store.add_step(run, "split", "split");
   auto frame = std::make_shared<Frame>();
   frame->table = parse_csv("a,b,y\n1,x,0\n2,y,1\n", "t.csv", {});
+  Column narrow;
+  narrow.name = "mean_7d";
+  narrow.num = {0.1, std::nan("")};
+  narrow.narrow();
+  frame->table.add(std::move(narrow));
   frame->label = "y";
   frame->split = {0, 2};
   Flow in, out;
@@ -87,6 +93,10 @@ TEST_CASE("the step cache keeps outputs as shared objects, knows its records and
   auto loaded = cache.load(*e, in, why);
   REQUIRE(loaded);
   CHECK(loaded->frame->table.at("b").dict == std::vector<std::string>{"x", "y"});
+  const Column& back = loaded->frame->table.at("mean_7d");  // a float32 column stays float32
+  REQUIRE(back.f32);
+  CHECK(back.num32[0] == 0.1f);
+  CHECK(std::isnan(back.num32[1]));
   CHECK(loaded->frame->split == std::vector<uint8_t>{0, 2});
   CHECK(loaded->frame->label == "y");
   CHECK(!loaded->model);

@@ -32,22 +32,22 @@ TEST_CASE("trailing windows by hand: the event itself counts, the window's far e
   json spec = {{"op", "window"}, {"entity", "who"}, {"time", "day"}, {"columns", {"amount"}},
                {"windows", {"2d"}}, {"aggs", {"count", "sum", "mean", "max", "min"}}};
   apply_window(spec, t);
-  CHECK(t.at("who_count_2d").num == std::vector<double>{1, 1, 2, 3, 1, 2});
-  CHECK(t.at("who_amount_sum_2d").num == std::vector<double>{10, 100, 30, 60, 200, 70});
-  CHECK(t.at("who_amount_mean_2d").num[3] == 20);
-  CHECK(t.at("who_amount_max_2d").num == std::vector<double>{10, 100, 20, 30, 200, 40});
-  CHECK(t.at("who_amount_min_2d").num == std::vector<double>{10, 100, 10, 10, 200, 30});
+  CHECK(t.at("who_count_2d").values() == std::vector<double>{1, 1, 2, 3, 1, 2});
+  CHECK(t.at("who_amount_sum_2d").values() == std::vector<double>{10, 100, 30, 60, 200, 70});
+  CHECK(t.at("who_amount_mean_2d").value(3) == 20);
+  CHECK(t.at("who_amount_max_2d").values() == std::vector<double>{10, 100, 20, 30, 200, 40});
+  CHECK(t.at("who_amount_min_2d").values() == std::vector<double>{10, 100, 10, 10, 200, 30});
 }
 
 TEST_CASE("delayed label rates use only labels known `delay` before the event, never its own") {
   Table t = parse_csv("who,day,y\nx,0,1\nx,1,0\nx,2,1\nx,9,0\nx,9,1\n", "t.csv", {});
   for (auto& v : t.edit("day").num) v *= 86400;
   apply_label_rate({{"entity", "who"}, {"time", "day"}, {"label", "y"}, {"windows", {"7d"}}, {"delay", "7d"}}, t);
-  CHECK(t.at("who_y_rate_7d").num == std::vector<double>{0, 0, 0, 2.0 / 3, 2.0 / 3});
-  CHECK(t.at("who_labelled_7d").num == std::vector<double>{0, 0, 0, 3, 3});
+  CHECK(t.at("who_y_rate_7d").values() == std::vector<double>{0, 0, 0, 2.0 / 3, 2.0 / 3});
+  CHECK(t.at("who_labelled_7d").values() == std::vector<double>{0, 0, 0, 3, 3});
   Table u = parse_csv("who,day,y\nx,0,1\nx,1,0\nx,2,1\n", "t.csv", {});
   apply_label_rate({{"entity", "who"}, {"time", "day"}, {"label", "y"}, {"windows", {"30d"}}}, u);
-  CHECK(u.at("who_y_rate_30d").num == std::vector<double>{0, 1, 0.5});  // no delay: earlier events only
+  CHECK(u.at("who_y_rate_30d").values() == std::vector<double>{0, 1, 0.5});  // no delay: earlier events only
 }
 
 namespace {
@@ -80,9 +80,9 @@ TEST_CASE("windows match a brute-force computation on random events") {
       }
     }
     CAPTURE(i);
-    CHECK(w.at("who_count_700s").num[i] == count);
-    CHECK(w.at("who_v_sum_700s").num[i] == sum);
-    CHECK(w.at("who_v_max_700s").num[i] == mx);
+    CHECK(w.at("who_count_700s").value(i) == count);
+    CHECK(w.at("who_v_sum_700s").value(i) == sum);
+    CHECK(w.at("who_v_max_700s").value(i) == mx);
   }
 }
 
@@ -106,7 +106,7 @@ TEST_CASE("no leakage: rewriting the future changes nothing at or before the cut
     ++checked;
     for (size_t c = 4; c < a.cols(); ++c) {
       CAPTURE(a.col(c).name);
-      CHECK(a.col(c).num[i] == b.col(c).num[i]);
+      CHECK(a.col(c).value(i) == b.col(c).value(i));
     }
   }
   CHECK(checked > 200);
@@ -116,8 +116,8 @@ TEST_CASE("time_parts: hour, weekday, weekend, night") {
   Table t = parse_csv("ts\n2018-04-01 00:00:31\n2018-04-02 13:05:00\n", "t.csv", {});  // a Sunday, a Monday
   fit_transforms(json::parse(R"([{"op": "time_parts", "time": "ts", "parts": ["hour", "weekday", "weekend", "night"]}])"),
                  t, {0}, {});
-  CHECK(t.at("ts_hour").num == std::vector<double>{0, 13});
-  CHECK(t.at("ts_weekday").num == std::vector<double>{6, 0});
-  CHECK(t.at("ts_weekend").num == std::vector<double>{1, 0});
-  CHECK(t.at("ts_night").num == std::vector<double>{1, 0});
+  CHECK(t.at("ts_hour").values() == std::vector<double>{0, 13});
+  CHECK(t.at("ts_weekday").values() == std::vector<double>{6, 0});
+  CHECK(t.at("ts_weekend").values() == std::vector<double>{1, 0});
+  CHECK(t.at("ts_night").values() == std::vector<double>{1, 0});
 }
