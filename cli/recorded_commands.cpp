@@ -63,6 +63,7 @@ void add_reproduce(CLI::App& app, int& exit_code) {
     if (o->json)
       std::cout << nlohmann::json{{"original", r.original}, {"rerun", r.rerun.run_id},
                                   {"identical", r.identical()}, {"differences", r.differences},
+                                  {"environment_changes", r.environment_changes},
                                   {"artifacts_compared", r.artifacts_compared},
                                   {"metrics_compared", r.metrics_compared}}.dump(2) << "\n";
     else

@@ -42,6 +42,14 @@ RecordedRun prepare(const StoreLayout& layout, const std::string& ref, RunOption
   return r;
 }
 
+std::map<std::string, std::string> environment_of(Db& db, int64_t run) {
+  std::map<std::string, std::string> out;
+  Stmt s = db.prepare("SELECT key, value FROM environment WHERE run_id = ?");
+  s.bind(1, run);
+  while (s.step()) out[s.text(0)] = s.is_null(1) ? "" : s.text(1);
+  return out;
+}
+
 }  // namespace
 
 RunOutcome resume_run(const StoreLayout& store, const std::string& ref, RunOptions opt) {
@@ -102,6 +110,12 @@ ReproduceReport reproduce_run(const StoreLayout& store, const std::string& ref, 
   for (const auto& [key, vb] : mb)
     if (!ma.count(key) && !is_timing_metric(key))
       rep.differences.push_back({{"what", "metric"}, {"key", key}, {"original", nullptr}, {"rerun", vb}});
+  auto ea = environment_of(db, r.id), eb = environment_of(db, rep.rerun.run_id);
+  std::map<std::string, std::pair<json, json>> env;
+  for (const auto& [k, v] : ea) env[k].first = v;
+  for (const auto& [k, v] : eb) env[k].second = v;
+  for (const auto& [k, v] : env)
+    if (v.first != v.second) rep.environment_changes.push_back({{"key", k}, {"original", v.first}, {"rerun", v.second}});
   return rep;
 }
 
@@ -122,6 +136,13 @@ std::string ReproduceReport::text() const {
     auto val = [](const json& v) { return v.is_number() ? format_double(v.get<double>()) : v.is_null() ? "(none)" : v.get<std::string>(); };
     out += "  differs: " + d["what"].get<std::string>() + " " + d["key"].get<std::string>() + ": " +
            val(d["original"]) + " -> " + val(d["rerun"]) + "\n";
+  }
+  if (!environment_changes.empty()) {
+    out += "  environment, not compared (" + std::string(identical() ? "" : "a difference may come from here; ") +
+           "the original's -> the rerun's):\n";
+    for (const auto& e : environment_changes)
+      out += "    " + e["key"].get<std::string>() + ": " + (e["original"].is_null() ? "(none)" : e["original"].get<std::string>()) +
+             " -> " + (e["rerun"].is_null() ? "(none)" : e["rerun"].get<std::string>()) + "\n";
   }
   if (rerun.exit_code != 0) out += "  the rerun did not succeed: " + rerun.error + "\n";
   out += identical() ? "verdict: reproduced bit-identically\n"

@@ -20,6 +20,10 @@ struct ReproduceReport {
   int64_t original = 0;
   RunOutcome rerun;
   nlohmann::json differences = nlohmann::json::array();  // {"what", "key", "original", "rerun"}
+  // Recorded environment rows that differ ({"key", "original", "rerun"}; null where absent): not
+  // differences themselves, but where one may come from (an older mlpipe computes features
+  // differently; another XGBoost builds other trees).
+  nlohmann::json environment_changes = nlohmann::json::array();
   size_t artifacts_compared = 0, metrics_compared = 0, inputs_checked = 0, timings_skipped = 0;
   bool identical() const { return rerun.exit_code == 0 && differences.empty(); }
   std::string text() const;

@@ -35,6 +35,7 @@ cmp models/credit-default/model.json straight-bundle/model.json || fail "bundles
 # reproduce: from scratch, compared with the original.
 expect_exit 0 "$MLPIPE" reproduce 1 -q
 assert_contains "$OUT" "verdict: reproduced bit-identically"
+grep -q "environment, not compared" "$OUT" && fail "same machine and build: no environment change to show"
 assert_eq "$(sql $DB "SELECT reproduces_run FROM runs WHERE run_id = 2")" "1" "reproduction recorded"
 cmp models/credit-default/model.json models/credit-default/model.json
 # With the data changed, it cannot reproduce, and says why.
@@ -50,4 +51,14 @@ assert_contains "$OUT" "export.dir"          # the reproduction exported into it
 [ "$(grep -c '^  ' "$OUT")" = 2 ] || fail "only export.dir and the bundle manifest may differ"
 expect_exit 0 "$MLPIPE" runs diff 1 3 --json
 assert_contains "$OUT" '"inputs": ['
+
+# A run recorded by another mlpipe build: reproduce names the version it was recorded with
+# (a difference may come from the code, not the data). The data is still changed: NOT reproduced.
+now=$("$MLPIPE" --version | grep -o '[0-9][0-9.]*' | head -1)
+sql $DB "UPDATE environment SET value = '0.0.9' WHERE run_id = 1 AND key = 'version.mlpipe'"
+expect_exit 1 "$MLPIPE" reproduce 1 -q
+assert_contains "$OUT" "environment, not compared (a difference may come from here; the original's -> the rerun's):"
+assert_contains "$OUT" "version.mlpipe: 0.0.9 -> $now"
+expect_exit 1 "$MLPIPE" reproduce 1 -q --json
+assert_contains "$OUT" '"key": "version.mlpipe"'
 echo ok
