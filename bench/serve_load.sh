@@ -2,7 +2,8 @@
 # Online scoring under load: wrk (Debian) at 1, 8 and 64 connections against mlpipe serve and
 # against FastAPI on uvicorn with 2 workers calling XGBoost (bench/serve/fastapi_server.py), on
 # the credit-default example's bundle, one-row requests, loopback only, 10 s each. wrk runs on
-# the same 2 cores as the server, for both.
+# the same 2 cores as the server, for both. Third: cpp-httplib alone, set up as serve sets it up and
+# answering a fixed body (bench/cpp/httplib_floor_server.cpp), the transport's own ceiling here.
 #   bash bench/serve_load.sh     (SERVE_BUNDLE=DIR to reuse an export; writes bench/serve/LOAD.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,15 +49,23 @@ MLPIPE_BUNDLE="$bundle" /usr/bin/python3 -m uvicorn --app-dir bench/serve fastap
   --workers 2 --log-level warning >"$work/peer.out" 2>&1 &
 wait_up "http://127.0.0.1:$((port + 1))/v1/score"
 peer=$(load "http://127.0.0.1:$((port + 1))/v1/score")
+kill %2 2>/dev/null || true
+# The transport floor: the same cpp-httplib set-up answering a fixed body, scoring nothing.
+build/mlpipe_httplib_floor_server $((port + 2)) >"$work/floor.out" 2>&1 &
+wait_up "http://127.0.0.1:$((port + 2))/v1/score"
+floor=$(load "http://127.0.0.1:$((port + 2))/v1/score")
 {
   echo "# Online scoring under load (bench/serve_load.sh, $(date -u +%Y-%m-%d), $(nproc) cores)"
   echo
   echo "credit-default bundle, one-row POST /v1/score, wrk -t2 for 10 s per row, loopback; wrk shares the cores."
   echo "Peer: FastAPI on uvicorn, 2 workers, XGBoost inplace_predict (no transforms). mlpipe peak RSS ${rss_mlpipe} MB."
   echo
-  echo "| connections | mlpipe req/s | mlpipe p50 ms | mlpipe p99 ms | peer req/s | peer p50 ms | peer p99 ms | throughput ratio |"
-  echo "|---|---|---|---|---|---|---|---|"
-  paste -d' ' <(echo "$mlpipe") <(echo "$peer") | awk '{ printf "| %d | %d | %.3f | %.3f | %d | %.3f | %.3f | %.1fx |\n", $1, $2, $3, $4, $7, $8, $9, ($7 > 0 ? $2 / $7 : 0) }'
+  echo "Floor: cpp-httplib set up as serve sets it up, answering a fixed body of serve's size without parsing or"
+  echo "scoring (bench/cpp/httplib_floor_server.cpp): the most any server on this library reaches here."
   echo
-  echo "Non-2xx answers (must be 0): mlpipe $(echo "$mlpipe" | awk '{ s += $5 } END { print s + 0 }'), peer $(echo "$peer" | awk '{ s += $5 } END { print s + 0 }')."
+  echo "| connections | mlpipe req/s | mlpipe p50 ms | mlpipe p99 ms | peer req/s | peer p50 ms | peer p99 ms | throughput ratio | floor req/s | floor / peer | mlpipe / floor |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  paste -d' ' <(echo "$mlpipe") <(echo "$peer") <(echo "$floor") | awk '{ printf "| %d | %d | %.3f | %.3f | %d | %.3f | %.3f | %.1fx | %d | %.1fx | %.2f |\n", $1, $2, $3, $4, $7, $8, $9, ($7 > 0 ? $2 / $7 : 0), $12, ($7 > 0 ? $12 / $7 : 0), ($12 > 0 ? $2 / $12 : 0) }'
+  echo
+  echo "Non-2xx answers (must be 0): mlpipe $(echo "$mlpipe" | awk '{ s += $5 } END { print s + 0 }'), peer $(echo "$peer" | awk '{ s += $5 } END { print s + 0 }'), floor $(echo "$floor" | awk '{ s += $5 } END { print s + 0 }')."
 } | tee bench/serve/LOAD.md
