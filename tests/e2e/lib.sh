@@ -40,13 +40,24 @@ object_of() {
   echo "$1/objects/${h:0:2}/${h:2}"
 }
 
+# wait_serving FILE PID: waits until serve's "serving ... on" line is in FILE, for as long as
+# PID lives (up to 3 minutes: under ASan, with other tests on the cores, loading a model and its
+# history took over 10 s); returns at once if it exits.
+wait_serving() {
+  for _ in $(seq 1800); do
+    grep -q "serving" "$1" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 0
+    sleep 0.1
+  done
+}
+
 # serve_start ARGS...: starts `mlpipe serve ARGS --port 0` in the background (its output in
 # serve.out / serve.err); sets $serve_pid and $url once it listens. The EXIT trap stops it.
 serve_start() {
   "$MLPIPE" serve "$@" --port 0 >serve.out 2>serve.err &
   serve_pid=$!
   trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
-  for _ in $(seq 100); do grep -q "serving" serve.out 2>/dev/null && break; sleep 0.1; done
+  wait_serving serve.out $serve_pid
   local port
   port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' serve.out)
   [ -n "$port" ] || { cat serve.out serve.err; fail "serve printed no port"; }
@@ -96,7 +107,7 @@ post_batches() {
 }
 # serve_wait_for TEXT: until serve.err says it (an alias watcher polling every 0.2 s).
 serve_wait_for() {
-  for _ in $(seq 100); do grep -qF "$1" serve.err && return; sleep 0.1; done
+  for _ in $(seq 600); do grep -qF "$1" serve.err && return; sleep 0.1; done
   cat serve.err; fail "serve never said: $1"
 }
 

@@ -104,7 +104,7 @@ curl -s "$url/v1/model" | grep -q '"version":1' || { curl -s "$url/v1/model"; fa
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/score" -d '{"row": {"loan_id": 1, "region": "east", "income": 50000, "debt": 1000, "age": 40}}')" 200 "a sampled request"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/score" -d '{"row": {"loan_id": 2, "region": "west, coast", "income": 20000, "debt": null, "age": 31}}')" 200 "a sampled request"
 expect_exit 0 "$MLPIPE" models promote tiny 2
-for _ in $(seq 50); do grep -q "moved to v2" serve.err && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q "moved to v2" serve.err && break; sleep 0.1; done
 assert_contains serve.err "tiny@champion moved to v2"
 curl -s "$url/v1/model" | grep -q '"version":2' || { curl -s "$url/v1/model"; fail "serving v2 after the promotion"; }
 serve_stop

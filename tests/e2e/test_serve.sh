@@ -11,7 +11,7 @@ expect_exit 0 "$MLPIPE" predict tiny@champion loans.csv -o preds.csv
 "$MLPIPE" serve tiny@champion --port 0 --reload-every 0.1 >serve.out 2>serve.err &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do grep -q "serving" serve.out 2>/dev/null && break; sleep 0.1; done
+wait_serving serve.out $pid
 port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' serve.out)
 [ -n "$port" ] || { cat serve.out serve.err; fail "serve printed no port"; }
 url=http://127.0.0.1:$port
@@ -89,7 +89,7 @@ sleep 0.3
 expect_exit 0 "$MLPIPE" models promote tiny 2 --alias champion
 wait $loader
 assert_eq "$(sort -u load.codes)" 200 "every request during the move answered 200"
-for _ in $(seq 50); do curl -s $url/v1/model | grep -q '"version":2' && break; sleep 0.1; done
+for _ in $(seq 300); do curl -s $url/v1/model | grep -q '"version":2' && break; sleep 0.1; done
 curl -s $url/v1/model | grep -q '"version":2' || { cat serve.err; fail "the moved alias was not picked up"; }
 assert_contains serve.err "tiny@champion moved to v2 (was v1)"
 expect_exit 0 "$MLPIPE" predict tiny@champion loans.csv -o preds2.csv
@@ -100,7 +100,7 @@ assert_eq "$(awk -v a="$got" 'BEGIN { printf "%.17g", a }')" "$want" "v2's score
 # Slow and idle clients are cut off (--timeout 2: 2 s to send a request, 1 s idle between).
 "$MLPIPE" serve tiny@champion --port 0 --timeout 2 >slow.out 2>slow.err &
 spid=$!
-for _ in $(seq 100); do grep -q "serving" slow.out 2>/dev/null && break; sleep 0.1; done
+wait_serving slow.out $spid
 sport=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' slow.out)
 exec 3<>/dev/tcp/127.0.0.1/$sport
 printf 'POST /v1/score HTTP/1.1\r\nHost: x\r\n' >&3   # headers never finished

@@ -25,7 +25,7 @@ post_rows() {  # post_rows: every line of single.jsonl to /v1/score
 serve_start tiny@champion --sample 1
 assert_contains serve.err "recording 100% of scored rows in"
 post_rows
-for _ in $(seq 50); do curl -s $url/metrics | grep -q 'mlpipe_samples_total{outcome="recorded"} 60' && break; sleep 0.1; done
+for _ in $(seq 300); do curl -s $url/metrics | grep -q 'mlpipe_samples_total{outcome="recorded"} 60' && break; sleep 0.1; done
 curl -s $url/metrics >metrics.txt
 assert_contains metrics.txt 'mlpipe_samples_total{outcome="recorded"} 60'
 assert_contains metrics.txt 'mlpipe_samples_total{outcome="dropped"} 0'
