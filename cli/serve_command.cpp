@@ -1,5 +1,5 @@
 // `mlpipe serve`: the HTTP front of core/serve/ScoringService on Debian's cpp-httplib. The only
-// translation unit that includes httplib.h.
+// translation units that include httplib.h are this one and cli/http_server_setup.cpp.
 #include <httplib.h>
 
 #include <atomic>
@@ -10,10 +10,10 @@
 #include <iostream>
 #include <set>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/http_server_setup.h"
 #include "core/serve/request_error.h"
 #include "core/serve/sample_recorder.h"
 #include "core/serve/scoring_service.h"
@@ -179,18 +179,7 @@ int serve(const ServeOpts& o) {
                     sha256_file(first.dir / "manifest.json"));
 
   httplib::Server svr;
-  // httplib gives each keep-alive connection a pool thread for its life: 64 (or 4 a core) so that
-  // 64 clients at once are all answered; the model call itself is what the cores share.
-  unsigned threads = o.threads ? o.threads : std::max(64u, 4 * std::thread::hardware_concurrency());
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  svr.set_payload_max_length(64u << 20);
-  svr.set_tcp_nodelay(true);  // else Nagle + delayed ACK hold every response ~40 ms
-  svr.set_keep_alive_max_count(100000);  // httplib closes a connection after 5 requests by default
-  // A slow or idle client gives its thread back: reading a request, writing the answer and
-  // waiting for the next request on a kept-alive connection are bounded.
-  svr.set_read_timeout(o.timeout_s, 0);
-  svr.set_write_timeout(o.timeout_s, 0);
-  svr.set_keep_alive_timeout(std::max(1, o.timeout_s / 2));
+  unsigned threads = configure_http_server(svr, o.threads, o.timeout_s);
 
   auto timed = [&metrics](const std::string& route, auto handler) {
     return [&metrics, route, handler](const httplib::Request& req, httplib::Response& res) {
@@ -273,25 +262,11 @@ int serve(const ServeOpts& o) {
       send_error(res, res.status, "request", "HTTP " + std::to_string(res.status));
   });
 
-  // httplib listens with a backlog of 5: 64 clients connecting at once overflowed it, and each
-  // refused SYN came back a second later (p99 1.07 s at 64 connections). Its listening socket
-  // is listened on again with a deep backlog once bound (the options also keep SO_REUSEADDR).
-  int listen_fd = -1;
-  svr.set_socket_options([&listen_fd](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd = sock;
-  });
-  int port = o.port;
-  if (port == 0) {
-    port = svr.bind_to_any_port(o.host);
-    if (port < 0) throw ConfigError("serve: cannot listen on " + o.host + " (any port)");
-  } else if (!svr.bind_to_port(o.host, port)) {
-    throw ConfigError("serve: cannot listen on " + o.host + ":" + std::to_string(port) +
+  int port = bind_http_server(svr, o.host, o.port);
+  if (port < 0 && o.port == 0) throw ConfigError("serve: cannot listen on " + o.host + " (any port)");
+  if (port < 0)
+    throw ConfigError("serve: cannot listen on " + o.host + ":" + std::to_string(o.port) +
                       " (in use, or not an address of this machine); choose another --port, or --port 0 for any free one");
-  }
-
-  if (listen_fd >= 0) ::listen(listen_fd, 4096);
   std::atomic<int> got_signal{0};
   std::thread signals([&] {
     int sig = 0;
