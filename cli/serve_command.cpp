@@ -8,7 +8,9 @@
 #include <condition_variable>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <pthread.h>
 #include <thread>
 
@@ -190,8 +192,11 @@ int serve(const ServeOpts& o) {
   };
   // Bodies are read here, not by httplib: it parses (and caps at 8 KiB) bodies sent as
   // x-www-form-urlencoded, which is what `curl -d` says JSON is.
-  auto json_post = [&svr, &metrics](const std::string& route, std::function<ordered_json(const json&)> answer) {
-    svr.Post(route, [&metrics, route, answer](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& read) {
+  // `fast`: the answer's text without a JSON tree, for the bodies it takes (ScoringService::score_text);
+  // whatever it declines, or fails on, is answered the general way.
+  using FastAnswer = std::function<std::optional<std::string>(std::string_view)>;
+  auto json_post = [&svr, &metrics](const std::string& route, std::function<ordered_json(const json&)> answer, FastAnswer fast = nullptr) {
+    svr.Post(route, [&metrics, route, answer, fast](const httplib::Request&, httplib::Response& res, const httplib::ContentReader& read) {
       auto t0 = std::chrono::steady_clock::now();
       size_t rows = 0;
       std::string text;
@@ -199,6 +204,16 @@ int serve(const ServeOpts& o) {
         text.append(data, n);
         return true;
       });
+      if (fast) try {
+          if (std::optional<std::string> out = fast(text)) {
+            out->push_back('\n');
+            res.status = 200;
+            res.set_content(*out, "application/json");
+            metrics.observe(route, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1);
+            return;
+          }
+        } catch (const std::exception&) {  // the general path answers it, and says what went wrong
+        }
       json body;
       bool parsed = false;
       try {
@@ -221,7 +236,8 @@ int serve(const ServeOpts& o) {
       metrics.observe(route, res.status, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), rows);
     });
   };
-  json_post("/v1/score", [&service](const json& b) { return service.score(b); });
+  json_post("/v1/score", [&service](const json& b) { return service.score(b); },
+            [&service](std::string_view body) { return service.score_text(body); });
   json_post("/v1/events", [&service](const json& b) { return service.events(b); });
   json_post("/v1/labels", [&service](const json& b) { return service.labels(b); });
   svr.Get("/v1/model", timed("/v1/model", [&service](const httplib::Request&, httplib::Response& res) -> size_t {
@@ -241,7 +257,10 @@ int serve(const ServeOpts& o) {
     std::string text = metrics.text();
     text += "# HELP mlpipe_history_cut_scores_total Events scored while their windows lacked events the server did not keep.\n"
             "# TYPE mlpipe_history_cut_scores_total counter\n"
-            "mlpipe_history_cut_scores_total " + std::to_string(service.cut_scores()) + "\n";
+            "mlpipe_history_cut_scores_total " + std::to_string(service.cut_scores()) + "\n"
+            "# HELP mlpipe_score_fast_path_total /v1/score requests answered by the one-row path (no JSON tree, no table).\n"
+            "# TYPE mlpipe_score_fast_path_total counter\n"
+            "mlpipe_score_fast_path_total " + std::to_string(service.fast_answers()) + "\n";
     if (recorder) {
       text += "# HELP mlpipe_samples_total Scored rows sampled for the store (--sample), by outcome.\n"
               "# TYPE mlpipe_samples_total counter\n";

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/data/datetime.h"
+#include "core/features/transform_kernels.h"
 #include "core/features/window_features.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -173,8 +174,7 @@ void apply_one(const json& f, Table& t) {
     Column out;
     out.name = f["name"].get<std::string>();
     out.num.resize(t.rows());
-    for (size_t r = 0; r < t.rows(); ++r)
-      out.num[r] = (b.value(r) == 0 || std::isnan(b.value(r))) ? kNaN : a.value(r) / b.value(r);
+    for (size_t r = 0; r < t.rows(); ++r) out.num[r] = kernels::ratio(a.value(r), b.value(r));
     if (stores_float32(f)) out.narrow();
     t.remove(out.name);
     t.add(std::move(out));
@@ -222,23 +222,20 @@ void apply_one(const json& f, Table& t) {
     std::vector<double>& x = c.num;
     if (op == "standardize") {
       double m = f["mean"][k], s = f["std"][k];
-      for (double& v : x) v = (v - m) / s;
+      for (double& v : x) v = kernels::standardize(v, m, s);
     } else if (op == "min_max") {
       double lo = f["min"][k], range = f["range"][k];
-      for (double& v : x) v = (v - lo) / range;
+      for (double& v : x) v = kernels::min_max(v, lo, range);
     } else if (op == "log1p") {
       bool sign = f.value("signed", false);
-      for (double& v : x)
-        v = sign ? std::copysign(std::log1p(std::fabs(v)), v) : (v > -1 ? std::log1p(v) : kNaN);
+      for (double& v : x) v = kernels::log1p(v, sign);
     } else if (op == "clip") {
       double lo = f["lower"][k].is_null() ? -INFINITY : f["lower"][k].get<double>();
       double hi = f["upper"][k].is_null() ? INFINITY : f["upper"][k].get<double>();
-      for (double& v : x)
-        if (!std::isnan(v)) v = std::min(std::max(v, lo), hi);
+      for (double& v : x) v = kernels::clip(v, lo, hi);
     } else if (op == "fill_missing") {
       double fill = f["fill"][k];
-      for (double& v : x)
-        if (std::isnan(v)) v = fill;
+      for (double& v : x) v = kernels::fill_missing(v, fill);
     }
     if (was_narrow) c.narrow();
   }

@@ -76,9 +76,7 @@ bool is_finite_number_text(const std::string& s) {
 // declared categorical, a number is the category its CSV field names (request_cell), coded in
 // order of first appearance as the reader codes a file's categories.
 std::optional<Table> numeric_request_rows(const json& rows, const CsvOptions& opt) {
-  if (!rows.is_array()) return std::nullopt;
-  for (const auto& na : opt.na_values)
-    if (is_finite_number_text(na)) return std::nullopt;
+  if (!rows.is_array() || !reads_numbers_directly(opt)) return std::nullopt;
   std::vector<Column> cols;
   std::vector<std::unordered_map<std::string, int32_t>> codes;  // a categorical column's text -> code
   std::unordered_map<std::string, size_t> index;
@@ -124,6 +122,12 @@ std::optional<Table> numeric_request_rows(const json& rows, const CsvOptions& op
   Table t;
   for (auto& c : cols) t.add(std::move(c));
   return t;
+}
+
+bool reads_numbers_directly(const CsvOptions& opt) {
+  for (const auto& na : opt.na_values)
+    if (is_finite_number_text(na)) return false;
+  return true;
 }
 
 Table read_request_rows(const json& rows, const CsvOptions& options) {

@@ -32,6 +32,9 @@ Table read_request_rows(const nlohmann::json& rows, const CsvOptions& options);
 // (text, a declared categorical or datetime column, a key the reader would trim, a number among
 // the NA values).
 std::optional<Table> numeric_request_rows(const nlohmann::json& rows, const CsvOptions& options);
+// Whether numeric_request_rows reads numbers at all under `options`: not when an NA value is
+// text a finite number is written as ("-999"), which only the reader's rules turn into missing.
+bool reads_numbers_directly(const CsvOptions& options);
 // rows_to_csv, then the CSV reader: the reference route.
 Table read_request_rows_as_csv(const nlohmann::json& rows, const CsvOptions& options);
 

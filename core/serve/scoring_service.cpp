@@ -7,6 +7,7 @@
 
 #include "core/predict/predict.h"
 #include "core/serve/feature_row_codec.h"
+#include "core/serve/flat_request.h"
 #include "core/serve/request_error.h"
 #include "core/serve/request_rows.h"
 #include "core/util/sha256.h"
@@ -87,6 +88,8 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
     for (const auto& d : l->bundle.manifest["dropped_columns"])
       if (d.is_string()) l->column_names.push_back(d.get<std::string>());
   l->known_columns.insert(l->column_names.begin(), l->column_names.end());
+  if (!l->keeps_history) l->fast = RowProgram::compile(l->plan, l->csv, l->bundle.manifest);
+  l->identity_text = model_identity(l->model, l->bundle.manifest, l->manifest_sha256).dump();
   return l;
 }
 
@@ -242,6 +245,43 @@ ordered_json ScoringService::score(const json& req) const {
   if (recorder_) offer_samples(*l, "/v1/score", rows, results);
   out["results"] = std::move(results);
   if (unseen) out["unseen_categories"] = unseen;
+  return out;
+}
+
+std::optional<std::string> ScoringService::score_text(std::string_view body) const {
+  if (recorder_) return std::nullopt;
+  std::shared_ptr<const Loaded> l = current();
+  if (!l->fast) return std::nullopt;
+  thread_local std::vector<FlatField> fields;
+  thread_local RowProgram::Row row;
+  thread_local FeatureMatrix x;  // kept between requests: its buffers are reused
+  if (!read_flat_row(body, fields) || !l->fast->run(fields, row)) return std::nullopt;
+  x.rows = 1;
+  x.cols = row.features.size();
+  x.values.assign(row.features.begin(), row.features.end());
+  if (x.names != l->fast->features()) x.names = l->fast->features();  // as build_matrix names them
+  std::vector<double> scores = l->bundle.model->predict(x);
+  if (scores.size() != 1) return std::nullopt;
+  // {"model": ..., "results": [{"id": ..., "score": ...}], "unseen_categories": N}, as score() builds it.
+  std::string out;
+  out.reserve(l->identity_text.size() + 96);
+  out += "{\"model\":";
+  out += l->identity_text;
+  out += ",\"results\":[{";
+  if (row.has_id) {
+    out += "\"id\":";
+    out += ordered_json(row.id).dump();
+    out += ',';
+  }
+  out += "\"score\":";
+  out += number_or_null(scores[0]).dump();
+  out += "}]";
+  if (row.unseen_categories) {
+    out += ",\"unseen_categories\":";
+    out += std::to_string(row.unseen_categories);
+  }
+  out += '}';
+  fast_answers_.fetch_add(1, std::memory_order_relaxed);
   return out;
 }
 

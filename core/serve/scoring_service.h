@@ -13,11 +13,13 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "core/predict/bundle.h"
 #include "core/predict/predict.h"
 #include "core/serve/event_history.h"
 #include "core/serve/history_log.h"
+#include "core/serve/row_program.h"
 #include "core/serve/sample_recorder.h"
 
 namespace mlpipe {
@@ -50,6 +52,11 @@ class ScoringService {
   // malformed request, StepError or ConfigError for rows the bundle cannot score (both are the
   // client's: 400).
   nlohmann::ordered_json score(const nlohmann::json& request) const;
+  // POST /v1/score's fast path: for a one-row body of plain values that the bundle's row program
+  // takes (core/serve/row_program.h), the text score() would give it once dumped, without a JSON
+  // tree or a table; nullopt when the request needs score() (anything else, any error). Not
+  // while samples are recorded (they keep the request's JSON).
+  std::optional<std::string> score_text(std::string_view body) const;
 
   // POST /v1/events: {"events": [{...}, ...], "score": true}. Each event, in order, is scored
   // on the kept history of its entities followed by itself (what predict gives it in a file of
@@ -68,6 +75,8 @@ class ScoringService {
   bool uses_history() const;
   // Events scored on a cut history ("history_complete": false) so far.
   uint64_t cut_scores() const { return cut_scores_; }
+  // /v1/score requests score_text answered (the rest took score()).
+  uint64_t fast_answers() const { return fast_answers_; }
 
   // Offers every scored row, with its result, to `r` (serve --sample); nullptr: none. Set before
   // serving; `r` outlives the requests.
@@ -87,6 +96,8 @@ class ScoringService {
     std::set<std::string> known_columns;
     bool keeps_history = false;  // features need earlier events: a history transform or a sequence window
     HistorySpec need;            // what its history transforms read (empty when none, or not servable)
+    std::unique_ptr<const RowProgram> fast;  // the one-row path (nullptr: every request takes the table path)
+    std::string identity_text;               // model_identity, dumped
   };
   // A sequence model's window: an entity's last max_len events, each with the features the
   // served bundle computed for it at its own time.
@@ -118,6 +129,7 @@ class ScoringService {
                      const std::vector<nlohmann::ordered_json>& results) const;
   SampleRecorder* recorder_ = nullptr;
   std::atomic<uint64_t> cut_scores_{0};
+  mutable std::atomic<uint64_t> fast_answers_{0};
   mutable std::mutex mu_;  // guards loaded_ (the pointer, not the bundle)
   std::shared_ptr<const Loaded> loaded_;
   std::mutex history_mu_;  // events are taken one request at a time, in order

@@ -80,6 +80,8 @@ assert_contains metrics.txt 'mlpipe_requests_total{route="/v1/score",status="400
 assert_contains metrics.txt 'mlpipe_requests_total{route="/v1/score",status="200"} 42'
 assert_contains metrics.txt 'mlpipe_request_duration_seconds_bucket{route="/v1/score",le="+Inf"} 50'
 assert_contains metrics.txt 'mlpipe_model_info{name="tiny",version="1"'
+# The 40 one-row requests of plain values took the one-row path (the batch and explain did not).
+assert_contains metrics.txt 'mlpipe_score_fast_path_total 40'
 
 # A moved alias under load: requests keep coming back 200 while champion moves to v2.
 expect_exit 0 "$MLPIPE" run pipeline.yaml -q --set steps.export.register=tiny --set params.depth=2 --set steps.export.dir=out/v2

@@ -9,32 +9,12 @@
 #include "core/predict/bundle.h"
 #include "core/util/error.h"
 #include "core/util/sha256.h"
+#include "tests/unit/fuzz_bundle.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A copy of fuzz/bundle/ with its manifest's @SHA:NAME@ filled in, after `edit`.
-fs::path bundle_copy(const std::string& name, void (*edit)(std::string&) = nullptr) {
-  fs::path src = fs::path(MLPIPE_SOURCE_DIR) / "fuzz" / "bundle", dir = fs::temp_directory_path() / ("mlpipe-bundle-test-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::string m = read_all(src / "manifest.template.json");
-  for (const char* f : {"model.json", "preprocess.json", "reference.json"}) {
-    fs::copy_file(src / f, dir / f);
-    std::string mark = std::string("@SHA:") + f + "@";
-    m.replace(m.find(mark), mark.size(), mlpipe::sha256_file(dir / f));
-  }
-  if (edit) edit(m);
-  std::ofstream(dir / "manifest.json") << m;
-  return dir;
-}
+fs::path bundle_copy(const std::string& name, void (*edit)(std::string&) = nullptr) { return fuzz_bundle_copy(name, edit); }
 }  // namespace
 
 TEST_CASE("an intact bundle loads, and its model takes as many features as the manifest lists") {
