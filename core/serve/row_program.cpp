@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <map>
 
@@ -219,8 +220,8 @@ std::unique_ptr<const RowProgram> RowProgram::compile(const IngestPlan& plan, co
   }
   p->slots_ = slots.size();
   return p;
-} catch (const json::exception&) {
-  return nullptr;  // preprocess.json not as mlpipe writes it: the table path words it
+} catch (const std::exception&) {
+  return nullptr;  // preprocess.json not as mlpipe writes it: the table path words it (a bundle is never refused for this)
 }
 
 bool RowProgram::run(const std::vector<FlatField>& fields, Row& out) const {
