@@ -54,6 +54,9 @@ wait_serving() {
 # serve_start ARGS...: starts `mlpipe serve ARGS --port 0` in the background (its output in
 # serve.out / serve.err); sets $serve_pid and $url once it listens. The EXIT trap stops it.
 serve_start() {
+  # The last server's files go first: the background shell truncates them only once it runs, and
+  # until then wait_serving would find the old "serving" line (and its port), and an empty serve.err.
+  rm -f serve.out serve.err
   "$MLPIPE" serve "$@" --port 0 >serve.out 2>serve.err &
   serve_pid=$!
   trap 'kill $serve_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
