@@ -204,10 +204,10 @@ std::unique_ptr<const RowProgram> RowProgram::compile(const IngestPlan& plan, co
     p->features_.emplace_back(it->second, slots[size_t(it->second)].categorical);
     p->feature_names_.push_back(name.get<std::string>());
   }
-  p->id_ = manifest.value("id", "");
-  if (!p->id_.empty()) {
-    auto in = p->inputs_.find(p->id_);
-    auto now = slot_of.find(p->id_);
+  std::string id = manifest.value("id", "");
+  if (!id.empty()) {
+    auto in = p->inputs_.find(id);
+    auto now = slot_of.find(id);
     if (in != p->inputs_.end() && in->second.use == Input::Use::kSlot) {
       if (now == slot_of.end() || now->second != in->second.slot) return nullptr;  // an op replaced or dropped it
       p->id_slot_ = in->second.slot;

@@ -73,8 +73,7 @@ class RowProgram {
   std::vector<Op> ops_;
   std::vector<std::pair<int, bool>> features_;  // slot, categorical
   std::vector<std::string> feature_names_;
-  std::string id_;  // the id column ("" when none)
-  int id_slot_ = -1;
+  int id_slot_ = -1;  // the id column's slot (-1: none, or never sent as itself)
   bool id_categorical_ = false;
   size_t id_input_ = 0;
   std::vector<std::string> id_categories_;
