@@ -79,12 +79,45 @@ torch::Tensor SeqNetImpl::forward(const torch::Tensor& x, const torch::Tensor& c
   return forward_embedded(x, embed(cat), mask);
 }
 
-torch::Tensor SeqNetImpl::forward_embedded(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded,
-                                           const torch::Tensor& mask) {
+torch::Tensor SeqNetImpl::project(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded,
+                                  const torch::Tensor& mask) {
   std::vector<torch::Tensor> parts = {x};
   for (const auto& e : embedded) parts.push_back(e);
   torch::Tensor h = input_->forward(torch::cat(parts, 2));  // [B, T, H]
-  h = h * mask.unsqueeze(2).to(h.dtype());                  // padding stays exactly zero
+  return h * mask.unsqueeze(2).to(h.dtype());               // padding stays exactly zero
+}
+
+SeqNetImpl::State SeqNetImpl::state_after(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask,
+                                          int64_t steps) {
+  // Contiguous slices: the projection then folds [B, steps] into one matrix product, as forward() does.
+  auto head = [steps](const torch::Tensor& t) { return t.narrow(1, 0, steps).contiguous(); };
+  torch::Tensor h = project(head(x), embed(head(cat)), head(mask));
+  if (lstm_) {
+    auto state = std::get<1>(lstm_->forward(h));
+    return {std::get<0>(state), std::get<1>(state)};
+  }
+  if (gru_) return {std::get<1>(gru_->forward(h)), {}};
+  throw std::logic_error("SeqNet::state_after: the encoder is not recurrent");
+}
+
+torch::Tensor SeqNetImpl::forward_from(const State& start, const torch::Tensor& x, const torch::Tensor& cat,
+                                       const torch::Tensor& mask, int64_t from) {
+  int64_t steps = x.size(1) - from;
+  auto tail = [from, steps](const torch::Tensor& t) { return t.narrow(1, from, steps).contiguous(); };
+  torch::Tensor h = project(tail(x), embed(tail(cat)), tail(mask));
+  torch::Tensor out;
+  if (lstm_)
+    out = std::get<0>(lstm_->forward(h, std::make_tuple(start.h, start.c)));
+  else if (gru_)
+    out = std::get<0>(gru_->forward(h, start.h));
+  else
+    throw std::logic_error("SeqNet::forward_from: the encoder is not recurrent");
+  return out_->forward(out.select(1, -1));
+}
+
+torch::Tensor SeqNetImpl::forward_embedded(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded,
+                                           const torch::Tensor& mask) {
+  torch::Tensor h = project(x, embedded, mask);
   torch::Tensor last;
   if (lstm_) {
     last = std::get<0>(lstm_->forward(h)).select(1, -1);

@@ -36,7 +36,24 @@ class SeqNetImpl : public torch::nn::Module {
   // forward() from embedded categoricals: integrated gradients differentiate through them.
   torch::Tensor forward_embedded(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded, const torch::Tensor& mask);
 
+  // The LSTM's or GRU's state between two time steps: [layers, B, hidden] each; c only for the LSTM.
+  struct State {
+    torch::Tensor h, c;
+  };
+  // Whether the encoder is recurrent (LSTM, GRU): only then does forward_from() exist.
+  bool recurrent() const { return !lstm_.is_empty() || !gru_.is_empty(); }
+  // The recurrent state after the first `steps` time steps of (x, cat, mask), from the zero state.
+  State state_after(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask, int64_t steps);
+  // forward() over time steps `from`..T-1 only, resumed from `start` (the state after step from-1,
+  // for B samples). Row for row the same bits as forward() on the whole window when `start` is
+  // that window's state: the recurrent kernels compute each step from its input and the state.
+  torch::Tensor forward_from(const State& start, const torch::Tensor& x, const torch::Tensor& cat,
+                             const torch::Tensor& mask, int64_t from);
+
  private:
+  // The encoder's per-step inputs [B, T, hidden]: projected events, exactly zero where padded.
+  torch::Tensor project(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded, const torch::Tensor& mask);
+
   SeqNetConfig cfg_;
   std::vector<torch::nn::Embedding> embeddings_;
   torch::nn::Linear input_{nullptr};
