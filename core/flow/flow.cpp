@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -64,10 +65,29 @@ FeatureMatrix matrix_source(const Frame& f, const std::vector<std::string>& feat
   m.names = features;
   std::vector<const Column*> cols;
   for (const auto& name : features) cols.push_back(&f.table.at(name, "features"));  // a missing one fails here
+  // XGBoost's quantile DMatrix reads the batches several times: a loop per column and storage,
+  // over blocks of rows whose output stays in cache (as_double per value was 4 ns a value).
   m.fill = [cols, rows = std::move(rows)](size_t begin, size_t end, float* out) {
     const size_t width = cols.size();
-    for (size_t c = 0; c < width; ++c)
-      for (size_t r = begin; r < end; ++r) out[(r - begin) * width + c] = static_cast<float>(cols[c]->as_double(rows[r]));
+    constexpr size_t kBlock = 1024;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (size_t lo = begin; lo < end; lo += kBlock) {
+      const size_t hi = std::min(end, lo + kBlock);
+      for (size_t c = 0; c < width; ++c) {
+        const Column& col = *cols[c];
+        float* o = out + (lo - begin) * width + c;
+        if (col.coded()) {
+          const int32_t* v = col.codes.data();
+          for (size_t r = lo; r < hi; ++r, o += width) *o = v[rows[r]] < 0 ? nan : static_cast<float>(v[rows[r]]);
+        } else if (col.f32) {
+          const float* v = col.num32.data();
+          for (size_t r = lo; r < hi; ++r, o += width) *o = v[rows[r]];
+        } else {
+          const double* v = col.num.data();
+          for (size_t r = lo; r < hi; ++r, o += width) *o = static_cast<float>(v[rows[r]]);
+        }
+      }
+    }
   };
   return m;
 }
