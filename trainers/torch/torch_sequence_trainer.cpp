@@ -107,10 +107,11 @@ class TorchSeqModel : public Model {
   // LibTorch's RNN and attention kernels give a sample slightly different float32 results when
   // it sits in a batch's ragged last rows (~1e-7), so a score would depend on which other samples
   // are scored with it. Scoring therefore runs only full batches, in float32 on the trained
-  // weights: a last batch is padded with copies of its first sample. Batches are kScoreBatch
-  // samples: little padding for a served event, and for files faster than 128 or 256 (the GRU's
-  // and the Transformer's 120,000 windows: 3.0 s and 6.0 s against 3.8 s and 7.0 s at 256; a
-  // batch's per-step state stays in cache). The kernels' result for a row of a full batch
+  // weights: a last batch is padded with copies of its first sample. Batches are kSmallBatch
+  // samples when that many or fewer are scored (little padding for a served event), else
+  // kFileBatch: with the padded steps skipped (below), 128 scored bench 3b's 120,000 windows in
+  // 2.85 s (LSTM) and 2.18 s (GRU) against 3.04 s and 2.39 s at 64, the same as 256, and the
+  // Transformer's alike at 64 and 128 (4.27 s). The kernels' result for a row of a full batch
   // depends neither on its slot nor on the batch size (32 to 1,024 gave the same bits) nor on
   // the thread count: `mlpipe predict` on any file and `mlpipe serve` one event at a time give
   // the evaluate step's scores exactly, for the GRU, LSTM and Transformer encoders
@@ -124,10 +125,10 @@ class TorchSeqModel : public Model {
   // kernels on the same inputs and state, so the same bits, for a quarter less work on bench
   // 3b's windows (60 events an entity, max_len 32). The Transformer attends over every position
   // and runs whole windows.
-  static constexpr size_t kScoreBatch = 64;
+  static constexpr size_t kSmallBatch = 64, kFileBatch = 128;
   struct ScoreBatch {
     int64_t pad = 0;              // padded steps every window in it begins with (0: run whole windows)
-    std::vector<size_t> at;       // positions in `samples`, at most kScoreBatch
+    std::vector<size_t> at;       // positions in `samples`, at most the call's batch size
   };
   std::vector<double> predict_sequences(const SequenceSet& s, const std::vector<uint32_t>& samples) const override {
     if (samples.empty()) return {};
@@ -135,15 +136,16 @@ class TorchSeqModel : public Model {
     SeqNet& net = scoring_net();
     Tensors all(s, heads_);
     std::vector<double> out(samples.size());
-    std::vector<ScoreBatch> batches = score_batches(s, samples, net->recurrent());
+    const size_t batch = samples.size() <= kSmallBatch ? kSmallBatch : kFileBatch;
+    std::vector<ScoreBatch> batches = score_batches(s, samples, net->recurrent(), batch);
     auto score = [&](int64_t first, int64_t last) {
       torch::NoGradGuard no_grad;  // thread-local: each worker sets its own
       for (int64_t b = first; b < last; ++b) {
         const ScoreBatch& sb = batches[size_t(b)];
         std::vector<uint32_t> part;
-        part.reserve(kScoreBatch);
+        part.reserve(batch);
         for (size_t i : sb.at) part.push_back(samples[i]);
-        part.resize(kScoreBatch, part.front());
+        part.resize(batch, part.front());
         Tensors::Batch in = all.batch(part);
         torch::Tensor z = sb.pad == 0 ? net->forward(in.x, in.cat, in.mask)
                                       : net->forward_from(padded_state(net, in, sb.pad), in.x, in.cat, in.mask, sb.pad);
@@ -175,37 +177,38 @@ class TorchSeqModel : public Model {
     return out;
   }
 
-  // The scoring batches of `samples`, kScoreBatch at a time: in order for the Transformer; for a
+  // The scoring batches of `samples`, `batch` at a time: in order for the Transformer; for a
   // recurrent encoder, ordered by padding length (stable), each batch starting after the
   // padding its windows all have (its first's). A batch's windows with more padding run their
   // extra padded steps from that state, as whole windows do. So a call never runs more steps
   // than whole windows would (a served event's window: its events' windows in one batch).
-  static std::vector<ScoreBatch> score_batches(const SequenceSet& s, const std::vector<uint32_t>& samples, bool recurrent) {
+  static std::vector<ScoreBatch> score_batches(const SequenceSet& s, const std::vector<uint32_t>& samples, bool recurrent,
+                                               size_t batch) {
     std::vector<size_t> order(samples.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     auto pad_of = [&](size_t i) { return int64_t(s.max_len) - int64_t(s.window_len[samples[i]]); };  // window_len: 1..max_len
     if (recurrent) std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pad_of(a) < pad_of(b); });
     std::vector<ScoreBatch> out;
-    for (size_t lo = 0; lo < order.size(); lo += kScoreBatch) {
-      size_t hi = std::min(order.size(), lo + kScoreBatch);
+    for (size_t lo = 0; lo < order.size(); lo += batch) {
+      size_t hi = std::min(order.size(), lo + batch);
       out.push_back({recurrent ? pad_of(order[lo]) : 0, std::vector<size_t>(order.begin() + long(lo), order.begin() + long(hi))});
     }
     return out;
   }
 
-  // The recurrent state of kScoreBatch windows after `pad` padded steps, computed from the first
-  // batch that needs it (`in`, whose windows all begin with at least `pad` padded steps) and kept: every
-  // row of it is the same, whatever the batch. Thread-safe; two threads may both compute a
-  // length's state, and they get the same bits.
+  // The recurrent state of a batch of windows after `pad` padded steps, computed from the first
+  // batch of its size that needs it (`in`, whose windows all begin with at least `pad` padded
+  // steps) and kept: every row of it is the same, whatever the batch. Thread-safe; two threads
+  // may both compute a state, and they get the same bits.
   SeqNetImpl::State padded_state(SeqNet& net, const Tensors::Batch& in, int64_t pad) const {
     {
       std::lock_guard<std::mutex> lock(states_mutex_);
-      auto it = padded_states_.find(pad);
+      auto it = padded_states_.find({pad, in.x.size(0)});
       if (it != padded_states_.end()) return it->second;
     }
     SeqNetImpl::State state = net->state_after(in.x, in.cat, in.mask, pad);
     std::lock_guard<std::mutex> lock(states_mutex_);
-    return padded_states_.emplace(pad, state).first->second;
+    return padded_states_.emplace(std::make_pair(pad, in.x.size(0)), state).first->second;
   }
 
   // Integrated gradients (Sundararajan et al. 2017) of the first head's margin, midpoint rule
@@ -324,7 +327,7 @@ class TorchSeqModel : public Model {
   mutable SeqNet score_{nullptr};
   mutable std::once_flag score_once_;
   mutable std::mutex states_mutex_;
-  mutable std::map<int64_t, SeqNetImpl::State> padded_states_;  // scoring_net()'s, by padding length
+  mutable std::map<std::pair<int64_t, int64_t>, SeqNetImpl::State> padded_states_;  // scoring_net()'s, by (padding, batch size)
   json summary_;
   unsigned nthread_;
 };
