@@ -87,31 +87,33 @@ torch::Tensor SeqNetImpl::project(const torch::Tensor& x, const std::vector<torc
   return h * mask.unsqueeze(2).to(h.dtype());               // padding stays exactly zero
 }
 
+torch::Tensor SeqNetImpl::project_steps(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask,
+                                        int64_t from, int64_t steps) {
+  // Contiguous slices: the projection then folds [B, steps] into one matrix product, as forward() does.
+  auto part = [from, steps](const torch::Tensor& t) { return t.narrow(1, from, steps).contiguous(); };
+  return project(part(x), embed(part(cat)), part(mask));
+}
+
+std::pair<torch::Tensor, SeqNetImpl::State> SeqNetImpl::recur(const torch::Tensor& h, const State* start) {
+  if (lstm_) {
+    auto [out, state] = start ? lstm_->forward(h, std::make_tuple(start->h, start->c)) : lstm_->forward(h);
+    return {out, {std::get<0>(state), std::get<1>(state)}};
+  }
+  if (gru_) {
+    auto [out, state] = start ? gru_->forward(h, start->h) : gru_->forward(h);
+    return {out, {state, {}}};
+  }
+  throw std::logic_error("SeqNet: the encoder is not recurrent");
+}
+
 SeqNetImpl::State SeqNetImpl::state_after(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask,
                                           int64_t steps) {
-  // Contiguous slices: the projection then folds [B, steps] into one matrix product, as forward() does.
-  auto head = [steps](const torch::Tensor& t) { return t.narrow(1, 0, steps).contiguous(); };
-  torch::Tensor h = project(head(x), embed(head(cat)), head(mask));
-  if (lstm_) {
-    auto state = std::get<1>(lstm_->forward(h));
-    return {std::get<0>(state), std::get<1>(state)};
-  }
-  if (gru_) return {std::get<1>(gru_->forward(h)), {}};
-  throw std::logic_error("SeqNet::state_after: the encoder is not recurrent");
+  return recur(project_steps(x, cat, mask, 0, steps), nullptr).second;
 }
 
 torch::Tensor SeqNetImpl::forward_from(const State& start, const torch::Tensor& x, const torch::Tensor& cat,
                                        const torch::Tensor& mask, int64_t from) {
-  int64_t steps = x.size(1) - from;
-  auto tail = [from, steps](const torch::Tensor& t) { return t.narrow(1, from, steps).contiguous(); };
-  torch::Tensor h = project(tail(x), embed(tail(cat)), tail(mask));
-  torch::Tensor out;
-  if (lstm_)
-    out = std::get<0>(lstm_->forward(h, std::make_tuple(start.h, start.c)));
-  else if (gru_)
-    out = std::get<0>(gru_->forward(h, start.h));
-  else
-    throw std::logic_error("SeqNet::forward_from: the encoder is not recurrent");
+  torch::Tensor out = recur(project_steps(x, cat, mask, from, x.size(1) - from), &start).first;
   return out_->forward(out.select(1, -1));
 }
 
@@ -119,10 +121,8 @@ torch::Tensor SeqNetImpl::forward_embedded(const torch::Tensor& x, const std::ve
                                            const torch::Tensor& mask) {
   torch::Tensor h = project(x, embedded, mask);
   torch::Tensor last;
-  if (lstm_) {
-    last = std::get<0>(lstm_->forward(h)).select(1, -1);
-  } else if (gru_) {
-    last = std::get<0>(gru_->forward(h)).select(1, -1);
+  if (recurrent()) {
+    last = recur(h, nullptr).first.select(1, -1);
   } else {
     torch::Tensor seq = (h + positions_.unsqueeze(0)).transpose(0, 1);  // [T, B, H]
     torch::Tensor enc = encoder_->forward(seq, /*mask=*/{}, /*src_key_padding_mask=*/mask.logical_not());

@@ -53,6 +53,12 @@ class SeqNetImpl : public torch::nn::Module {
  private:
   // The encoder's per-step inputs [B, T, hidden]: projected events, exactly zero where padded.
   torch::Tensor project(const torch::Tensor& x, const std::vector<torch::Tensor>& embedded, const torch::Tensor& mask);
+  // project() of time steps from..from+steps-1 of (x, cat, mask).
+  torch::Tensor project_steps(const torch::Tensor& x, const torch::Tensor& cat, const torch::Tensor& mask, int64_t from,
+                              int64_t steps);
+  // The LSTM or GRU over inputs h [B, T', hidden] from `start` (nullptr: the zero state): its
+  // outputs [B, T', hidden] and its state after the last step.
+  std::pair<torch::Tensor, State> recur(const torch::Tensor& h, const State* start);
 
   SeqNetConfig cfg_;
   std::vector<torch::nn::Embedding> embeddings_;
