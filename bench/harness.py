@@ -245,16 +245,18 @@ def main():
         with open(events) as src, open(few, "w") as dst:
             dst.writelines(line for _, line in zip(range(101), src))
         windows = sum(1 for _ in open(events)) - 1
-        # The share of the windows' steps that are left padding (max_len 32): LSTM and GRU scoring
-        # skip those (every window of one padding length has the same state after it).
+        # The share of the windows' steps that are left padding: LSTM and GRU scoring skip those
+        # (every window of one padding length has the same state after it).
+        import re
+        max_len = int(re.search(r"max_len: (\d+)", open(os.path.join(pipes, "seq-score.yaml")).read()).group(1))
         per_entity = {}
         with open(events) as f:
             next(f)
             for line in f:
                 e = line.split(",", 1)[0]
                 per_entity[e] = per_entity.get(e, 0) + 1
-        padded = sum(max(0, 32 - (k + 1)) for n in per_entity.values() for k in range(n))
-        padded_share = padded / (32 * windows)
+        padded = sum(max(0, max_len - (k + 1)) for n in per_entity.values() for k in range(n))
+        padded_share = padded / (max_len * windows)
         for arch in ("lstm", "gru", "transformer"):
             bundle = os.path.join(wd, "seq-bundle-" + arch)
 
