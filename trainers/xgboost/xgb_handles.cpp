@@ -20,7 +20,7 @@ void check(int rc, const char* call) {
 
 std::string dense_array_interface(const float* data, size_t rows, size_t cols) {
   char text[192];
-  std::snprintf(text, sizeof text, R"({"data": [%llu, true], "shape": [%zu, %zu], "typestr": "<f4", "version": 3})",
+  std::snprintf(text, sizeof text, R"({"data":[%llu,true],"shape":[%zu,%zu],"typestr":"<f4","version":3})",
                 static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(data)), rows, cols);
   return text;
 }

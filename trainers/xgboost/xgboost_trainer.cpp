@@ -242,8 +242,8 @@ class XgbModel : public Model {
   // Type 0 (scores) or 1 (margins) of `x` on booster `h` (which the caller holds) through `proxy`.
   static Output inplace_predict(BoosterHandle h, DMatrixHandle proxy, const FeatureMatrix& x, int type) {
     std::string data = xgb::dense_array_interface(x.values.data(), x.rows, x.cols);
-    const char* cfg = type == 0 ? R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})"
-                                : R"({"type": 1, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false, "cache_id": 0, "missing": NaN})";
+    const char* cfg = type == 0 ? R"({"type":0,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"cache_id":0,"missing":NaN})"
+                                : R"({"type":1,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"cache_id":0,"missing":NaN})";
     Output o;
     MLPIPE_XGB(XGBoosterPredictFromDense(h, data.c_str(), cfg, proxy, &o.shape, &o.dim, &o.result));
     return o;
