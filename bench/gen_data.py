@@ -4,7 +4,8 @@
   wide.csv      1,000,000 x 50 numeric columns (~460 MB): CSV ingest
   binary.csv    200,000 rows: label + 20 features, a known logistic signal: XGBoost end to end
   binary_1m.csv the same at 1,000,000 rows: XGBoost end to end at a real size (memory)
-  events.csv    sequence events: entity, time, 16 features, label
+  events.csv    sequence events: entity, time, 16 features, label (2,000 entities x 60 events)
+  events_long.csv  the same shape, 100 entities x 1,200 events: windows with almost no padding
   seq_events.csv  400 entities x 32 events: 12,800 windows = 50 batches of 256 (bench 3)
   transactions.csv  1,500,000 card transactions shaped like the fraud simulator's: ids, an ISO
                 datetime text column, 5,000 customers, 10,000 terminals, amounts, a 0/1 label
@@ -79,7 +80,8 @@ if __name__ == "__main__":
     os.makedirs(out, exist_ok=True)
     jobs = {"wide.csv": lambda p: wide(p, 1_000_000), "binary.csv": lambda p: binary(p, 200_000),
             "binary_1m.csv": lambda p: binary(p, 1_000_000),
-            "events.csv": lambda p: events(p, 2_000, 60), "seq_events.csv": lambda p: events(p, 400, 32),
+            "events.csv": lambda p: events(p, 2_000, 60), "events_long.csv": lambda p: events(p, 100, 1_200),
+            "seq_events.csv": lambda p: events(p, 400, 32),
             "transactions.csv": lambda p: transactions(p, 1_500_000)}
     for name, make in jobs.items():
         path = os.path.join(out, name)
