@@ -223,7 +223,7 @@ Pipeline parse_pipeline(const std::string& text, const std::string& label, const
     check.check_kind(cfg["type"], child_path(s.path, "type"), Kind::kString);
     s.type = cfg["type"].get<std::string>();
     if (cfg.contains("needs") && !cfg["needs"].is_null()) {
-      check.check_kind(cfg["needs"], child_path(s.path, "needs"), Kind::kStrings);
+      check.check_kind(cfg["needs"], child_path(s.path, "needs"), Kind::kStrings, "the names of the steps it reads");
       s.needs = as_strings(cfg["needs"]);
     }
     s.config = cfg;

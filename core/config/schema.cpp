@@ -48,7 +48,8 @@ void ConfigChecker::fail_value(const std::string& path, const std::string& msg) 
   throw ConfigError(format_at(map_.value(path), prefixed(msg)));
 }
 
-void ConfigChecker::check_kind(const nlohmann::json& v, const std::string& path, Kind kind) const {
+void ConfigChecker::check_kind(const nlohmann::json& v, const std::string& path, Kind kind,
+                               const std::string& what) const {
   bool ok = true;
   switch (kind) {
     case Kind::kString: ok = v.is_string(); break;
@@ -64,7 +65,7 @@ void ConfigChecker::check_kind(const nlohmann::json& v, const std::string& path,
         for (size_t i = 0; i < v.size(); ++i)
           if (!v[i].is_string())
             fail_value(child_path(path, std::to_string(i)),
-                       "expected a column name, got " + describe(v[i]));
+                       "expected text" + (what.empty() ? std::string() : " (" + what + ")") + ", got " + describe(v[i]));
       }
       break;
     case Kind::kAny: break;
@@ -90,7 +91,7 @@ void ConfigChecker::check_object(const nlohmann::json& obj, const std::string& p
       fail_key(p, "unknown key '" + key + "'" + did_you_mean(key, known) +
                       "; expected one of: " + join(known, ", "));
     if (value.is_null() && !spec->required) continue;
-    check_kind(value, p, spec->kind);
+    check_kind(value, p, spec->kind, spec->help);
     if (!spec->choices.empty() && value.is_string()) {
       std::string s = value.get<std::string>();
       bool found = false;

@@ -28,7 +28,8 @@ class ConfigChecker {
 
   // Unknown keys (with did-you-mean), missing required keys, wrong kinds, values not in choices.
   void check_object(const nlohmann::json& obj, const std::string& path, const Schema& schema) const;
-  void check_kind(const nlohmann::json& v, const std::string& path, Kind kind) const;
+  // `what`: what a kStrings list holds, for its error ("the columns to drop"; "" says nothing).
+  void check_kind(const nlohmann::json& v, const std::string& path, Kind kind, const std::string& what = "") const;
 
   [[noreturn]] void fail_key(const std::string& path, const std::string& msg) const;
   [[noreturn]] void fail_value(const std::string& path, const std::string& msg) const;
