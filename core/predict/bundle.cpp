@@ -1,5 +1,6 @@
 #include "core/predict/bundle.h"
 
+#include <algorithm>
 #include <optional>
 #include <signal.h>
 #include <unistd.h>
@@ -246,18 +247,19 @@ PreparedData prepare_for_prediction(const fs::path& csv, const json& pre, const 
 
 namespace {
 // Column names a fitted transform or the sequences spec reads (drop reads none).
-void collect_reads(const json& j, std::set<std::string>& out) {
+// `entities`: the entity a history transform or the sequences group rows by counts as read.
+void collect_reads(const json& j, std::set<std::string>& out, bool entities = true) {
   static const std::set<std::string> keys = {"columns", "entity", "time", "label", "numerator", "denominator",
                                              "features", "categorical", "targets", "column"};
   if (!j.is_object()) return;
   if (j.value("op", "") == "drop") return;
   for (const auto& [k, v] : j.items()) {
-    if (!keys.count(k)) continue;
+    if (!keys.count(k) || (k == "entity" && !entities)) continue;
     if (v.is_string()) out.insert(v.get<std::string>());
     if (v.is_array())
       for (const auto& e : v) {
         if (e.is_string()) out.insert(e.get<std::string>());
-        else collect_reads(e, out);  // fitted one_hot: [{column, categories}]
+        else collect_reads(e, out, entities);  // fitted one_hot: [{column, categories}]
       }
   }
 }
@@ -303,11 +305,30 @@ IngestPlan ingest_plan(const json& pre, const std::vector<std::string>* inputs) 
   std::string label = ing.value("label", "");
   std::optional<std::set<std::string>> needed;
   if (inputs) needed = columns_needed(pre, *inputs);
+  // Entities: what history transforms and the sequences group rows by. Values: what the model
+  // reads otherwise (its features, and what transforms compute them from).
+  std::set<std::string> entities, values;
+  if (inputs) values.insert(inputs->begin(), inputs->end());
+  auto entity_of = [&](const json& t) {
+    if (t.is_object() && t.contains("entity") && t["entity"].is_string()) entities.insert(t["entity"].get<std::string>());
+  };
+  if (pre.contains("transforms"))
+    for (const auto& t : pre["transforms"]) {
+      entity_of(t);
+      collect_reads(t, values, /*entities=*/false);
+    }
+  if (pre.contains("sequences")) {
+    entity_of(pre["sequences"]);
+    collect_reads(pre["sequences"], values, /*entities=*/false);
+  }
   IngestPlan plan;
   for (const auto& c : ing["columns"]) {
     IngestPlan::Col col;
     col.name = c["name"].get<std::string>();
     col.label = col.name == label;
+    col.id = col.name == ing.value("id", "");
+    col.keeps_text = col.id || entities.count(col.name);
+    col.input = !col.id && (!inputs || values.count(col.name));
     col.required = !col.label && col.name != ing.value("id", "") && col.name != ing.value("weight", "") &&
                    (!needed || needed->count(col.name));
     if (c["type"] == "categorical") {
@@ -346,17 +367,25 @@ PreparedData prepare_table(Table raw, const IngestPlan& plan, const std::string&
     if (c.label && !plan.label_classes.is_null())  // other values: missing (the label is no input)
       encode_classes(col, plan.label_classes, source, nullptr, /*strict=*/false);
     if (c.type == IngestPlan::Type::kCategorical) {
-      // Map this file's codes onto the training dictionary; unseen categories become missing.
+      // Map this file's codes onto the training dictionary; unseen categories become missing,
+      // except in a column that keeps its text, where they follow the training ones.
       std::vector<int32_t> remap(col.dict.size(), -1);
+      std::vector<std::string> dict = c.categories;
       for (size_t k = 0; k < col.dict.size(); ++k) {
         auto it = c.code_of.find(col.dict[k]);
-        if (it != c.code_of.end()) remap[k] = it->second;
+        if (it != c.code_of.end()) {
+          remap[k] = it->second;
+        } else if (c.keeps_text) {
+          remap[k] = int32_t(dict.size());
+          dict.push_back(col.dict[k]);
+        }
       }
       for (auto& code : col.codes) {
-        if (code >= 0 && remap[code] < 0) ++out.unseen_categories;
+        if (code >= 0 && size_t(code) < remap.size() && (remap[code] < 0 || size_t(remap[code]) >= c.categories.size()) && c.input)
+          ++out.unseen_categories;
         code = code < 0 ? -1 : remap[code];
       }
-      col.dict = c.categories;
+      col.dict = std::move(dict);
     } else if (c.type == IngestPlan::Type::kNumeric && col.type != ColumnType::kNumeric) {
       throw StepError(source + ": column '" + c.name + "' was numeric in training but holds text here");
     }
@@ -365,6 +394,17 @@ PreparedData prepare_table(Table raw, const IngestPlan& plan, const std::string&
   if (!missing.empty())
     throw StepError(source + ": missing columns the model needs: " + join(missing, ", "));
   apply_transforms(plan.transforms, t);
+  // The model reads values training never saw as missing, entities included.
+  for (const IngestPlan::Col& c : plan.columns) {
+    if (c.type != IngestPlan::Type::kCategorical || !c.keeps_text || !c.input) continue;
+    int i = t.find(c.name);
+    if (i < 0) continue;
+    if (!t.col(size_t(i)).coded() || t.col(size_t(i)).dict.size() <= c.categories.size()) continue;
+    Column& col = t.edit_col(size_t(i));
+    for (auto& code : col.codes)
+      if (code >= int32_t(c.categories.size())) code = -1;
+    col.dict.resize(c.categories.size());
+  }
   return out;
 }
 

@@ -67,6 +67,12 @@ struct IngestPlan {
     Type type = Type::kOther;
     bool required = false;  // absent from the data: an error (the label, id and weight never are)
     bool label = false;
+    // Values kept as text even when training never saw them: the id (written beside each score)
+    // and the entity of a history transform or of the sequences (a new customer is still
+    // itself). The model's inputs among them read such values as missing once the transforms ran.
+    bool keeps_text = false;
+    bool id = false;
+    bool input = true;  // its values reach the model, not only its grouping (every column when the inputs are not known)
     std::vector<std::string> categories;                 // kCategorical: the training dictionary
     std::unordered_map<std::string, int32_t> code_of;    // kCategorical: category -> its code
   };

@@ -37,7 +37,7 @@ std::string request_cell(const json& v, size_t row, const std::string& key) {
   }
 }
 
-std::string rows_to_csv(const json& rows) {
+std::string rows_to_csv(const json& rows, const std::optional<std::string>& null_text) {
   if (!rows.is_array()) throw RequestError("`rows` should be a list of objects, got " + std::string(rows.type_name()));
   std::vector<std::string> header;
   std::map<std::string, size_t> index;
@@ -52,13 +52,39 @@ std::string rows_to_csv(const json& rows) {
   columns.push_back(kRowColumn);
   CsvWriter w(columns);
   std::vector<std::string> cells(columns.size());
+  std::vector<char> sent(columns.size());
   for (size_t r = 0; r < rows.size(); ++r) {
-    std::fill(cells.begin(), cells.end(), std::string());
-    for (const auto& [k, v] : rows[r].items()) cells[index[k]] = request_cell(v, r, k);
+    std::fill(sent.begin(), sent.end(), 0);
+    for (const auto& [k, v] : rows[r].items()) {
+      size_t c = index[k];
+      sent[c] = 1;
+      if (!v.is_null()) {
+        cells[c] = request_cell(v, r, k);
+      } else if (null_text) {
+        cells[c] = *null_text;
+      } else {
+        throw RequestError("rows[" + std::to_string(r) + "]." + k +
+                           ": null, but training read no value as missing (its na_values is empty); send a value");
+      }
+    }
+    for (size_t c = 0; c + 1 < columns.size(); ++c) {
+      if (sent[c]) continue;
+      if (!null_text)
+        throw RequestError("rows[" + std::to_string(r) + "] has no `" + header[c] +
+                           "` (other rows have it), and training read no value as missing (its na_values is empty)");
+      cells[c] = *null_text;
+    }
     cells.back() = std::to_string(r);
     w.row(cells);
   }
   return w.text();
+}
+
+std::optional<std::string> null_field(const CsvOptions& opt) {
+  if (opt.na_values.empty()) return std::nullopt;
+  for (const auto& na : opt.na_values)
+    if (na.empty()) return std::string();
+  return opt.na_values.front();
 }
 
 namespace {
@@ -76,7 +102,8 @@ bool is_finite_number_text(const std::string& s) {
 // declared categorical, a number is the category its CSV field names (request_cell), coded in
 // order of first appearance as the reader codes a file's categories.
 std::optional<Table> numeric_request_rows(const json& rows, const CsvOptions& opt) {
-  if (!rows.is_array() || !reads_numbers_directly(opt)) return std::nullopt;
+  // No NA values: a null is an error, which the CSV route words.
+  if (!rows.is_array() || !reads_numbers_directly(opt) || !null_field(opt)) return std::nullopt;
   std::vector<Column> cols;
   std::vector<std::unordered_map<std::string, int32_t>> codes;  // a categorical column's text -> code
   std::unordered_map<std::string, size_t> index;
@@ -137,7 +164,7 @@ Table read_request_rows(const json& rows, const CsvOptions& options) {
 }
 
 Table read_request_rows_as_csv(const json& rows, const CsvOptions& options) {
-  std::string text = rows_to_csv(rows);
+  std::string text = rows_to_csv(rows, null_field(options));
   CsvOptions opt = options;
   opt.threads = 1;  // a request is small; no thread start-up
   // A request names its columns: the positions a file's header had do not apply to its keys.

@@ -1,7 +1,7 @@
 #pragma once
 // Rows received as JSON ({"column": value, ...} each), read into a table exactly as `mlpipe
 // predict` reads a CSV file: they are written as CSV text (numbers in shortest round-trip form,
-// null as an empty field) and parsed by the same reader with the bundle's options, so a served
+// null as a field the reader takes as missing) and parsed by the same reader with the bundle's options, so a served
 // score is the one predict gives for the same values. Stateless; thread-safe.
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -12,10 +12,14 @@
 
 namespace mlpipe {
 
-// The CSV text of `rows` (an array of objects): the columns in order of first appearance, a key
-// a row lacks an empty field. Throws RequestError naming the row and key for a value that is an
-// object or a list, and for a row that is not an object.
-std::string rows_to_csv(const nlohmann::json& rows);
+// The CSV text of `rows` (an array of objects): the columns in order of first appearance; null,
+// and a key a row lacks, written as `null_text` (null_field's: missing to the reader). Throws
+// RequestError naming the row and key for a value that is an object or a list, for a row that is
+// not an object, and for a null or a lacking key when `null_text` is nullopt.
+std::string rows_to_csv(const nlohmann::json& rows, const std::optional<std::string>& null_text = std::string());
+// The field the reader takes as missing under `options`: "" when it is among the NA values (the
+// default), else the first of them; nullopt when there are none (nothing reads as missing).
+std::optional<std::string> null_field(const CsvOptions& options);
 
 // One value as its CSV field: a number in shortest round-trip form, text as it is, null empty.
 // Throws RequestError naming rows[row].key for an object or a list.

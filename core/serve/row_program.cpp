@@ -50,9 +50,9 @@ struct SlotInfo {
 std::unique_ptr<const RowProgram> RowProgram::compile(const IngestPlan& plan, const CsvOptions& csv, const json& manifest) try {
   if (manifest.value("sequence", false) || manifest.contains("classes")) return nullptr;
   if (!reads_numbers_directly(csv)) return nullptr;
-  // A null in a categorical column is missing on both routes only when "" is an NA value (the
-  // CSV route writes it as an empty field).
-  if (std::find(csv.na_values.begin(), csv.na_values.end(), "") == csv.na_values.end()) return nullptr;
+  // A null is missing on both routes (the CSV route writes it as an NA value); without NA values
+  // it is an error, which the CSV route words.
+  if (csv.na_values.empty()) return nullptr;
   std::unique_ptr<RowProgram> p(new RowProgram());
   p->na_values_ = csv.na_values;
   std::vector<std::string> dropped;
@@ -213,7 +213,10 @@ std::unique_ptr<const RowProgram> RowProgram::compile(const IngestPlan& plan, co
       p->id_slot_ = in->second.slot;
       p->id_input_ = in->second.index;
       p->id_categorical_ = in->second.categorical;
-      p->id_categories_ = slots[size_t(p->id_slot_)].dict;
+      // A text id is written as sent (training never saw it); an op reading it: the table path.
+      if (p->id_categorical_)
+        for (const Op& o : p->ops_)
+          if (o.in == p->id_slot_ || o.in2 == p->id_slot_) return nullptr;
     } else if (now != slot_of.end()) {
       return nullptr;  // made by an op: the table path gives it
     }
@@ -233,6 +236,7 @@ bool RowProgram::run(const std::vector<FlatField>& fields, Row& out) const {
   code.assign(slots_, -1);
   seen.assign(inputs_.size(), 0);
   out.unseen_categories = 0;
+  out.id.clear();
   size_t required = 0;
   for (const FlatField& f : fields) {
     auto it = inputs_.find(f.key);
@@ -257,6 +261,10 @@ bool RowProgram::run(const std::vector<FlatField>& fields, Row& out) const {
       if (std::find(na_values_.begin(), na_values_.end(), text) != na_values_.end()) continue;
     } else {
       number_text(v, text);
+    }
+    if (id_categorical_ && in.slot == id_slot_) {  // the id: its text, whether training saw it or not
+      out.id = text;
+      continue;
     }
     const auto& codes = codes_[in.codes];
     auto c = codes.find(text);
@@ -297,15 +305,8 @@ bool RowProgram::run(const std::vector<FlatField>& fields, Row& out) const {
     out.features[j] = static_cast<float>(v);
   }
   out.has_id = id_slot_ >= 0 && seen[id_input_];
-  out.id.clear();
-  if (out.has_id) {  // Column::text of the prepared id column
-    if (id_categorical_) {
-      int32_t c = code[size_t(id_slot_)];
-      if (c >= 0) out.id = id_categories_[size_t(c)];
-    } else if (!std::isnan(num[size_t(id_slot_)])) {
-      out.id = format_double(num[size_t(id_slot_)]);
-    }
-  }
+  // Column::text of the prepared id column: a number after the ops, text as sent ("" when missing).
+  if (out.has_id && !id_categorical_ && !std::isnan(num[size_t(id_slot_)])) out.id = format_double(num[size_t(id_slot_)]);
   return true;
 }
 

@@ -32,7 +32,7 @@ class RowProgram {
   struct Row {
     std::vector<float> features;  // the model's inputs, in the manifest's order
     bool has_id = false;          // the request sent the id column
-    std::string id;               // its text, as predict writes it ("" when null)
+    std::string id;               // its text, as predict writes it, seen in training or not ("" when null)
     size_t unseen_categories = 0;
   };
   // The row of `fields` (read_flat_row's); false when the general path must take it.
@@ -76,7 +76,6 @@ class RowProgram {
   int id_slot_ = -1;  // the id column's slot (-1: none, or never sent as itself)
   bool id_categorical_ = false;
   size_t id_input_ = 0;
-  std::vector<std::string> id_categories_;
 };
 
 }  // namespace mlpipe

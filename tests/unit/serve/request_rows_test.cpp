@@ -104,3 +104,39 @@ TEST_CASE("a request's keys are not renamed by the header positions of the train
     CHECK(t.find("row_number") < 0);
   }
 }
+
+TEST_CASE("null and a key a row lacks are missing on both routes, whatever the NA values are") {
+  CsvOptions opt;
+  opt.na_values = {"NA"};  // training read "" as a value (text), and NA as missing
+  opt.types["city"] = ColumnType::kCategorical;
+  json rows = json::parse(R"([{"income": null, "city": null}, {"income": 2000, "city": ""}, {"city": "lyon"}])");
+  CHECK(null_field(opt) == std::optional<std::string>("NA"));
+  Table csv = read_request_rows_as_csv(rows, opt);  // the text "city" forces the CSV route
+  const Column& income = csv.at("income", "");
+  CHECK(income.type == ColumnType::kNumeric);  // a null is no text in a numeric column
+  CHECK(std::isnan(income.num[0]));
+  CHECK(income.num[1] == 2000.0);
+  CHECK(std::isnan(income.num[2]));  // lacking: missing too
+  const Column& city = csv.at("city", "");
+  CHECK(city.missing(0));
+  CHECK_FALSE(city.missing(1));  // "" is a category here
+  CHECK(city.text(1) == "");
+  CHECK(city.text(2) == "lyon");
+  // Numbers and nulls only: the direct route gives the same table.
+  json numbers = json::parse(R"([{"income": null, "age": 3}, {"income": 2000}])");
+  opt.types.clear();
+  require_same(*numeric_request_rows(numbers, opt), read_request_rows_as_csv(numbers, opt));
+
+  SUBCASE("\"\" among the NA values: an empty field") {
+    opt.na_values = {"NA", ""};
+    CHECK(null_field(opt) == std::optional<std::string>(""));
+  }
+  SUBCASE("no NA values: a null is an error naming its row and key, on every route") {
+    opt.na_values.clear();
+    CHECK_FALSE(null_field(opt).has_value());
+    CHECK_FALSE(numeric_request_rows(numbers, opt).has_value());
+    CHECK_THROWS_WITH_AS(read_request_rows(numbers, opt), doctest::Contains("rows[0].income: null"), std::exception);
+    CHECK_THROWS_WITH_AS(read_request_rows(json::parse(R"([{"a": 1, "b": 2}, {"a": 3}])"), opt),
+                         doctest::Contains("rows[1] has no `b`"), std::exception);
+  }
+}

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <set>
 
 #include "core/flow/flow.h"
 #include "core/predict/bundle.h"
@@ -57,15 +58,16 @@ json manifest_of(const std::vector<std::string>& features) { return json{{"featu
 
 // The general path's features of `row`, its id text (when the prepared table has the id) and
 // unseen count; throws what it throws.
-std::vector<float> general_features(const json& pre, const json& row, std::string* id, bool* has_id, size_t* unseen) {
-  IngestPlan plan = ingest_plan(pre, &kFeatures);
+std::vector<float> general_features(const json& pre, const json& row, std::string* id, bool* has_id, size_t* unseen,
+                                    const std::vector<std::string>& features = kFeatures) {
+  IngestPlan plan = ingest_plan(pre, &features);
   PreparedData p = prepare_table(read_request_rows(json::array({row}), prediction_csv_options(pre)), plan, "request");
   *unseen = p.unseen_categories;
   *has_id = p.table.find("id") >= 0;
   if (*has_id) *id = p.table.at("id").text(0);
   Frame f;
   f.table = std::move(p.table);
-  return build_matrix(f, kFeatures, {0}).values;
+  return build_matrix(f, features, {0}).values;
 }
 
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0 || (std::isnan(a) && std::isnan(b)); }
@@ -103,16 +105,19 @@ std::optional<json> random_value(std::mt19937_64& rng, const std::string& column
 
 }  // namespace
 
-TEST_CASE("the row program gives the features the table path gives, for every op it compiles") {
+namespace {
+// Random rows of `columns` (those in `categorical` drawn as categories) through both routes.
+void check_routes_agree(const json& pre, const std::vector<std::string>& features, const std::vector<std::string>& columns,
+                        const std::set<std::string>& categorical, uint64_t seed) {
   std::unique_ptr<const RowProgram> program =
-      RowProgram::compile(ingest_plan(kPreprocess, &kFeatures), prediction_csv_options(kPreprocess), manifest_of(kFeatures));
+      RowProgram::compile(ingest_plan(pre, &features), prediction_csv_options(pre), manifest_of(features));
   REQUIRE(program);
-  std::mt19937_64 rng(2026);
+  std::mt19937_64 rng(seed);
   size_t taken = 0, refused_by_both = 0;
   for (int i = 0; i < 4000; ++i) {
     json row = json::object();
-    for (const char* c : {"id", "grade", "seg", "x", "y", "z", "w", "unused"})
-      if (std::optional<json> v = random_value(rng, c, std::string(c) == "grade" || std::string(c) == "seg")) row[c] = *v;
+    for (const std::string& c : columns)
+      if (std::optional<json> v = random_value(rng, c, categorical.count(c) > 0)) row[c] = *v;
     if (i % 50 == 0) row["target"] = 1;  // the label: the general path's
     std::string body = json{{"row", row}}.dump();
     std::vector<FlatField> fields;
@@ -123,7 +128,7 @@ TEST_CASE("the row program gives the features the table path gives, for every op
     size_t unseen = 0;
     std::vector<float> want;
     try {
-      want = general_features(kPreprocess, row, &id, &has_id, &unseen);
+      want = general_features(pre, row, &id, &has_id, &unseen, features);
     } catch (const Error&) {
       CHECK_MESSAGE(!ran, "the fast path scored a row the table path refuses: " << body);
       ++refused_by_both;
@@ -133,13 +138,52 @@ TEST_CASE("the row program gives the features the table path gives, for every op
     ++taken;
     INFO(body);
     REQUIRE(fast.features.size() == want.size());
-    for (size_t j = 0; j < want.size(); ++j) CHECK_MESSAGE(same_bits(fast.features[j], want[j]), kFeatures[j] << ": " << fast.features[j] << " vs " << want[j]);
+    for (size_t j = 0; j < want.size(); ++j) CHECK_MESSAGE(same_bits(fast.features[j], want[j]), features[j] << ": " << fast.features[j] << " vs " << want[j]);
     CHECK(fast.has_id == has_id);
     CHECK(fast.id == id);
     CHECK(fast.unseen_categories == unseen);
   }
   CHECK(taken > 1000);  // most rows: the fast path is not a path nobody takes
   CHECK(refused_by_both > 100);
+}
+
+}  // namespace
+
+TEST_CASE("the row program gives the features the table path gives, for every op it compiles") {
+  check_routes_agree(kPreprocess, kFeatures, {"id", "grade", "seg", "x", "y", "z", "w", "unused"}, {"grade", "seg"}, 2026);
+}
+
+TEST_CASE("a text id is answered as sent, seen in training or not, and a null is missing without \"\" among the NA values") {
+  // Training read "" as a category here (na_values: NA only): a null must still be missing.
+  json pre = kPreprocess;
+  pre["ingest"]["columns"][0] = json{{"name", "id"}, {"type", "categorical"}, {"categories", {"A", "Q"}}};
+  pre["ingest"]["columns"][1]["categories"] = {"A", "B", "C", ""};
+  pre["ingest"]["na_values"] = {"NA"};
+  check_routes_agree(pre, kFeatures, {"id", "grade", "seg", "x", "y", "z", "w", "unused"}, {"id", "grade", "seg"}, 7);
+
+  std::unique_ptr<const RowProgram> program =
+      RowProgram::compile(ingest_plan(pre, &kFeatures), prediction_csv_options(pre), manifest_of(kFeatures));
+  REQUIRE(program);
+  std::string id;
+  bool has_id = false;
+  size_t unseen = 0;
+  general_features(pre, json{{"id", "app-77"}, {"grade", "B"}, {"seg", "1"}, {"x", 1}, {"y", 2}, {"z", 3}, {"w", 4}}, &id, &has_id, &unseen);
+  CHECK(id == "app-77");  // a new application keeps its id
+  CHECK(unseen == 0);     // and is no unseen category
+  std::vector<FlatField> fields;
+  RowProgram::Row fast;
+  REQUIRE(read_flat_row(R"({"row": {"id": "app-77", "grade": "B", "seg": "1", "x": 1, "y": 2, "z": 3, "w": 4}})", fields));
+  REQUIRE(program->run(fields, fast));
+  CHECK(fast.id == "app-77");
+  CHECK(fast.unseen_categories == 0);
+  // null and "NA" are missing (filled with D by the transforms); "" is the category "" (unseen by one_hot: none set)
+  auto grade_d = [&](const json& grade) {
+    json row = {{"id", "a"}, {"grade", grade}, {"seg", "1"}, {"x", 1}, {"y", 2}, {"z", 3}, {"w", 4}};
+    return general_features(pre, row, &id, &has_id, &unseen)[5];
+  };
+  CHECK(grade_d(json()) == 1.0f);
+  CHECK(grade_d("NA") == 1.0f);
+  CHECK(grade_d("") == 0.0f);
 }
 
 TEST_CASE("bundles the row program does not reproduce exactly are left to the table path") {
@@ -160,8 +204,11 @@ TEST_CASE("bundles the row program does not reproduce exactly are left to the ta
   pre["ingest"]["na_values"].push_back("-999");
   CHECK_FALSE(compiled(pre));  // a number that reads as missing
   pre = kPreprocess;
+  pre["ingest"]["na_values"] = json::array();
+  CHECK_FALSE(compiled(pre));  // nothing reads as missing: a null is the table path's error
+  pre = kPreprocess;
   pre["ingest"]["na_values"] = {"NA"};
-  CHECK_FALSE(compiled(pre));  // null text would be a category ""
+  CHECK(compiled(pre));  // a null is written as NA on the CSV route: missing on both
   pre = kPreprocess;
   pre["transforms"][0]["numerator"] = "grade";
   CHECK_FALSE(compiled(pre));  // the table path's error
