@@ -48,4 +48,36 @@ expect_exit 0 "$MLPIPE" run with_customer.yaml
 expect_exit 0 "$MLPIPE" predict out/bundle2 renamed.csv -o renamed2.csv
 assert_contains "$ERR" "(500 unseen category values read as missing)"
 assert_eq "$(sed -n 2p renamed2.csv | cut -d, -f1)" "new-tx2500" "a new id with the customer as a feature"
+
+# A sequence model over each customer's last events: a new customer's window is its own events
+# (it was dropped as "no customer", and every new customer's score was nan).
+if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then
+  echo "ok (the sequence part skipped: built without LibTorch)"
+  exit 0
+fi
+cat > gru.yaml <<'EOF'
+pipeline: new-entities-gru
+seed: 7
+steps:
+  ingest: {type: ingest, source: tx.csv, label: label, id: tx_id}
+  split: {type: split, needs: ingest, method: time, by: ts, fractions: {train: 0.7, valid: 0.15, test: 0.15}}
+  features: {type: features, needs: split, transforms: [{op: log1p, columns: [amount]}]}
+  sequences: {type: sequences, needs: features, entity: customer, time: ts, max_len: 8, features: [amount], targets: [label]}
+  train:
+    type: train
+    needs: sequences
+    trainer: sequence
+    model: {arch: gru, hidden: 8, layers: 1}
+    heads: [{name: fraud, target: label, loss: bce}]
+    epochs: 2
+    batch_size: 128
+  export: {type: export, needs: train, dir: out/gru}
+EOF
+expect_exit 0 "$MLPIPE" run gru.yaml
+expect_exit 0 "$MLPIPE" predict out/gru seen.csv -o gru_seen.csv
+expect_exit 0 "$MLPIPE" predict out/gru renamed.csv -o gru_renamed.csv
+grep -q "unseen" "$ERR" && fail "new customers of a sequence model are no unseen categories: $(cat "$ERR")"
+grep -qi ",nan" gru_renamed.csv && fail "a new customer has no sequence score"
+paste -d, <(cut -d, -f2 gru_seen.csv) <(cut -d, -f2 gru_renamed.csv) |
+  awk -F, 'NR > 1 && $1 != $2 { bad++ } END { exit bad > 0 }' || fail "renaming customers changed sequence scores"
 echo ok
