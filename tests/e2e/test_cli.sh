@@ -54,6 +54,15 @@ expect_exit 2 "$MLPIPE" run pipeline.yaml --jsno
 assert_contains "$ERR" "mlpipe: error: unknown option '--jsno' for 'mlpipe run' (did you mean '--json'?)"
 expect_exit 2 "$MLPIPE" runs list --store .mlpipe --sortt auc
 assert_contains "$ERR" "unknown option '--sortt' for 'mlpipe runs list' (did you mean '--sort'?)"
+# A command of subcommands, given none, or given a subcommand's option first: which to name.
+expect_exit 2 "$MLPIPE" runs
+assert_contains "$ERR" "mlpipe: error: 'mlpipe runs' needs a subcommand: diff, compare, list,"
+expect_exit 2 "$MLPIPE" runs --store .mlpipe
+assert_contains "$ERR" "'mlpipe runs' needs a subcommand before --store, e.g. 'mlpipe runs list --store ...'"
+expect_exit 2 "$MLPIPE" models --store .mlpipe
+assert_contains "$ERR" "e.g. 'mlpipe models list --store ...'; it takes: list, show, promote"
+expect_exit 0 "$MLPIPE" runs --help
+assert_contains "$OUT" "Subcommands:"
 expect_exit 2 "$MLPIPE" run
 assert_contains "$ERR" "mlpipe: error: pipeline is required"
 expect_exit 2 "$MLPIPE" run pipeline.yaml --set params.deptth=2 -q
