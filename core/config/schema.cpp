@@ -1,5 +1,7 @@
 #include "core/config/schema.h"
 
+#include <cctype>
+
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -77,6 +79,19 @@ void ConfigChecker::check_kind(const nlohmann::json& v, const std::string& path,
   }
 }
 
+namespace {
+// "random, stratified, time"; each quoted when one is punctuation or a space (",", " ", "'").
+std::string choice_list(const std::vector<std::string>& choices) {
+  bool words = true;
+  for (const auto& c : choices)
+    for (char ch : c) words = words && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == ':' || ch == '.');
+  if (words) return join(choices, ", ");
+  std::vector<std::string> quoted;
+  for (const auto& c : choices) quoted.push_back(c == "'" ? "\"'\"" : "'" + c + "'");
+  return join(quoted, ", ");
+}
+}  // namespace
+
 void ConfigChecker::check_object(const nlohmann::json& obj, const std::string& path,
                                  const Schema& schema) const {
   if (!obj.is_object()) fail_value(path, "expected a map of keys, got " + describe(obj));
@@ -97,7 +112,7 @@ void ConfigChecker::check_object(const nlohmann::json& obj, const std::string& p
       bool found = false;
       for (const auto& c : spec->choices) found = found || c == s;
       if (!found)
-        fail_value(p, "'" + key + "' must be one of " + join(spec->choices, ", ") + "; got '" + s +
+        fail_value(p, "'" + key + "' must be one of " + choice_list(spec->choices) + "; got '" + s +
                           "'" + did_you_mean(s, spec->choices));
     }
   }

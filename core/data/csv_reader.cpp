@@ -153,6 +153,26 @@ inline bool parse_number(const char* b, const char* e, double& out) {
   return parse_double(b, e, out) == e;
 }
 
+// parse_number, also reading "41,190" when `sep` (0: none) is the thousands separator: each one
+// between two digits, none after the decimal point.
+bool parse_grouped_number(const char* b, const char* e, char sep, double& out) {
+  if (parse_number(b, e, out)) return true;
+  if (!sep) return false;
+  std::string t;
+  t.reserve(size_t(e - b));
+  bool point = false, grouped = false;
+  for (const char* p = b; p < e; ++p) {
+    if (*p == '.') point = true;
+    if (*p != sep) {
+      t.push_back(*p);
+      continue;
+    }
+    if (point || p == b || p + 1 == e || unsigned(p[-1] - '0') >= 10 || unsigned(p[1] - '0') >= 10) return false;
+    grouped = true;
+  }
+  return grouped && parse_number(t.data(), t.data() + t.size(), out);
+}
+
 bool is_blank_line(const char* p, const char* end) {
   return p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'));
 }
@@ -442,6 +462,8 @@ class Parser {
             v = kNaN;
           } else if (!f.escaped && parse_number(f.b, f.e, v)) {
             if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
+          } else if (opt_.thousands && !f.escaped && parse_grouped_number(f.b, f.e, opt_.thousands, v)) {
+            if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
           } else {
             v = kNaN;
             std::string text = field_text(f);
@@ -591,7 +613,7 @@ size_t first_text_line(std::string_view data, size_t body_off, char delim, size_
     const char* rec = cur;
     cur = parse_record(cur, end, delim, fields);
     double v;
-    if (c < fields.size() && !parse_number(fields[c].b, fields[c].e, v) &&
+    if (c < fields.size() && !parse_grouped_number(fields[c].b, fields[c].e, opt.thousands, v) &&
         !p.is_na(field_text(fields[c])))
       return line_of(data, rec - base);
   }
@@ -721,7 +743,7 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
         if (declared[c]) continue;
         std::string text = field_text(first[c]);
         double v;
-        if (probe.is_na(text) || parse_number(first[c].b, first[c].e, v) || Parser::out_of_range(text)) continue;
+        if (probe.is_na(text) || parse_grouped_number(first[c].b, first[c].e, opt.thousands, v) || Parser::out_of_range(text)) continue;
         modes[c] = parse_datetime(text) ? Mode::kDatetime : Mode::kCategorical;
       }
   }

@@ -28,6 +28,9 @@ struct CsvOptions {
   // Names for header columns by 1-based position (a header cell left empty, or one to rename).
   // An empty header cell without a name here is an error: it would silently become a feature.
   std::map<size_t, std::string> header_names;
+  // The thousands separator of number fields ("41,190" with ','; also ' ', '\'' or '_'): 0 for
+  // none. It is allowed only between digits and before any decimal point.
+  char thousands = 0;
 };
 
 // Errors (StepError) name the file and line: "data.csv:17: expected 5 fields, found 4".

@@ -294,3 +294,32 @@ TEST_CASE("a file read through its windows gives exactly what the text gives") {
   }
   std::filesystem::remove(path);
 }
+
+TEST_CASE("thousands separators: numbers when asked for, text otherwise") {
+  const std::string csv = "id,income,grade\n1,\"41,190\",a\n2,900,b\n3,\"1,234,567.5\",c\n4,,d\n";
+  SUBCASE("without the option the column is text, as pandas reads it") {
+    CHECK(parse(csv).at("income").type == ColumnType::kCategorical);
+  }
+  CsvOptions opt;
+  opt.thousands = ',';
+  Table t = parse(csv, opt);
+  const Column& income = t.at("income");
+  REQUIRE(income.type == ColumnType::kNumeric);
+  CHECK(income.num[0] == 41190.0);  // the first record decides the first guess: a number
+  CHECK(income.num[1] == 900.0);
+  CHECK(income.num[2] == 1234567.5);
+  CHECK(std::isnan(income.num[3]));
+  // A space between digits, in a file whose delimiter is ';' (no quotes needed).
+  opt.thousands = ' ';
+  Table s = parse("a;b\n12 500;x\n3;y\n", opt);
+  CHECK(s.at("a").num[0] == 12500.0);
+  // Only between digits and before the decimal point: anything else is text, not a guess.
+  opt.thousands = ',';
+  for (const char* bad : {"\",5\"", "\"5,\"", "\"1,,2\"", "\"1.5,2\"", "\"1,a\""}) {
+    INFO(bad);
+    CHECK(parse(std::string("a,b\n1,x\n") + bad + ",y\n", opt).at("a").type == ColumnType::kCategorical);
+  }
+  // A column declared numeric that holds such text names the line.
+  opt.types["a"] = ColumnType::kNumeric;
+  CHECK(error_of("a,b\n\"1,000\",x\n\"1,,2\",y\n", opt).find("t.csv:3:") != std::string::npos);
+}
