@@ -100,7 +100,10 @@ std::vector<float> label_values(const Frame& f, const std::vector<uint32_t>& row
     double v = col.as_double(rows[r]);
     if (!std::isfinite(v))
       throw StepError("label '" + f.label + "' is missing or not finite in row " +
-                      std::to_string(rows[r] + 1) + " of the data");
+                      std::to_string(rows[r] + 1) + " of the data" +
+                      (std::isnan(v) ? "; to learn from labelled rows only, add where: \"" + f.label +
+                                           " is not null\" to the ingest step"
+                                     : std::string()));
     y[r] = static_cast<float>(v);
   }
   return y;
