@@ -158,6 +158,8 @@ inline bool parse_number(const char* b, const char* e, double& out) {
 bool parse_grouped_number(const char* b, const char* e, char sep, double& out) {
   if (parse_number(b, e, out)) return true;
   if (!sep) return false;
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;  // around the number, not a separator
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
   std::string t;
   t.reserve(size_t(e - b));
   bool point = false, grouped = false;
@@ -172,6 +174,35 @@ bool parse_grouped_number(const char* b, const char* e, char sep, double& out) {
   }
   return grouped && parse_number(t.data(), t.data() + t.size(), out);
 }
+
+}  // namespace
+
+bool parse_field_number(const char* b, const char* e, const CsvOptions& opt, double& out) {
+  if (opt.decimal != ',') return parse_grouped_number(b, e, opt.thousands, out);
+  // A decimal comma: the text as the C locale writes it, then the usual parse.
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
+  std::string t;
+  t.reserve(size_t(e - b));
+  bool point = false;
+  for (const char* p = b; p < e; ++p) {
+    char ch = *p;
+    if (ch == ',') {
+      if (point) return false;
+      point = true;
+      t.push_back('.');
+    } else if (opt.thousands && ch == opt.thousands) {
+      if (point || p == b || p + 1 == e || unsigned(p[-1] - '0') >= 10 || unsigned(p[1] - '0') >= 10) return false;
+    } else if (ch == '.') {
+      return false;  // not this file's decimal point
+    } else {
+      t.push_back(ch);
+    }
+  }
+  return parse_number(t.data(), t.data() + t.size(), out);
+}
+
+namespace {
 
 bool is_blank_line(const char* p, const char* end) {
   return p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n'));
@@ -387,9 +418,18 @@ class Parser {
       const char* b = p;
       if (modes_[c] == Mode::kNumeric) {
         double v;
-        const char* r = parse_double(p, file_end, v);
-        if (!r) return fallback(c);
-        p = r;
+        if (opt_.decimal == ',') {  // no fast number parse: the field's end first, then its text
+          while (p < file_end && *p != delim_ && *p != '\n') {
+            if (*p == '"') return fallback(c);
+            ++p;
+          }
+          const char* e = (p > b && p[-1] == '\r' && (p == file_end || *p == '\n')) ? p - 1 : p;
+          if (e == b || !parse_field_number(b, e, opt_, v)) return fallback(c);
+        } else {
+          const char* r = parse_double(p, file_end, v);
+          if (!r) return fallback(c);
+          p = r;
+        }
         if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
         out.num[c][out.rows] = v;
       } else if (modes_[c] == Mode::kDatetime) {
@@ -460,9 +500,7 @@ class Parser {
           double v;
           if (f.b == f.e) {
             v = kNaN;
-          } else if (!f.escaped && parse_number(f.b, f.e, v)) {
-            if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
-          } else if (opt_.thousands && !f.escaped && parse_grouped_number(f.b, f.e, opt_.thousands, v)) {
+          } else if (!f.escaped && parse_field_number(f.b, f.e, opt_, v)) {
             if (!numeric_na_.empty() && is_numeric_na(v)) v = kNaN;
           } else {
             v = kNaN;
@@ -613,7 +651,7 @@ size_t first_text_line(std::string_view data, size_t body_off, char delim, size_
     const char* rec = cur;
     cur = parse_record(cur, end, delim, fields);
     double v;
-    if (c < fields.size() && !parse_grouped_number(fields[c].b, fields[c].e, opt.thousands, v) &&
+    if (c < fields.size() && !parse_field_number(fields[c].b, fields[c].e, opt, v) &&
         !p.is_na(field_text(fields[c])))
       return line_of(data, rec - base);
   }
@@ -743,7 +781,7 @@ Table parse_csv_text(std::string_view data, const std::string& label, const CsvO
         if (declared[c]) continue;
         std::string text = field_text(first[c]);
         double v;
-        if (probe.is_na(text) || parse_grouped_number(first[c].b, first[c].e, opt.thousands, v) || Parser::out_of_range(text)) continue;
+        if (probe.is_na(text) || parse_field_number(first[c].b, first[c].e, opt, v) || Parser::out_of_range(text)) continue;
         modes[c] = parse_datetime(text) ? Mode::kDatetime : Mode::kCategorical;
       }
   }

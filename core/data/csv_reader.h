@@ -31,7 +31,14 @@ struct CsvOptions {
   // The thousands separator of number fields ("41,190" with ','; also ' ', '\'' or '_'): 0 for
   // none. It is allowed only between digits and before any decimal point.
   char thousands = 0;
+  // The decimal point of number fields: '.' or ',' ("3,5" in a ';'-delimited file). With ',', a
+  // '.' in a number field makes it text unless '.' is the thousands separator.
+  char decimal = '.';
 };
+
+// Whether [b, e) is a number as `options` write them (decimal point, thousands separator;
+// spaces around it allowed), and its value.
+bool parse_field_number(const char* b, const char* e, const CsvOptions& options, double& out);
 
 // Errors (StepError) name the file and line: "data.csv:17: expected 5 fields, found 4".
 Table read_csv(const std::filesystem::path& path, const CsvOptions& options);

@@ -279,6 +279,7 @@ CsvOptions prediction_csv_options(const json& pre) {
   opt.na_values = ing["na_values"].get<std::vector<std::string>>();
   if (ing.contains("thousands") && ing["thousands"].is_string() && ing["thousands"].get<std::string>().size() == 1)
     opt.thousands = ing["thousands"].get<std::string>()[0];  // files to score are written as training's were
+  if (ing.value("decimal", ".") == ",") opt.decimal = ',';
   // The names training gave to unnamed header columns (files to score have the same layout).
   if (ing.contains("header_names"))
     for (const auto& [pos, name] : ing["header_names"].items()) opt.header_names[std::stoul(pos)] = name.get<std::string>();

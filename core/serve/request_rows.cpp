@@ -1,5 +1,6 @@
 #include "core/serve/request_rows.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -23,7 +24,12 @@ constexpr const char* kRowColumn = "__mlpipe_request_row";
 
 }  // namespace
 
-std::string request_cell(const json& v, size_t row, const std::string& key) {
+std::string request_cell(const json& v, size_t row, const std::string& key, char decimal) {
+  if (v.is_number_float() && decimal != '.') {  // as the training file wrote it: "3,5"
+    std::string t = format_double(v.get<double>());
+    std::replace(t.begin(), t.end(), '.', decimal);
+    return t;
+  }
   switch (v.type()) {
     case json::value_t::null: return "";
     case json::value_t::string: return v.get<std::string>();
@@ -37,7 +43,7 @@ std::string request_cell(const json& v, size_t row, const std::string& key) {
   }
 }
 
-std::string rows_to_csv(const json& rows, const std::optional<std::string>& null_text) {
+std::string rows_to_csv(const json& rows, const std::optional<std::string>& null_text, char decimal) {
   if (!rows.is_array()) throw RequestError("`rows` should be a list of objects, got " + std::string(rows.type_name()));
   std::vector<std::string> header;
   std::map<std::string, size_t> index;
@@ -59,7 +65,7 @@ std::string rows_to_csv(const json& rows, const std::optional<std::string>& null
       size_t c = index[k];
       sent[c] = 1;
       if (!v.is_null()) {
-        cells[c] = request_cell(v, r, k);
+        cells[c] = request_cell(v, r, k, decimal);
       } else if (null_text) {
         cells[c] = *null_text;
       } else {
@@ -102,8 +108,9 @@ bool is_finite_number_text(const std::string& s) {
 // declared categorical, a number is the category its CSV field names (request_cell), coded in
 // order of first appearance as the reader codes a file's categories.
 std::optional<Table> numeric_request_rows(const json& rows, const CsvOptions& opt) {
-  // No NA values: a null is an error, which the CSV route words.
-  if (!rows.is_array() || !reads_numbers_directly(opt) || !null_field(opt)) return std::nullopt;
+  // No NA values: a null is an error, which the CSV route words. A decimal comma: a number sent
+  // for a categorical column names the category as the file wrote it ("2,5"), on the CSV route.
+  if (!rows.is_array() || !reads_numbers_directly(opt) || !null_field(opt) || opt.decimal != '.') return std::nullopt;
   std::vector<Column> cols;
   std::vector<std::unordered_map<std::string, int32_t>> codes;  // a categorical column's text -> code
   std::unordered_map<std::string, size_t> index;
@@ -164,7 +171,7 @@ Table read_request_rows(const json& rows, const CsvOptions& options) {
 }
 
 Table read_request_rows_as_csv(const json& rows, const CsvOptions& options) {
-  std::string text = rows_to_csv(rows, null_field(options));
+  std::string text = rows_to_csv(rows, null_field(options), options.decimal);
   CsvOptions opt = options;
   opt.threads = 1;  // a request is small; no thread start-up
   // A request names its columns: the positions a file's header had do not apply to its keys.

@@ -16,14 +16,16 @@ namespace mlpipe {
 // and a key a row lacks, written as `null_text` (null_field's: missing to the reader). Throws
 // RequestError naming the row and key for a value that is an object or a list, for a row that is
 // not an object, and for a null or a lacking key when `null_text` is nullopt.
-std::string rows_to_csv(const nlohmann::json& rows, const std::optional<std::string>& null_text = std::string());
+// Numbers are written with `decimal` as their decimal point (the training file's).
+std::string rows_to_csv(const nlohmann::json& rows, const std::optional<std::string>& null_text = std::string(),
+                        char decimal = '.');
 // The field the reader takes as missing under `options`: "" when it is among the NA values (the
 // default), else the first of them; nullopt when there are none (nothing reads as missing).
 std::optional<std::string> null_field(const CsvOptions& options);
 
-// One value as its CSV field: a number in shortest round-trip form, text as it is, null empty.
-// Throws RequestError naming rows[row].key for an object or a list.
-std::string request_cell(const nlohmann::json& value, size_t row, const std::string& key);
+// One value as its CSV field: a number in shortest round-trip form (`decimal` its decimal
+// point), text as it is, null empty. Throws RequestError naming rows[row].key for an object or a list.
+std::string request_cell(const nlohmann::json& value, size_t row, const std::string& key, char decimal = '.');
 
 // The table the CSV reader gives for rows_to_csv(rows) with `options` (e.g. prediction_csv_options
 // of a bundle), less the header_names, which are positions in a file's header. Rows of numbers

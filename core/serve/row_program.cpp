@@ -49,7 +49,7 @@ struct SlotInfo {
 
 std::unique_ptr<const RowProgram> RowProgram::compile(const IngestPlan& plan, const CsvOptions& csv, const json& manifest) try {
   if (manifest.value("sequence", false) || manifest.contains("classes")) return nullptr;
-  if (!reads_numbers_directly(csv)) return nullptr;
+  if (!reads_numbers_directly(csv) || csv.decimal != '.') return nullptr;  // a decimal comma: the CSV route's
   // A null is missing on both routes (the CSV route writes it as an NA value); without NA values
   // it is an error, which the CSV route words.
   if (csv.na_values.empty()) return nullptr;

@@ -26,7 +26,8 @@ const Schema& ingest_schema() {
       {"weight", Kind::kString, false, {}, "a column of row weights (numbers >= 0): training and metrics count each row as its weight; never a feature"},
       {"types", Kind::kMap, false, {}, "column: numeric | categorical | datetime (or {type: datetime, format: \"%y%m%d\"} / {type: datetime, unit: ms} for epoch numbers), overriding inference"},
       {"na_values", Kind::kStrings, false, {}, "texts read as missing (default: '', NA, nan, ...)"},
-      {"thousands", Kind::kString, false, {",", " ", "'", "_"}, "the thousands separator of numbers (\"41,190\" with ','): one of , ' _ or a space; default: none"},
+      {"thousands", Kind::kString, false, {",", ".", " ", "'", "_"}, "the thousands separator of numbers (\"41,190\" with ','): one of , ' _ or a space, or . with decimal: ','; default: none"},
+      {"decimal", Kind::kString, false, {".", ","}, "the decimal point of numbers: . (default) or , (\"3,5\", with delimiter ';')"},
       {"drop", Kind::kStrings, false, {}, "columns to leave out (e.g. leaking ones)"},
       {"threads", Kind::kInt, false, {}, "parser threads (default: all cores)"},
       {"header_names", Kind::kMap, false, {}, "names for header columns by position (1-based): {1: row_number} for an unnamed first column"},
@@ -70,6 +71,7 @@ CsvOptions csv_options(const json& cfg) {
   if (cfg.contains("na_values") && !cfg["na_values"].is_null()) o.na_values = as_strings(cfg["na_values"]);
   std::string thousands = get_string(cfg, "thousands", "");
   if (thousands.size() == 1) o.thousands = thousands[0];
+  if (get_string(cfg, "decimal", ".") == ",") o.decimal = ',';
   if (cfg.contains("types") && cfg["types"].is_object())
     for (const auto& [col, t] : cfg["types"].items()) {
       std::string kind = t.is_object() ? t.value("type", "") : t.is_string() ? t.get<std::string>() : "";
@@ -132,6 +134,12 @@ void check_ingest(const StepSpec& spec, const ConfigChecker& check, const Pipeli
   std::string d = get_string(cfg, "delimiter", "");
   if (!d.empty() && d.size() != 1 && d != "\\t" && d != "tab")
     check.fail_value(child_path(spec.path, "delimiter"), "delimiter must be one character, got '" + d + "'");
+  // '.' separates thousands only where ',' is the decimal point, and never both the same.
+  std::string thousands = get_string(cfg, "thousands", ""), decimal = get_string(cfg, "decimal", ".");
+  if (thousands == "." && decimal != ",")
+    check.fail_value(child_path(spec.path, "thousands"), "thousands: '.' is the decimal point unless decimal: ',' is set too");
+  if (thousands == decimal)
+    check.fail_value(child_path(spec.path, "thousands"), "thousands and decimal are both '" + decimal + "': numbers would be ambiguous");
   if (cfg.contains("types") && cfg["types"].is_object())
     for (const auto& [col, t] : cfg["types"].items()) {
       std::string tp = child_path(child_path(spec.path, "types"), col);
@@ -359,6 +367,7 @@ Flow run_ingest(StepContext& ctx) {
   if (!frame->weight.empty()) pre["ingest"]["weight"] = frame->weight;
   if (cfg.contains("header_names") && !cfg["header_names"].empty()) pre["ingest"]["header_names"] = cfg["header_names"];
   if (opt.thousands) pre["ingest"]["thousands"] = std::string(1, opt.thousands);
+  if (opt.decimal != '.') pre["ingest"]["decimal"] = std::string(1, opt.decimal);
   if (paths.size() == 1) ctx.input_file(path, int64_t(rows_read), int64_t(t.cols()));
   else  // each file's content hash; rows and columns are the joined table's
     for (const auto& f : paths) ctx.input_file(f, std::nullopt, int64_t(t.cols()));

@@ -323,3 +323,28 @@ TEST_CASE("thousands separators: numbers when asked for, text otherwise") {
   opt.types["a"] = ColumnType::kNumeric;
   CHECK(error_of("a,b\n\"1,000\",x\n\"1,,2\",y\n", opt).find("t.csv:3:") != std::string::npos);
 }
+
+TEST_CASE("a decimal comma, with or without '.' between thousands") {
+  CsvOptions opt;
+  opt.decimal = ',';
+  // ';'-delimited, as such files are: the fast path and the quoted (general) path alike.
+  Table t = parse("a;b;c\n3,5;x;-0,25\n\"1,5\";y;7\n12;z;\n", opt);
+  const Column& a = t.at("a");
+  REQUIRE(a.type == ColumnType::kNumeric);
+  CHECK(a.num[0] == 3.5);
+  CHECK(a.num[1] == 1.5);
+  CHECK(a.num[2] == 12.0);
+  CHECK(t.at("c").num[0] == -0.25);
+  CHECK(std::isnan(t.at("c").num[2]));
+  // A '.' is not this file's decimal point: text (as pandas with decimal=',' reads it).
+  CHECK(parse("a;b\n3,5;x\n3.5;y\n", opt).at("a").type == ColumnType::kCategorical);
+  opt.thousands = '.';
+  Table g = parse("a;b\n1.234,5;x\n2.000.000;y\n7;z\n", opt);
+  CHECK(g.at("a").num[0] == 1234.5);
+  CHECK(g.at("a").num[1] == 2000000.0);
+  // The same parse serve's requests and predict's files go through.
+  double v = 0;
+  const std::string s = " 1.234,5 ";
+  CHECK(parse_field_number(s.data(), s.data() + s.size(), opt, v));
+  CHECK(v == 1234.5);
+}

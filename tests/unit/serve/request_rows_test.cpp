@@ -140,3 +140,18 @@ TEST_CASE("null and a key a row lacks are missing on both routes, whatever the N
                          doctest::Contains("rows[1] has no `b`"), std::exception);
   }
 }
+
+TEST_CASE("with a decimal comma a request's numbers are written as the training file wrote them") {
+  CsvOptions opt;
+  opt.decimal = ',';
+  opt.types["grade"] = ColumnType::kCategorical;
+  json rows = json::parse(R"([{"x": 3.5, "n": 12, "grade": 2.5, "t": "1,25"}])");
+  CHECK_FALSE(numeric_request_rows(rows, opt).has_value());  // the CSV route, which knows the notation
+  Table t = read_request_rows(rows, opt);
+  CHECK(t.at("x", "").num[0] == 3.5);
+  CHECK(t.at("n", "").num[0] == 12.0);
+  CHECK(t.at("t", "").num[0] == 1.25);      // text as the file writes it is a number
+  CHECK(t.at("grade", "").text(0) == "2,5");  // the category's text in the training file
+  CHECK(request_cell(json(0.1), 0, "x", ',') == "0,1");
+  CHECK(request_cell(json(1e-7), 0, "x", ',') == "1e-07");
+}
