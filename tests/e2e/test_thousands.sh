@@ -32,13 +32,18 @@ expect_exit 0 "$MLPIPE" predict out/bundle loans.csv -o a.csv
 expect_exit 0 "$MLPIPE" predict out/bundle ungrouped.csv -o b.csv
 cmp a.csv b.csv || fail "grouped and plain numbers score differently"
 
+# serve_alike BUNDLE ROW1 ROW2: serve scores the two rows (ids n1 and n2) alike.
+serve_alike() {
+  serve_start "$1"
+  local answer s1 s2
+  answer=$(curl -s -X POST -d "{\"rows\": [$2, $3]}" "$url/v1/score")
+  s1=$(echo "$answer" | sed 's/.*"id":"n1","score":\([^}]*\)}.*/\1/')
+  s2=$(echo "$answer" | sed 's/.*"id":"n2","score":\([^}]*\)}.*/\1/')
+  [ -n "$s1" ] && [ "$s1" = "$s2" ] || fail "serve scored $2 otherwise than $3: $answer"
+  serve_stop
+}
 # serve: "21,000" as text is the number 21000.
-serve_start out/bundle
-one=$(curl -s -X POST -d '{"rows": [{"loan": "n1", "income": "21,000", "owner": "Y"}, {"loan": "n2", "income": 21000, "owner": "Y"}]}' "$url/v1/score")
-s1=$(echo "$one" | sed 's/.*"id":"n1","score":\([^}]*\)}.*/\1/')
-s2=$(echo "$one" | sed 's/.*"id":"n2","score":\([^}]*\)}.*/\1/')
-[ -n "$s1" ] && [ "$s1" = "$s2" ] || fail "serve read \"21,000\" otherwise than 21000: $one"
-serve_stop
+serve_alike out/bundle '{"loan": "n1", "income": "21,000", "owner": "Y"}' '{"loan": "n2", "income": 21000, "owner": "Y"}'
 
 # A separator that is the decimal point is refused.
 sed 's/thousands: ","/thousands: "."/' grouped.yaml > dot.yaml
@@ -71,10 +76,6 @@ expect_exit 0 "$MLPIPE" predict out/eu eu.csv -o eu_scores.csv
 expect_exit 0 "$MLPIPE" predict out/c c.csv -o c_scores.csv
 cmp eu_scores.csv c_scores.csv || fail "the European notation read other numbers than the C locale's"
 # serve: a JSON number and the file's own text for the same value.
-serve_start out/eu
-one=$(curl -s -X POST -d '{"rows": [{"loan": "n1", "income": "21.000", "owner": "Y", "rate": "3,25"}, {"loan": "n2", "income": 21000, "owner": "Y", "rate": 3.25}]}' "$url/v1/score")
-s1=$(echo "$one" | sed 's/.*"id":"n1","score":\([^}]*\)}.*/\1/')
-s2=$(echo "$one" | sed 's/.*"id":"n2","score":\([^}]*\)}.*/\1/')
-[ -n "$s1" ] && [ "$s1" = "$s2" ] || fail "serve read \"3,25\" otherwise than 3.25: $one"
-serve_stop
+serve_alike out/eu '{"loan": "n1", "income": "21.000", "owner": "Y", "rate": "3,25"}' \
+  '{"loan": "n2", "income": 21000, "owner": "Y", "rate": 3.25}'
 echo ok
