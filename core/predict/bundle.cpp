@@ -273,9 +273,15 @@ std::set<std::string> columns_needed(const json& pre, const std::vector<std::str
   return out;
 }
 
-CsvOptions prediction_csv_options(const json& pre) {
+CsvOptions prediction_csv_options(const json& pre, const std::vector<std::string>* inputs) {
   const json& ing = pre["ingest"];
   CsvOptions opt;
+  std::optional<std::set<std::string>> needed;  // the columns read (others get no declared type)
+  if (inputs) {
+    needed = columns_needed(pre, *inputs);
+    for (const char* role : {"label", "id", "weight"})
+      if (ing.contains(role) && ing[role].is_string()) needed->insert(ing[role].get<std::string>());
+  }
   opt.na_values = ing["na_values"].get<std::vector<std::string>>();
   if (ing.contains("thousands") && ing["thousands"].is_string() && ing["thousands"].get<std::string>().size() == 1)
     opt.thousands = ing["thousands"].get<std::string>()[0];  // files to score are written as training's were
@@ -286,6 +292,7 @@ CsvOptions prediction_csv_options(const json& pre) {
   // Read everything as text-free numbers first, except columns known to be categorical.
   for (const auto& c : ing["columns"]) {
     std::string name = c["name"].get<std::string>();
+    if (needed && !needed->count(name)) continue;  // read as the file has it, then left out
     if (c["type"] == "categorical") opt.types[name] = ColumnType::kCategorical;
     if (c["type"] == "datetime") {  // read as training read it: its format, or ISO text / epoch numbers
       opt.types[name] = ColumnType::kDatetime;
@@ -300,7 +307,7 @@ CsvOptions prediction_csv_options(const json& pre) {
 }
 
 PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre, const std::vector<std::string>* inputs) {
-  return prepare_table(read_tables(files, prediction_csv_options(pre)), pre, inputs, files.front().string());
+  return prepare_table(read_tables(files, prediction_csv_options(pre, inputs)), pre, inputs, files.front().string());
 }
 
 IngestPlan ingest_plan(const json& pre, const std::vector<std::string>* inputs) {
@@ -332,6 +339,7 @@ IngestPlan ingest_plan(const json& pre, const std::vector<std::string>* inputs) 
     col.id = col.name == ing.value("id", "");
     col.keeps_text = col.id || entities.count(col.name);
     col.input = !col.id && (!inputs || values.count(col.name));
+    col.used = !needed || needed->count(col.name) || col.id || col.label || col.name == ing.value("weight", "");
     col.required = !col.label && col.name != ing.value("id", "") && col.name != ing.value("weight", "") &&
                    (!needed || needed->count(col.name));
     if (c["type"] == "categorical") {
@@ -363,6 +371,7 @@ PreparedData prepare_table(Table raw, const IngestPlan& plan, const std::string&
       if (c.required) missing.push_back(c.name);
       continue;
     }
+    if (!c.used) continue;  // nothing reads it: whatever it holds is no error
     Column col = std::move(raw.col(size_t(i)));
     // A label coded as text or another number is mapped to 0/1 as in training.
     if (c.label && !plan.label_positive.is_null())

@@ -56,7 +56,7 @@ PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nloh
 PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& files, const nlohmann::json& preprocess,
                                     const std::vector<std::string>* inputs = nullptr);
 // The CSV reader's options that read data as the bundle's ingest step read its training data.
-CsvOptions prediction_csv_options(const nlohmann::json& preprocess);
+CsvOptions prediction_csv_options(const nlohmann::json& preprocess, const std::vector<std::string>* inputs = nullptr);
 // What prepare_table reads from a bundle's ingest schema, looked up once: `mlpipe serve` keeps one
 // per loaded bundle rather than walking preprocess.json for every request. Immutable once made,
 // so requests share it across threads.
@@ -73,6 +73,9 @@ struct IngestPlan {
     bool keeps_text = false;
     bool id = false;
     bool input = true;  // its values reach the model, not only its grouping (every column when the inputs are not known)
+    // Read at all: by the model, its transforms or sequences, or written beside the scores (id,
+    // label, weight). Others are left out whatever they hold (a column the split alone read).
+    bool used = true;
     std::vector<std::string> categories;                 // kCategorical: the training dictionary
     std::unordered_map<std::string, int32_t> code_of;    // kCategorical: category -> its code
   };

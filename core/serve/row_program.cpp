@@ -67,11 +67,14 @@ std::unique_ptr<const RowProgram> RowProgram::compile(const IngestPlan& plan, co
     in.index = p->inputs_.size();
     bool usable = !c.label && plain_name(c.name) && c.type != IngestPlan::Type::kOther;
     if (!usable && c.required) return nullptr;  // every request would take the general path
-    if (usable) {
+    if (!c.used && !c.label && plain_name(c.name)) {
+      in.use = Input::Use::kAny;
+    } else if (usable) {
       in.use = Input::Use::kSlot;
       in.slot = int(slots.size());
       in.categorical = c.type == IngestPlan::Type::kCategorical;
       in.required = c.required;
+      in.counts_unseen = c.input;
       if (in.categorical) {
         in.codes = p->codes_.size();
         p->codes_.push_back(c.code_of);
@@ -243,6 +246,7 @@ bool RowProgram::run(const std::vector<FlatField>& fields, Row& out) const {
     if (it == inputs_.end()) return false;  // no such column: the general path names the closest
     const Input& in = it->second;
     if (in.use == Input::Use::kRefuse || seen[in.index]++) return false;
+    if (in.use == Input::Use::kAny) continue;  // the table path leaves it out too
     const FlatValue& v = f.value;
     if (in.use == Input::Use::kIgnore) {
       if (v.kind == FlatValue::Kind::kText) return false;
@@ -268,8 +272,8 @@ bool RowProgram::run(const std::vector<FlatField>& fields, Row& out) const {
     }
     const auto& codes = codes_[in.codes];
     auto c = codes.find(text);
-    if (c == codes.end()) ++out.unseen_categories;
-    else code[size_t(in.slot)] = c->second;
+    if (c != codes.end()) code[size_t(in.slot)] = c->second;
+    else if (in.counts_unseen) ++out.unseen_categories;
   }
   if (required != inputs_required_) return false;  // the general path lists what is missing
 

@@ -44,12 +44,13 @@ class RowProgram {
   RowProgram() = default;
 
   struct Input {
-    enum class Use { kSlot, kIgnore, kRefuse };
+    enum class Use { kSlot, kIgnore, kAny, kRefuse };  // kAny: a training column nothing reads, any value
     Use use = Use::kRefuse;
     size_t index = 0;  // its place among the inputs (a key sent twice is refused)
     int slot = -1;
     bool categorical = false;
     bool required = false;
+    bool counts_unseen = true;  // categorical: an unseen value reaches the model (IngestPlan::Col::input)
     size_t codes = 0;  // categorical: its entry in codes_
   };
   struct Op {

@@ -74,8 +74,8 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
   l->model = model;
   l->bundle = load_bundle(model.dir);  // first: it says what is wrong with a folder that is no bundle
   l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
-  l->csv = prediction_csv_options(l->bundle.preprocess);
   std::vector<std::string> inputs = l->bundle.manifest.value("features", std::vector<std::string>{});
+  l->csv = prediction_csv_options(l->bundle.preprocess, &inputs);
   l->plan = ingest_plan(l->bundle.preprocess, &inputs);
   try {
     l->need = history_spec(l->bundle.preprocess, l->bundle.manifest);

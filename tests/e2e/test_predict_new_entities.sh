@@ -49,6 +49,28 @@ expect_exit 0 "$MLPIPE" predict out/bundle2 renamed.csv -o renamed2.csv
 assert_contains "$ERR" "(500 unseen category values read as missing)"
 assert_eq "$(sed -n 2p renamed2.csv | cut -d, -f1)" "new-tx2500" "a new id with the customer as a feature"
 
+# Columns nothing reads once the model is trained (ts only split the rows, customer is dropped):
+# whatever a new file holds in them, the scores are the same, not an error.
+cat > split_only.yaml <<'EOF'
+pipeline: split-only
+seed: 0
+steps:
+  ingest: {type: ingest, source: tx.csv, label: label, id: tx_id}
+  split: {type: split, needs: ingest, method: time, by: ts, fractions: {train: 0.7, valid: 0.15, test: 0.15}}
+  features: {type: features, needs: split, transforms: [{op: drop, columns: [customer, ts]}]}
+  train: {type: train, needs: features, trainer: xgboost, rounds: 10, params: {objective: "binary:logistic", max_depth: 3}}
+  export: {type: export, needs: train, dir: out/split_only}
+EOF
+expect_exit 0 "$MLPIPE" run split_only.yaml
+awk -F, 'NR == 1 { print; next } { print $1 ",?" NR "," (NR % 2 ? "yesterday" : $3) "," $4 }' seen.csv > odd.csv
+expect_exit 0 "$MLPIPE" predict out/split_only seen.csv -o split_seen.csv
+expect_exit 0 "$MLPIPE" predict out/split_only odd.csv -o split_odd.csv
+cmp split_seen.csv split_odd.csv || fail "columns the model does not read changed its scores"
+grep -q "unseen" "$ERR" && fail "a column nothing reads has no unseen categories: $(cat "$ERR")"
+cut -d, -f1,4 seen.csv > amount_only.csv  # and they may be left out
+expect_exit 0 "$MLPIPE" predict out/split_only amount_only.csv -o split_amount.csv
+cmp split_seen.csv split_amount.csv || fail "leaving out unread columns changed the scores"
+
 # A sequence model over each customer's last events: a new customer's window is its own events
 # (it was dropped as "no customer", and every new customer's score was nan).
 if [ ! -f "$(dirname "$MLPIPE")/libmlpipe_torch.so" ]; then
