@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,17 @@ void read_csv_bytes(const uint8_t* data, size_t size) {
   for (unsigned threads : {1u, 3u}) {
     CsvOptions opt;
     opt.threads = threads;
+    try {
+      parse_csv(text, "fuzz.csv", opt);
+    } catch (const Error&) {
+    }
+  }
+  // The other number notations (ingest's thousands: and decimal:), on their own parse paths.
+  for (auto [thousands, decimal] : {std::pair<char, char>{',', '.'}, {'.', ','}, {' ', ','}}) {
+    CsvOptions opt;
+    opt.threads = 1;
+    opt.thousands = thousands;
+    opt.decimal = decimal;
     try {
       parse_csv(text, "fuzz.csv", opt);
     } catch (const Error&) {
