@@ -35,9 +35,13 @@ void log_callback(const char* msg) {
   }
 }
 
+// XGBoost 1.7 keeps the log callback per thread (a thread-local registry): every thread that
+// calls into it registers ours first, or its warnings reach stderr raw, and unprefixed.
 void install_log_callback() {
-  static std::once_flag once;
-  std::call_once(once, [] { XGBRegisterLogCallback(&log_callback); });
+  thread_local bool installed = false;
+  if (installed) return;
+  XGBRegisterLogCallback(&log_callback);
+  installed = true;
 }
 
 // Keys that belong at the step level, not among booster parameters.
@@ -212,6 +216,7 @@ class XgbModel : public Model {
 
   std::vector<double> run_predict(const FeatureMatrix& x, int type, size_t per_value) const {
     if (x.rows == 0) return {};
+    install_log_callback();  // predict's and serve's threads
     bool small = x.rows < kSmall;
     SmallBooster* sb = small ? &small_booster() : nullptr;
     std::unique_lock<std::mutex> lock(small ? sb->mu : mu_);
@@ -328,6 +333,7 @@ class XgbTrainer : public Trainer {
   std::unique_ptr<Model> fit(const json& step, FeatureMatrix xt, const std::vector<float>& yt,
                              FeatureMatrix* xv, const std::vector<float>* yv,
                              TrainContext& ctx) const override {
+    install_log_callback();  // this step's thread
     int rounds = int(step.value("rounds", 100));
     int patience = int(step.value("early_stopping", 0));
     if (patience > 0 && !xv)
@@ -494,6 +500,7 @@ class XgbTrainer : public Trainer {
   // Trains one round on a tiny matrix with the user's parameters so that XGBoost itself reports
   // values it rejects and parameters it does not know; both become config errors here.
   void probe_parameters(const json& step, const std::string& ppath, const ConfigChecker& check) const {
+    install_log_callback();  // the warnings it looks for come through it
     FeatureMatrix x;
     x.rows = 8;
     x.cols = 2;
