@@ -153,48 +153,29 @@ inline bool parse_number(const char* b, const char* e, double& out) {
   return parse_double(b, e, out) == e;
 }
 
-// parse_number, also reading "41,190" when `sep` (0: none) is the thousands separator: each one
-// between two digits, none after the decimal point.
-bool parse_grouped_number(const char* b, const char* e, char sep, double& out) {
-  if (parse_number(b, e, out)) return true;
-  if (!sep) return false;
-  while (b < e && (*b == ' ' || *b == '\t')) ++b;  // around the number, not a separator
-  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
-  std::string t;
-  t.reserve(size_t(e - b));
-  bool point = false, grouped = false;
-  for (const char* p = b; p < e; ++p) {
-    if (*p == '.') point = true;
-    if (*p != sep) {
-      t.push_back(*p);
-      continue;
-    }
-    if (point || p == b || p + 1 == e || unsigned(p[-1] - '0') >= 10 || unsigned(p[1] - '0') >= 10) return false;
-    grouped = true;
-  }
-  return grouped && parse_number(t.data(), t.data() + t.size(), out);
-}
-
 }  // namespace
 
+// One loop for both notations: the thousands separator must sit between two digits before the
+// decimal point; the decimal point (`decimal`) becomes '.'; with a decimal comma a '.' that is no
+// separator makes the field text. The result is read by parse_number.
 bool parse_field_number(const char* b, const char* e, const CsvOptions& opt, double& out) {
-  if (opt.decimal != ',') return parse_grouped_number(b, e, opt.thousands, out);
-  // A decimal comma: the text as the C locale writes it, then the usual parse.
-  while (b < e && (*b == ' ' || *b == '\t')) ++b;
+  if (opt.decimal != ',' && parse_number(b, e, out)) return true;  // the usual field
+  if (opt.decimal != ',' && !opt.thousands) return false;
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;  // around the number, not a separator
   while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
   std::string t;
   t.reserve(size_t(e - b));
   bool point = false;
   for (const char* p = b; p < e; ++p) {
     char ch = *p;
-    if (ch == ',') {
+    if (opt.thousands && ch == opt.thousands) {
+      if (point || p == b || p + 1 == e || unsigned(p[-1] - '0') >= 10 || unsigned(p[1] - '0') >= 10) return false;
+    } else if (ch == opt.decimal) {
       if (point) return false;
       point = true;
       t.push_back('.');
-    } else if (opt.thousands && ch == opt.thousands) {
-      if (point || p == b || p + 1 == e || unsigned(p[-1] - '0') >= 10 || unsigned(p[1] - '0') >= 10) return false;
     } else if (ch == '.') {
-      return false;  // not this file's decimal point
+      return false;  // a decimal comma's file: not its decimal point
     } else {
       t.push_back(ch);
     }

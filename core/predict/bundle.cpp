@@ -1,6 +1,5 @@
 #include "core/predict/bundle.h"
 
-#include <algorithm>
 #include <optional>
 #include <signal.h>
 #include <unistd.h>
@@ -273,15 +272,13 @@ std::set<std::string> columns_needed(const json& pre, const std::vector<std::str
   return out;
 }
 
-CsvOptions prediction_csv_options(const json& pre, const std::vector<std::string>* inputs) {
+CsvOptions prediction_csv_options(const json& pre, const IngestPlan* plan) {
   const json& ing = pre["ingest"];
   CsvOptions opt;
-  std::optional<std::set<std::string>> needed;  // the columns read (others get no declared type)
-  if (inputs) {
-    needed = columns_needed(pre, *inputs);
-    for (const char* role : {"label", "id", "weight"})
-      if (ing.contains(role) && ing[role].is_string()) needed->insert(ing[role].get<std::string>());
-  }
+  std::set<std::string> unused;  // the plan's columns nothing reads: no declared type
+  if (plan)
+    for (const auto& c : plan->columns)
+      if (!c.used) unused.insert(c.name);
   opt.na_values = ing["na_values"].get<std::vector<std::string>>();
   if (ing.contains("thousands") && ing["thousands"].is_string() && ing["thousands"].get<std::string>().size() == 1)
     opt.thousands = ing["thousands"].get<std::string>()[0];  // files to score are written as training's were
@@ -292,7 +289,7 @@ CsvOptions prediction_csv_options(const json& pre, const std::vector<std::string
   // Read everything as text-free numbers first, except columns known to be categorical.
   for (const auto& c : ing["columns"]) {
     std::string name = c["name"].get<std::string>();
-    if (needed && !needed->count(name)) continue;  // read as the file has it, then left out
+    if (unused.count(name)) continue;  // read as the file has it, then left out
     if (c["type"] == "categorical") opt.types[name] = ColumnType::kCategorical;
     if (c["type"] == "datetime") {  // read as training read it: its format, or ISO text / epoch numbers
       opt.types[name] = ColumnType::kDatetime;
@@ -307,7 +304,8 @@ CsvOptions prediction_csv_options(const json& pre, const std::vector<std::string
 }
 
 PreparedData prepare_for_prediction(const std::vector<fs::path>& files, const json& pre, const std::vector<std::string>* inputs) {
-  return prepare_table(read_tables(files, prediction_csv_options(pre, inputs)), pre, inputs, files.front().string());
+  IngestPlan plan = ingest_plan(pre, inputs);
+  return prepare_table(read_tables(files, prediction_csv_options(pre, &plan)), plan, files.front().string());
 }
 
 IngestPlan ingest_plan(const json& pre, const std::vector<std::string>* inputs) {
@@ -382,20 +380,24 @@ PreparedData prepare_table(Table raw, const IngestPlan& plan, const std::string&
       // Map this file's codes onto the training dictionary; unseen categories become missing,
       // except in a column that keeps its text, where they follow the training ones.
       std::vector<int32_t> remap(col.dict.size(), -1);
+      std::vector<char> unseen(col.dict.size(), 0);
       std::vector<std::string> dict = c.categories;
       for (size_t k = 0; k < col.dict.size(); ++k) {
         auto it = c.code_of.find(col.dict[k]);
         if (it != c.code_of.end()) {
           remap[k] = it->second;
-        } else if (c.keeps_text) {
+          continue;
+        }
+        unseen[k] = c.input;  // counted where the model reads it
+        if (c.keeps_text) {
           remap[k] = int32_t(dict.size());
           dict.push_back(col.dict[k]);
         }
       }
       for (auto& code : col.codes) {
-        if (code >= 0 && size_t(code) < remap.size() && (remap[code] < 0 || size_t(remap[code]) >= c.categories.size()) && c.input)
-          ++out.unseen_categories;
-        code = code < 0 ? -1 : remap[code];
+        if (code < 0) continue;
+        out.unseen_categories += unseen[size_t(code)];
+        code = remap[size_t(code)];
       }
       col.dict = std::move(dict);
     } else if (c.type == IngestPlan::Type::kNumeric && col.type != ColumnType::kNumeric) {

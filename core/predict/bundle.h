@@ -55,8 +55,6 @@ PreparedData prepare_for_prediction(const std::filesystem::path& csv, const nloh
 // The same for several files read as one table (an ingest step's list or glob of sources).
 PreparedData prepare_for_prediction(const std::vector<std::filesystem::path>& files, const nlohmann::json& preprocess,
                                     const std::vector<std::string>* inputs = nullptr);
-// The CSV reader's options that read data as the bundle's ingest step read its training data.
-CsvOptions prediction_csv_options(const nlohmann::json& preprocess, const std::vector<std::string>* inputs = nullptr);
 // What prepare_table reads from a bundle's ingest schema, looked up once: `mlpipe serve` keeps one
 // per loaded bundle rather than walking preprocess.json for every request. Immutable once made,
 // so requests share it across threads.
@@ -85,6 +83,9 @@ struct IngestPlan {
 };
 // `inputs` as for prepare_for_prediction.
 IngestPlan ingest_plan(const nlohmann::json& preprocess, const std::vector<std::string>* inputs);
+// The CSV reader's options that read data as the bundle's ingest step read its training data;
+// with `plan`, the columns it does not use get no declared type (they are left out unread).
+CsvOptions prediction_csv_options(const nlohmann::json& preprocess, const IngestPlan* plan = nullptr);
 // The part of prepare_for_prediction after reading: `raw` read with prediction_csv_options (from
 // a file, or from rows `mlpipe serve` received); `source` names it in errors.
 PreparedData prepare_table(Table raw, const nlohmann::json& preprocess, const std::vector<std::string>* inputs,

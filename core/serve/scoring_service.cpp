@@ -75,8 +75,8 @@ std::shared_ptr<const ScoringService::Loaded> ScoringService::load(const ServedM
   l->bundle = load_bundle(model.dir);  // first: it says what is wrong with a folder that is no bundle
   l->manifest_sha256 = sha256_file(model.dir / "manifest.json");
   std::vector<std::string> inputs = l->bundle.manifest.value("features", std::vector<std::string>{});
-  l->csv = prediction_csv_options(l->bundle.preprocess, &inputs);
   l->plan = ingest_plan(l->bundle.preprocess, &inputs);
+  l->csv = prediction_csv_options(l->bundle.preprocess, &l->plan);
   try {
     l->need = history_spec(l->bundle.preprocess, l->bundle.manifest);
     l->keeps_history = l->bundle.manifest.value("sequence", false) || l->need.needed();
